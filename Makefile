@@ -1,0 +1,136 @@
+# stagemock - one non-recursive Makefile. Each component lists its sources in
+# its own module.mk; this file holds the flags, the modes and the top targets.
+#
+#   make [MODE=debug|asan|release] [all|test|run|fuzz|bench|check|format|clean]
+#
+# Objects go to build/$(MODE)/ (override with BUILDDIR=...), so debug, asan and
+# release builds live side by side and `make clean` is `rm -rf build`.
+
+MODE     ?= debug
+BUILDDIR ?= build/$(MODE)
+B        := $(BUILDDIR)
+CC       ?= cc
+WERROR   ?= -Werror
+
+WARNINGS := -Wall -Wextra $(WERROR) -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wold-style-definition -Wpointer-arith -Wcast-qual \
+	-Wwrite-strings -Wformat=2 -Wundef -Wvla -Wimplicit-fallthrough \
+	-Wconversion -Wsign-conversion
+
+MODE_debug   := -O0 -g
+MODE_asan    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+MODE_release := -O2 -g -D_FORTIFY_SOURCE=2 -DNDEBUG
+MODE_tsan    := -O1 -g -fsanitize=thread
+ifeq ($(origin MODE_$(MODE)),undefined)
+$(error MODE must be debug, asan, release or tsan, not '$(MODE)')
+endif
+
+CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
+CFLAGS   += -std=c11 -fPIC -fvisibility=hidden $(WARNINGS) $(MODE_$(MODE)) -MMD -MP
+LDFLAGS  += $(filter -fsanitize=%,$(MODE_$(MODE)))
+LDLIBS   := -lmicrohttpd -lcurl -lcjson -lsnappy -lzstd -lz -lpthread -lm
+TESTLIBS := -lcmocka
+
+.DEFAULT_GOAL := all
+.PHONY: all test test-build run fuzz bench check format format-check tidy cppcheck \
+	analyze clean deps fixtures
+
+# Component variables filled in by the module.mk files below.
+LIBS :=
+PROGRAMS :=
+TEST_BINS :=
+TEST_SCRIPTS :=
+FUZZERS :=
+
+# The libraries, named here so every module.mk can link against any of them.
+LIBSM     := $(B)/libstagemock.a
+LIBSM_SO  := $(B)/libstagemock.so
+LIBSMC    := $(B)/libstagemock-client.a
+LIBPQW    := $(B)/libpqw.a
+LIBCONF   := $(B)/libconform.a
+# Link order for programs and tests: dependants before what they depend on.
+ALL_ARCHIVES := $(LIBCONF) $(LIBPQW) $(LIBSMC) $(LIBSM)
+
+# Object path for a source file.
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+
+# $(call cmocka_test,PATH,SOURCES,ARCHIVES): one CMocka binary at $(B)/PATH.
+define cmocka_test
+TEST_BINS += $(B)/$(1)
+$(B)/$(1): $(call obj,$(2)) $(B)/libsmtest.a $(3)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(3) $(B)/libsmtest.a $$(TESTLIBS) $$(LDLIBS)
+endef
+
+include tests/module.mk
+include mock_server/module.mk
+include fixtures/module.mk
+include clients/module.mk
+include conformance/module.mk
+include bench/module.mk
+
+all: deps $(LIBS) $(PROGRAMS)
+
+# `make V=1` shows whole command lines.
+Q := $(if $(V),,@)
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+%.a:
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# Set-up: install whatever is missing (apt as root, else a message). The stamp
+# keeps repeated builds fast; ci/install-deps.sh itself is idempotent.
+deps: build/.deps-stamp
+build/.deps-stamp: ci/install-deps.sh $(wildcard fixtures/oracle/package-lock.json)
+	bash ci/install-deps.sh
+	@mkdir -p build && touch $@
+
+test-build: deps $(LIBS) $(PROGRAMS) $(TEST_BINS)
+
+test: test-build
+	@SM_BUILD=$(B) SM_MODE=$(MODE) bash tests/run-all.sh $(TEST_BINS) -- $(TEST_SCRIPTS)
+
+run: all
+	@$(B)/stagemock serve
+
+fuzz: deps
+	@$(MAKE) --no-print-directory -f fuzz.mk run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)
+
+bench: deps
+	@$(MAKE) --no-print-directory MODE=release all
+	bash bench/run.sh
+
+fixtures: all
+	$(B)/stagemock fixtures --out $(B)/fixtures
+
+SRC_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')
+
+format:
+	clang-format -i $(SRC_FILES)
+
+format-check:
+	bash ci/check-format.sh
+
+tidy:
+	bash ci/check-tidy.sh
+
+cppcheck:
+	cppcheck -q --enable=warning,performance,portability --std=c11 --error-exitcode=1 \
+		--inline-suppr -Iinclude -D_POSIX_C_SOURCE=200809L mock_server clients fixtures conformance
+
+analyze:
+	$(MAKE) --no-print-directory MODE=debug BUILDDIR=build/analyze CFLAGS=-fanalyzer all
+
+check: format-check cppcheck
+	bash ci/check-banned.sh
+	$(MAKE) --no-print-directory MODE=asan test
+	bash ci/check-symbols.sh build/asan
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

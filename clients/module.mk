@@ -1,0 +1,15 @@
+# libstagemock-client (lib/, smc_*), the stagectl CLI (cli/), adapters in
+# other languages (python/, node/, shell/) and the broken clients (broken/).
+LIBSMC_SRCS := $(wildcard clients/lib/*.c)
+LIBS        += $(LIBSMC)
+$(LIBSMC): $(call obj,$(LIBSMC_SRCS))
+
+STAGECTL_SRCS := $(wildcard clients/cli/*.c)
+STAGECTL      := $(B)/stagectl
+PROGRAMS      += $(STAGECTL)
+$(STAGECTL): $(call obj,$(STAGECTL_SRCS)) $(LIBSMC)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+SMC_TESTS := $(wildcard clients/tests/test_*.c)
+$(foreach t,$(SMC_TESTS),$(eval $(call cmocka_test,$(basename $(t)),$(t) $(filter-out clients/cli/main.c,$(STAGECTL_SRCS)),$(ALL_ARCHIVES))))
+TEST_SCRIPTS += $(sort $(wildcard clients/tests/*_test.sh))

@@ -1,0 +1,100 @@
+/*
+ * parquet.h - the parquet reader behind the `parquet-only`, `codec` and
+ * `same-schema` rules: a verdict on one file, its footer facts, and its schema.
+ *
+ * The reader works from a file descriptor (pread) or a memory buffer and reads
+ * only the tail, the footer and (in deep mode) page headers and the bytes of
+ * compressed pages, one page at a time: never the whole file. Objects returned
+ * by _open/_dup are owned by the caller and released with the matching _free;
+ * _free(NULL) is a no-op. Everything here is reentrant: no shared state, so
+ * any number of threads may check files at once.
+ */
+#ifndef STAGEMOCK_PARQUET_H
+#define STAGEMOCK_PARQUET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stagemock/error.h"
+#include "stagemock/parquet_format.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sm_pq_options {
+    bool deep;       /* walk every page header and check pages (RULES.md default: true) */
+    unsigned codecs; /* accepted codecs, a mask of SM_PQ_CODEC_BIT(); 0 means the default */
+};
+
+/* Defaults: deep on, codecs SM_PQ_CODECS_DEFAULT (UNCOMPRESSED and SNAPPY). */
+SM_API void sm_pq_options_init(struct sm_pq_options *opt);
+
+struct sm_pq_file;   /* a parsed footer: facts, row groups, schema */
+struct sm_pq_schema; /* a flattened schema, comparable as RULES.md defines */
+
+/*
+ * Judge the file in fd (size bytes, read with pread, the offset untouched) or
+ * in buf[0..len). opt NULL means defaults.
+ * Returns SM_OK when the file is accepted. A rejection returns SM_E_MALFORMED
+ * (rule "parquet-only": bad magic, footer length out of range, footer that
+ * does not decode - the message gives the byte offset - or a page that fails
+ * a deep check), or SM_E_UNSUPPORTED (rule "codec", naming the codec and the
+ * column; or rule "parquet-only" for an encrypted file, saying "encrypted").
+ * SM_E_IO for a read error, SM_E_NOMEM when memory runs out.
+ * out may be NULL. Otherwise *out receives the parsed file whenever the
+ * footer decoded, even when the verdict is a rejection (so a caller can still
+ * report codecs and schema), and NULL when it did not; the caller frees it.
+ */
+SM_API SM_NODISCARD enum sm_code sm_pq_check_fd(int fd, uint64_t size,
+                                                const struct sm_pq_options *opt,
+                                                struct sm_pq_file **out, struct sm_error *err);
+SM_API SM_NODISCARD enum sm_code sm_pq_check_buf(const uint8_t *buf, size_t len,
+                                                 const struct sm_pq_options *opt,
+                                                 struct sm_pq_file **out, struct sm_error *err);
+
+SM_API void sm_pq_file_free(struct sm_pq_file *f);
+
+/* Footer facts. The schema is borrowed: valid until sm_pq_file_free(f). */
+SM_API int64_t sm_pq_file_rows(const struct sm_pq_file *f);
+SM_API size_t sm_pq_file_row_groups(const struct sm_pq_file *f);
+SM_API size_t sm_pq_file_leaf_columns(const struct sm_pq_file *f);
+SM_API unsigned sm_pq_file_codecs(const struct sm_pq_file *f); /* mask of codecs used */
+SM_API size_t sm_pq_file_codec_chunks(const struct sm_pq_file *f, unsigned codec);
+SM_API bool sm_pq_file_has_page_crcs(const struct sm_pq_file *f); /* seen in deep mode */
+SM_API const struct sm_pq_schema *sm_pq_file_schema(const struct sm_pq_file *f);
+
+/* "SNAPPY", "ZSTD", ...; "CODEC(<n>)" style text is never returned: unknown
+ * values give "UNKNOWN". */
+SM_API const char *sm_pq_codec_name(unsigned codec);
+
+/* A copy the caller owns (e.g. a stage keeps its first file's schema);
+ * NULL on allocation failure. */
+SM_API struct sm_pq_schema *sm_pq_schema_dup(const struct sm_pq_schema *s);
+SM_API void sm_pq_schema_free(struct sm_pq_schema *s);
+
+/*
+ * Compare an upload's schema with the stage's, as RULES.md defines equality:
+ * the flattened elements in order, each element's name, physical type, type
+ * length, repetition, child count, converted and logical type, scale and
+ * precision; the root's name and field ids ignored.
+ * Returns SM_OK when equal, else SM_E_MISMATCH with rule "same-schema" and a
+ * message naming the first difference: the column path, what the stage has,
+ * what the upload has.
+ */
+SM_API SM_NODISCARD enum sm_code sm_pq_schema_compare(const struct sm_pq_schema *stage,
+                                                      const struct sm_pq_schema *upload,
+                                                      struct sm_error *err);
+
+/*
+ * The schema as text, in ../shared/corpus/manifest.json's `schema` notation:
+ * elements under the root, `repetition type name (CONVERTED|LOGICAL)`, groups
+ * as `{ ... }`, separated by "; ". NULL on allocation failure; free with sm_free.
+ */
+SM_API char *sm_pq_schema_format(const struct sm_pq_schema *s);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,13 @@
+/*
+ * commands.h - the subcommands that live in mock_server/bin/. Each takes the
+ * arguments after `stagemock` (argv[0] is the subcommand's name) and the
+ * streams to write to, and returns the process exit status.
+ */
+#ifndef SM_BIN_COMMANDS_H
+#define SM_BIN_COMMANDS_H
+#include <stdio.h>
+
+int srv_serve_main(int argc, char **argv, FILE *out, FILE *err);
+int srv_inspect_main(int argc, char **argv, FILE *out, FILE *err);
+
+#endif

@@ -1,0 +1,21 @@
+# libstagemock: the mock server library (src/) with its parquet reader
+# (src/parquet/), the `stagemock` program (bin/), unit tests (tests/) and
+# libFuzzer targets (fuzz/, built by fuzz.mk).
+LIBSM_SRCS := $(wildcard mock_server/src/*.c mock_server/src/parquet/*.c)
+LIBS += $(LIBSM) $(LIBSM_SO)
+
+$(LIBSM): $(call obj,$(LIBSM_SRCS))
+$(LIBSM_SO): $(call obj,$(LIBSM_SRCS))
+	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The one program: subcommands inspect/serve/fixtures/conform/probe, each a
+# thin call into its component.
+STAGEMOCK_SRCS := $(wildcard mock_server/bin/*.c)
+STAGEMOCK      := $(B)/stagemock
+PROGRAMS       += $(STAGEMOCK)
+$(STAGEMOCK): $(call obj,$(STAGEMOCK_SRCS)) $(ALL_ARCHIVES)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+SM_UNIT_TESTS := $(wildcard mock_server/tests/test_*.c)
+$(foreach t,$(SM_UNIT_TESTS),$(eval $(call cmocka_test,$(basename $(t)),$(t),$(ALL_ARCHIVES))))
+TEST_SCRIPTS += $(sort $(wildcard mock_server/tests/*_test.sh))
