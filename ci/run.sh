@@ -15,6 +15,7 @@ step "format and static checks"
 bash ci/check-format.sh
 bash ci/check-banned.sh
 make --no-print-directory cppcheck
+bash ci/check-tidy.sh
 
 step "build: debug (-Werror)"
 make --no-print-directory -j"$jobs" MODE=debug all
