@@ -1,0 +1,530 @@
+/*
+ * pages.c - deep validation: walk every column chunk's pages and check that
+ * they are what the footer and their own headers say.
+ *
+ * What: for each chunk, from its dictionary page (when dictionary_page_offset
+ * is set and non-zero: legacy writers put 0 there) or its first data page to
+ * start + total_compressed_size: every page header decodes and lies inside
+ * the chunk; sizes and value counts are not negative; SNAPPY pages state
+ * their uncompressed size truthfully (snappy_uncompressed_length) and are
+ * valid snappy (snappy_validate_compressed_buffer); UNCOMPRESSED pages have
+ * equal sizes; a page CRC, when present, matches (zlib crc32 of the stored
+ * bytes); data page values add up to the chunk's num_values, which for an
+ * unrepeated column equals the row group's row count; the first repetition
+ * level of a repeated column is 0 (a chunk cannot start mid-record).
+ * Design: bytes come through a window (one large pread refills it, 4 MiB or
+ * one page), or straight from the caller's buffer; nothing is decompressed
+ * except the first page of a repeated v1 column, to read its first level.
+ * Not here: decoding values; codecs other than SNAPPY and UNCOMPRESSED (the
+ * codec rule rejects them first; a profile that accepts them skips content).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <errno.h>
+
+#include <snappy-c.h>
+#include <zlib.h>
+
+#include "parquet_int.h"
+
+#define WINDOW (4u << 20)
+
+struct data_page_header {
+    uint32_t present;
+    int32_t num_values, encoding, def_encoding, rep_encoding;
+};
+struct dict_page_header {
+    uint32_t present;
+    int32_t num_values, encoding;
+    bool is_sorted;
+};
+struct data_page_header_v2 {
+    uint32_t present;
+    int32_t num_values, num_nulls, num_rows, encoding, def_len, rep_len;
+    bool is_compressed;
+};
+struct page_header {
+    uint32_t present;
+    int32_t type, uncompressed, compressed, crc;
+    struct data_page_header v1;
+    struct dict_page_header dict;
+    struct data_page_header_v2 v2;
+};
+enum { PH_CRC = 1u << 3, PH_V1 = 1u << 4, PH_DICT = 1u << 5, PH_V2 = 1u << 6 };
+enum { V2_IS_COMPRESSED = 1u << 6 };
+
+#define F(id_, kind_, req_, name_, type_, member_)                         \
+    {                                                                      \
+        .id = (id_), .kind = (kind_), .required = (req_), .name = (name_), \
+        .off = offsetof(type_, member_)                                    \
+    }
+#define S(id_, name_, type_, member_, sub_)                                                    \
+    {                                                                                          \
+        .id = (id_), .kind = SM_TC_K_STRUCT, .name = (name_), .off = offsetof(type_, member_), \
+        .sub = (sub_)                                                                          \
+    }
+#define D(name_, type_, fields_)                                                         \
+    {                                                                                    \
+        .name = (name_), .size = sizeof(type_), .present_off = offsetof(type_, present), \
+        .fields = (fields_), .n_fields = sizeof(fields_) / sizeof((fields_)[0])          \
+    }
+
+static const struct sm_tc_field v1_fields[] = {
+    F(SM_PQ_DPH_NUM_VALUES, SM_TC_K_I32, true, "num_values", struct data_page_header, num_values),
+    F(SM_PQ_DPH_ENCODING, SM_TC_K_I32, true, "encoding", struct data_page_header, encoding),
+    F(SM_PQ_DPH_DEFINITION_LEVEL_ENCODING, SM_TC_K_I32, true, "definition_level_encoding",
+      struct data_page_header, def_encoding),
+    F(SM_PQ_DPH_REPETITION_LEVEL_ENCODING, SM_TC_K_I32, true, "repetition_level_encoding",
+      struct data_page_header, rep_encoding),
+};
+static const struct sm_tc_field dict_fields[] = {
+    F(SM_PQ_DICT_NUM_VALUES, SM_TC_K_I32, true, "num_values", struct dict_page_header, num_values),
+    F(SM_PQ_DICT_ENCODING, SM_TC_K_I32, true, "encoding", struct dict_page_header, encoding),
+    F(SM_PQ_DICT_IS_SORTED, SM_TC_K_BOOL, false, "is_sorted", struct dict_page_header, is_sorted),
+};
+static const struct sm_tc_field v2_fields[] = {
+    F(SM_PQ_DPH2_NUM_VALUES, SM_TC_K_I32, true, "num_values", struct data_page_header_v2,
+      num_values),
+    F(SM_PQ_DPH2_NUM_NULLS, SM_TC_K_I32, true, "num_nulls", struct data_page_header_v2, num_nulls),
+    F(SM_PQ_DPH2_NUM_ROWS, SM_TC_K_I32, true, "num_rows", struct data_page_header_v2, num_rows),
+    F(SM_PQ_DPH2_ENCODING, SM_TC_K_I32, true, "encoding", struct data_page_header_v2, encoding),
+    F(SM_PQ_DPH2_DEFINITION_LEVELS_BYTE_LENGTH, SM_TC_K_I32, true, "definition_levels_byte_length",
+      struct data_page_header_v2, def_len),
+    F(SM_PQ_DPH2_REPETITION_LEVELS_BYTE_LENGTH, SM_TC_K_I32, true, "repetition_levels_byte_length",
+      struct data_page_header_v2, rep_len),
+    F(SM_PQ_DPH2_IS_COMPRESSED, SM_TC_K_BOOL, false, "is_compressed", struct data_page_header_v2,
+      is_compressed),
+};
+static const struct sm_tc_desc v1_desc = D("DataPageHeader", struct data_page_header, v1_fields);
+static const struct sm_tc_desc dict_desc =
+    D("DictionaryPageHeader", struct dict_page_header, dict_fields);
+static const struct sm_tc_desc v2_desc =
+    D("DataPageHeaderV2", struct data_page_header_v2, v2_fields);
+static const struct sm_tc_field page_fields[] = {
+    F(SM_PQ_PH_TYPE, SM_TC_K_I32, true, "type", struct page_header, type),
+    F(SM_PQ_PH_UNCOMPRESSED_PAGE_SIZE, SM_TC_K_I32, true, "uncompressed_page_size",
+      struct page_header, uncompressed),
+    F(SM_PQ_PH_COMPRESSED_PAGE_SIZE, SM_TC_K_I32, true, "compressed_page_size", struct page_header,
+      compressed),
+    F(SM_PQ_PH_CRC, SM_TC_K_I32, false, "crc", struct page_header, crc),
+    S(SM_PQ_PH_DATA_PAGE_HEADER, "data_page_header", struct page_header, v1, &v1_desc),
+    S(SM_PQ_PH_DICTIONARY_PAGE_HEADER, "dictionary_page_header", struct page_header, dict,
+      &dict_desc),
+    S(SM_PQ_PH_DATA_PAGE_HEADER_V2, "data_page_header_v2", struct page_header, v2, &v2_desc),
+};
+static const struct sm_tc_desc page_desc = D("PageHeader", struct page_header, page_fields);
+
+/* ---- byte access ------------------------------------------------------- */
+
+struct reader {
+    const struct sm_pq_src *src;
+    uint8_t *win; /* fd sources: a copy of file bytes [wstart, wstart + wlen) */
+    size_t wcap;
+    uint64_t wstart;
+    size_t wlen;
+    uint8_t *scratch; /* decompression of a first repeated page */
+    size_t scratch_cap;
+};
+
+enum sm_code sm_pq_src_read(const struct sm_pq_src *src, uint64_t off, void *dst, size_t n,
+                            struct sm_error *err)
+{
+    if (off > src->size || n > src->size - off) {
+        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+                          "read of %zu bytes at %llu runs past the end of the %llu-byte file", n,
+                          (unsigned long long)off, (unsigned long long)src->size);
+    }
+    if (src->fd < 0) {
+        memcpy(dst, src->buf + off, n);
+        return SM_OK;
+    }
+    uint8_t *p = dst;
+    while (n > 0) {
+        ssize_t got = pread(src->fd, p, n, (off_t)off);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
+            return sm_err_set(err, SM_E_IO, 500, NULL, "reading %zu bytes at offset %llu: %s", n,
+                              (unsigned long long)off, got < 0 ? strerror(errno) : "end of file");
+        }
+        p += got;
+        off += (uint64_t)got;
+        n -= (size_t)got;
+    }
+    return SM_OK;
+}
+
+/* Point *out at file bytes [off, off + n), n <= limit - off, reading ahead up
+ * to limit when the window must be refilled. */
+static enum sm_code view(struct reader *r, uint64_t off, size_t n, uint64_t limit,
+                         const uint8_t **out, struct sm_error *err)
+{
+    if (r->src->fd < 0) {
+        *out = r->src->buf + off;
+        return SM_OK;
+    }
+    if (off >= r->wstart && off + n <= r->wstart + r->wlen) {
+        *out = r->win + (off - r->wstart);
+        return SM_OK;
+    }
+    size_t want = n > WINDOW ? n : WINDOW;
+    if (want > limit - off) {
+        want = (size_t)(limit - off);
+    }
+    if (want > r->wcap) {
+        uint8_t *nw = realloc(r->win, want);
+        if (nw == NULL) {
+            return sm_err_set(err, SM_E_NOMEM, 500, NULL, "no memory for a %zu-byte page", want);
+        }
+        r->win = nw;
+        r->wcap = want;
+    }
+    r->wlen = 0;
+    enum sm_code rc = sm_pq_src_read(r->src, off, r->win, want, err);
+    if (rc != SM_OK) {
+        return rc;
+    }
+    r->wstart = off;
+    r->wlen = want;
+    *out = r->win;
+    return SM_OK;
+}
+
+/* ---- checks ------------------------------------------------------------ */
+
+struct chunk_ctx {
+    const char *column;
+    uint64_t start, end;
+    int max_rep;
+    int32_t codec;
+    int64_t values; /* data page values seen */
+    bool first_data_page_done;
+};
+
+static enum sm_code page_fail(struct sm_error *err, const struct chunk_ctx *c, uint64_t at,
+                              const char *what)
+{
+    return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+                      "column '%s', page at byte %llu: %s", c->column, (unsigned long long)at,
+                      what);
+}
+
+static int bit_width(int v)
+{
+    int w = 0;
+    while (v > 0) {
+        w++;
+        v >>= 1;
+    }
+    return w;
+}
+
+/* First value of an RLE/bit-packed hybrid run; -1 when it cannot be read. */
+static int first_level(const uint8_t *p, size_t n, int width)
+{
+    size_t pos = 0;
+    uint64_t h = 0;
+    for (unsigned shift = 0; pos < n && shift < 35; shift += 7) {
+        uint8_t b = p[pos++];
+        h |= (uint64_t)(b & 0x7f) << shift;
+        if ((b & 0x80) == 0) {
+            if (h & 1) { /* bit-packed: low bits of the next byte(s) */
+                return pos < n ? p[pos] & ((1 << width) - 1) : -1;
+            }
+            size_t bytes = ((size_t)width + 7) / 8;
+            if (bytes == 0 || pos + bytes > n) {
+                return bytes == 0 ? 0 : -1;
+            }
+            int v = 0;
+            for (size_t i = 0; i < bytes; i++) {
+                v |= p[pos + i] << (8 * i);
+            }
+            return v;
+        }
+    }
+    return -1;
+}
+
+/* The first repetition level of the chunk's first data page must be 0. */
+static enum sm_code check_first_rep(struct reader *r, const struct chunk_ctx *c,
+                                    const struct page_header *h, const uint8_t *body, uint64_t at,
+                                    struct sm_error *err)
+{
+    int width = bit_width(c->max_rep);
+    const uint8_t *lv = body;
+    size_t lv_len = (size_t)h->compressed;
+    if (h->type == SM_PQ_DATA_PAGE_V2) {
+        lv_len = (size_t)h->v2.rep_len;
+    } else {
+        if (c->codec == SM_PQ_SNAPPY) {
+            size_t out = (size_t)h->uncompressed;
+            if (out > r->scratch_cap) {
+                uint8_t *ns = realloc(r->scratch, out);
+                if (ns == NULL) {
+                    return sm_err_set(err, SM_E_NOMEM, 500, NULL, "no memory to decompress");
+                }
+                r->scratch = ns;
+                r->scratch_cap = out;
+            }
+            if (snappy_uncompress((const char *)body, (size_t)h->compressed, (char *)r->scratch,
+                                  &out) != SNAPPY_OK) {
+                return page_fail(err, c, at, "snappy data does not decompress");
+            }
+            lv = r->scratch;
+            lv_len = out;
+        } else if (c->codec != SM_PQ_UNCOMPRESSED) {
+            return SM_OK;
+        }
+        if (h->v1.rep_encoding != SM_PQ_ENC_RLE || lv_len < 4) {
+            return SM_OK; /* BIT_PACKED levels (deprecated): not judged */
+        }
+        uint32_t len =
+            (uint32_t)lv[0] | (uint32_t)lv[1] << 8 | (uint32_t)lv[2] << 16 | (uint32_t)lv[3] << 24;
+        if (len > lv_len - 4) {
+            return page_fail(err, c, at, "repetition levels overrun the page");
+        }
+        lv += 4;
+        lv_len = len;
+    }
+    int first = first_level(lv, lv_len, width);
+    if (first > 0) {
+        return page_fail(err, c, at,
+                         "first repetition level is not 0: the chunk starts "
+                         "inside a record");
+    }
+    return SM_OK;
+}
+
+static enum sm_code check_body(struct reader *r, struct chunk_ctx *c, const struct page_header *h,
+                               const uint8_t *body, uint64_t at, struct sm_pq_page_stats *st,
+                               struct sm_error *err)
+{
+    size_t clen = (size_t)h->compressed;
+    if (h->present & PH_CRC) {
+        st->saw_crc = true;
+        uLong crc = crc32(0L, Z_NULL, 0);
+        const uint8_t *p = body;
+        for (size_t left = clen; left > 0;) {
+            uInt step = left > (1u << 30) ? (1u << 30) : (uInt)left;
+            crc = crc32(crc, p, step);
+            p += step;
+            left -= step;
+        }
+        if ((uint32_t)crc != (uint32_t)h->crc) {
+            return page_fail(err, c, at, "page CRC mismatch");
+        }
+    }
+    size_t skip = 0; /* v2: levels are stored uncompressed ahead of the data */
+    bool compressed = true;
+    if (h->type == SM_PQ_DATA_PAGE_V2) {
+        if (h->v2.def_len < 0 || h->v2.rep_len < 0 ||
+            (size_t)h->v2.def_len + (size_t)h->v2.rep_len > clen ||
+            h->v2.def_len + h->v2.rep_len > h->uncompressed) {
+            return page_fail(err, c, at, "v2 level lengths exceed the page");
+        }
+        skip = (size_t)h->v2.def_len + (size_t)h->v2.rep_len;
+        compressed = !(h->v2.present & V2_IS_COMPRESSED) || h->v2.is_compressed;
+    }
+    size_t want = (size_t)h->uncompressed - skip;
+    if (c->codec == SM_PQ_SNAPPY && compressed) {
+        size_t stated = 0;
+        const char *data = (const char *)body + skip;
+        if (snappy_uncompressed_length(data, clen - skip, &stated) != SNAPPY_OK) {
+            return page_fail(err, c, at, "snappy data has no valid length preamble");
+        }
+        if (stated != want) {
+            return page_fail(err, c, at,
+                             "snappy data decompresses to a size other than the "
+                             "page header states");
+        }
+        if (snappy_validate_compressed_buffer(data, clen - skip) != SNAPPY_OK) {
+            return page_fail(err, c, at, "corrupt snappy data");
+        }
+    } else if (c->codec == SM_PQ_UNCOMPRESSED || !compressed) {
+        if (clen != (size_t)h->uncompressed) {
+            return page_fail(err, c, at,
+                             "uncompressed page with differing compressed and "
+                             "uncompressed sizes");
+        }
+    }
+    bool data_page = h->type == SM_PQ_DATA_PAGE || h->type == SM_PQ_DATA_PAGE_V2;
+    if (data_page && !c->first_data_page_done) {
+        c->first_data_page_done = true;
+        int32_t nv = h->type == SM_PQ_DATA_PAGE ? h->v1.num_values : h->v2.num_values;
+        if (c->max_rep > 0 && nv > 0) {
+            return check_first_rep(r, c, h, body, at, err);
+        }
+    }
+    return SM_OK;
+}
+
+static enum sm_code read_header(struct reader *r, struct chunk_ctx *c, uint64_t pos,
+                                struct page_header *h, size_t *hlen, struct sm_error *err)
+{
+    size_t tries[] = {64u * 1024u, SM_PQ_MAX_PAGE_HEADER};
+    enum sm_code rc = SM_OK;
+    for (size_t t = 0; t < 2; t++) {
+        size_t n = c->end - pos < tries[t] ? (size_t)(c->end - pos) : tries[t];
+        const uint8_t *p;
+        rc = view(r, pos, n, c->end, &p, err);
+        if (rc != SM_OK) {
+            return rc;
+        }
+        struct sm_tc tc;
+        sm_tc_init(&tc, p, n, pos, "page header", NULL, err);
+        *h = (struct page_header){0};
+        rc = sm_tc_read_struct(&tc, &page_desc, h);
+        if (rc == SM_OK) {
+            *hlen = tc.pos;
+            return SM_OK;
+        }
+        if (n == (size_t)(c->end - pos)) {
+            break; /* saw everything there is: a real malformation */
+        }
+    }
+    sm_err_prefix(err, "column '%s': ", c->column);
+    return rc;
+}
+
+static enum sm_code check_header(const struct chunk_ctx *c, const struct page_header *h,
+                                 uint64_t at, struct sm_error *err)
+{
+    if (h->uncompressed < 0 || h->compressed < 0) {
+        return page_fail(err, c, at, "negative page size");
+    }
+    if ((uint64_t)h->compressed > SM_PQ_MAX_PAGE) {
+        return page_fail(err, c, at, "page larger than 512 MiB");
+    }
+    switch (h->type) {
+    case SM_PQ_DATA_PAGE:
+        if (!(h->present & PH_V1) || h->v1.num_values < 0) {
+            return page_fail(err, c, at, "data page header missing or with negative num_values");
+        }
+        return SM_OK;
+    case SM_PQ_DATA_PAGE_V2:
+        if (!(h->present & PH_V2) || h->v2.num_values < 0 || h->v2.num_nulls < 0 ||
+            h->v2.num_rows < 0) {
+            return page_fail(err, c, at, "v2 data page header missing or with negative counts");
+        }
+        return SM_OK;
+    case SM_PQ_DICTIONARY_PAGE:
+        if (!(h->present & PH_DICT) || h->dict.num_values < 0) {
+            return page_fail(err, c, at,
+                             "dictionary page header missing or with negative num_values");
+        }
+        return SM_OK;
+    case SM_PQ_INDEX_PAGE:
+        return SM_OK;
+    default:
+        return page_fail(err, c, at, "unknown page type");
+    }
+}
+
+static enum sm_code walk_chunk(struct reader *r, struct chunk_ctx *c, int64_t expect_values,
+                               struct sm_pq_page_stats *st, struct sm_error *err)
+{
+    uint64_t pos = c->start;
+    while (pos < c->end) {
+        struct page_header h;
+        size_t hlen = 0;
+        enum sm_code rc = read_header(r, c, pos, &h, &hlen, err);
+        if (rc == SM_OK) {
+            rc = check_header(c, &h, pos, err);
+        }
+        if (rc != SM_OK) {
+            return rc;
+        }
+        uint64_t body_at = pos + hlen;
+        if ((uint64_t)h.compressed > c->end - body_at) {
+            return page_fail(err, c, pos, "page runs past the end of its column chunk");
+        }
+        const uint8_t *body;
+        rc = view(r, body_at, (size_t)h.compressed, c->end, &body, err);
+        if (rc == SM_OK) {
+            rc = check_body(r, c, &h, body, pos, st, err);
+        }
+        if (rc != SM_OK) {
+            return rc;
+        }
+        if (h.type == SM_PQ_DATA_PAGE) {
+            c->values += h.v1.num_values;
+        } else if (h.type == SM_PQ_DATA_PAGE_V2) {
+            c->values += h.v2.num_values;
+        }
+        st->pages++;
+        pos = body_at + (uint64_t)h.compressed;
+    }
+    if (c->values != expect_values) {
+        char msg[160];
+        (void)snprintf(msg, sizeof msg, "pages hold %lld values, the footer says %lld",
+                       (long long)c->values, (long long)expect_values);
+        return page_fail(err, c, c->start, msg);
+    }
+    return SM_OK;
+}
+
+static enum sm_code chunk_bounds(const struct sm_pq_column_meta *m, uint64_t data_end,
+                                 struct chunk_ctx *c, struct sm_error *err)
+{
+    uint64_t start = (uint64_t)m->data_page_offset;
+    if ((m->present & SM_PQ_CMP_DICTIONARY_PAGE_OFFSET) && m->dictionary_page_offset > 0 &&
+        m->dictionary_page_offset < m->data_page_offset) {
+        start = (uint64_t)m->dictionary_page_offset;
+    }
+    uint64_t len = (uint64_t)m->total_compressed_size;
+    if (start < SM_PQ_MAGIC_LEN || start > data_end || len > data_end - start) {
+        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+                          "column '%s': chunk at byte %llu of %llu bytes lies outside the data "
+                          "(which ends at byte %llu)",
+                          c->column, (unsigned long long)start, (unsigned long long)len,
+                          (unsigned long long)data_end);
+    }
+    c->start = start;
+    c->end = start + len;
+    return SM_OK;
+}
+
+enum sm_code sm_pq_pages_check(const struct sm_pq_src *src, const struct sm_pq_file_meta *md,
+                               const struct sm_pq_schema *schema, uint64_t data_end,
+                               struct sm_pq_page_stats *st, struct sm_error *err)
+{
+    struct reader r = {.src = src};
+    enum sm_code rc = SM_OK;
+    size_t leaves = sm_pq_schema_leaf_count(schema);
+    for (uint32_t g = 0; rc == SM_OK && g < md->n_row_groups; g++) {
+        const struct sm_pq_row_group *rg = &md->row_groups[g];
+        if (rg->n_columns != leaves) {
+            rc = sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+                            "row group %u has %u column chunks for %zu leaf columns", g,
+                            rg->n_columns, leaves);
+            break;
+        }
+        for (uint32_t k = 0; rc == SM_OK && k < rg->n_columns; k++) {
+            const struct sm_pq_column_chunk *cc = &rg->columns[k];
+            if (!(cc->present & SM_PQ_CCP_META) || cc->file_path.p != NULL ||
+                (cc->meta.num_values == 0 && rg->num_rows == 0)) {
+                continue; /* encrypted, in another file, or empty: nothing to walk here */
+            }
+            int max_def = 0;
+            struct chunk_ctx c = {.column = sm_pq_schema_leaf_path(schema, k),
+                                  .codec = cc->meta.codec};
+            sm_pq_schema_leaf_levels(schema, k, &max_def, &c.max_rep);
+            rc = chunk_bounds(&cc->meta, data_end, &c, err);
+            if (rc == SM_OK && c.max_rep == 0 && cc->meta.num_values != rg->num_rows) {
+                rc = sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+                                "column '%s' in row group %u holds %lld values for %lld rows",
+                                c.column, g, (long long)cc->meta.num_values,
+                                (long long)rg->num_rows);
+            }
+            if (rc == SM_OK) {
+                rc = walk_chunk(&r, &c, cc->meta.num_values, st, err);
+            }
+        }
+    }
+    free(r.win);
+    free(r.scratch);
+    return rc;
+}
