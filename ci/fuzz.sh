@@ -13,7 +13,7 @@ for fz in "$@"; do
   seeds=()
   for d in */fuzz/seeds/"$short"; do [ -d "$d" ] && seeds+=("$d"); done
   case $short in
-    footer|pages|parquet*) [ -d ../shared/corpus ] && seeds+=(../shared/corpus/parquet-testing/data ../shared/corpus/duckdb ../shared/corpus/derived) ;;
+    footer|tcompact|pages|parquet*) [ -d ../shared/corpus ] && seeds+=(../shared/corpus/parquet-testing/data ../shared/corpus/duckdb ../shared/corpus/derived) ;;
   esac
   echo "fuzz: $name for ${secs}s (seeds: ${seeds[*]:-none})"
   "$fz" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
