@@ -11,8 +11,8 @@ static void err_set_fills_all_fields_and_returns_code(void **state)
 {
     (void)state;
     struct sm_error e;
-    enum sm_code rc = sm_err_set(&e, SM_E_UNSUPPORTED, 400, "codec", "column '%s' uses %s", "a",
-                                 "ZSTD");
+    enum sm_code rc =
+        sm_err_set(&e, SM_E_UNSUPPORTED, 400, "codec", "column '%s' uses %s", "a", "ZSTD");
     assert_int_equal(rc, SM_E_UNSUPPORTED);
     assert_int_equal(e.code, SM_E_UNSUPPORTED);
     assert_int_equal(e.http_status, 400);

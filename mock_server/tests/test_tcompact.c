@@ -120,8 +120,8 @@ static void skip_handles_every_type_and_stops_at_depth_cap(void **state)
     (void)state;
     /* struct { 1: i32 5, 2: binary "xy", 3: list<i64> [1,2], 4: map<i32,i32>{1:1},
                 5: double, 6: bool true, 7: struct { } } */
-    const uint8_t b[] = {0x15, 0x0a, 0x18, 0x02, 'x', 'y', 0x19, 0x26, 0x02, 0x04,
-                         0x1b, 0x01, 0x55, 0x02, 0x02, 0x17, 0, 0, 0, 0,
+    const uint8_t b[] = {0x15, 0x0a, 0x18, 0x02, 'x',  'y',  0x19, 0x26, 0x02, 0x04,
+                         0x1b, 0x01, 0x55, 0x02, 0x02, 0x17, 0,    0,    0,    0,
                          0,    0,    0,    0,    0x11, 0x1c, 0x00, 0x00};
     struct cursor c;
     cursor_open(&c, b, sizeof b);
@@ -151,12 +151,12 @@ static void unknown_type_nibble_is_malformed(void **state)
 /* A minimal valid footer: version 1, schema [root(1 child), required int32 a],
  * num_rows 0, row_groups []. */
 static const uint8_t tiny_footer[] = {
-    0x15, 0x02,                   /* 1: version i32 = 1 */
-    0x19, 0x2c,                   /* 2: schema list<struct> of 2 */
-    0x48, 0x04, 'r',  'o',  'o', 't', 0x15, 0x02, 0x00, /* name, num_children 1 */
-    0x15, 0x02, 0x25, 0x00, 0x18, 0x01, 'a', 0x00,      /* type INT32, rep REQUIRED, name */
-    0x16, 0x00,                   /* 3: num_rows i64 = 0 */
-    0x19, 0x0c,                   /* 4: row_groups list<struct> of 0 */
+    0x15, 0x02,                                           /* 1: version i32 = 1 */
+    0x19, 0x2c,                                           /* 2: schema list<struct> of 2 */
+    0x48, 0x04, 'r',  'o',  'o',  't',  0x15, 0x02, 0x00, /* name, num_children 1 */
+    0x15, 0x02, 0x25, 0x00, 0x18, 0x01, 'a',  0x00,       /* type INT32, rep REQUIRED, name */
+    0x16, 0x00,                                           /* 3: num_rows i64 = 0 */
+    0x19, 0x0c,                                           /* 4: row_groups list<struct> of 0 */
     0x00,
 };
 

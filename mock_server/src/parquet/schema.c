@@ -513,7 +513,7 @@ static void describe(const struct sm_pq_schema_el *e, char *buf, size_t size)
 enum sm_code sm_pq_schema_compare(const struct sm_pq_schema *stage,
                                   const struct sm_pq_schema *upload, struct sm_error *err)
 {
-    char a[200], b[200];
+    char a[512], b[512];
     size_t n = stage->n < upload->n ? stage->n : upload->n;
     for (size_t i = 1; i < n; i++) {
         const struct sm_pq_schema_el *x = &stage->el[i], *y = &upload->el[i];
