@@ -1,13 +1,294 @@
 /*
- * serve.c - placeholder entry point until the server issue (#4) lands; it says so
- * and exits with status 2.
+ * serve.c - `stagemock serve`: the mock stage server as a program.
+ *
+ * What: flags for address, stages and keys, profile, data dir, seed, upload
+ * limit, validation depth and request logging; with no stage or key given it
+ * serves one demo stage and key and prints the URL, the key and a curl line
+ * that uploads a real parquet file it writes for the purpose. SIGINT and
+ * SIGTERM stop it cleanly: the listener closes and requests in flight finish.
+ * Design: parse flags into struct sm_server_config, build the server through
+ * the public API only (what an embedding test does), then wait on signals.
+ * Not here: anything the library does.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../fixtures/pqwrite/pqw.h"
 #include "commands.h"
+#include "stagemock/server.h"
+
+#define MAX_LIST 64
+
+struct serve_opts {
+    struct sm_server_config cfg;
+    const char *stages[MAX_LIST];
+    size_t n_stages;
+    const char *keys[MAX_LIST];
+    size_t n_keys;
+    const char *profile;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: stagemock serve [options]\n"
+               "  --host ADDR         bind address (default 127.0.0.1; ::1 for IPv6)\n"
+               "  --port N            port (default 0: any free port; the URL is printed)\n"
+               "  --stage NAME        add a stage (repeatable)\n"
+               "  --key KEY           add an API key that sees every stage (repeatable)\n"
+               "  --profile FILE      override our defaults (docs/PROFILE.md)\n"
+               "  --data-dir DIR      persist stages crash-safely in DIR (default: memory)\n"
+               "  --seed N            deterministic file ids\n"
+               "  --max-upload BYTES  upload size limit (default 1 GiB; 413 above)\n"
+               "  --validate footer|deep  page-level checks or footer only (default deep)\n"
+               "  --admin-token T     allow the admin API from anywhere with this token\n"
+               "  --log json|text     one line per request on stdout\n"
+               "With no --stage and no --key: one demo stage and key, printed at start.\n");
+}
+
+static bool parse_u64(const char *s, uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || s[0] == '-') {
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+/* Returns -1 to go on, else an exit status. */
+static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
+{
+    sm_server_config_init(&o->cfg);
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        uint64_t n = 0;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            return 0;
+        }
+        if (v == NULL) {
+            fprintf(err, "stagemock serve: unknown option or missing value: '%s'\n", a);
+            return 2;
+        }
+        i++;
+        if (strcmp(a, "--host") == 0) {
+            o->cfg.host = v;
+        } else if (strcmp(a, "--port") == 0 && parse_u64(v, &n) && n <= 65535) {
+            o->cfg.port = (uint16_t)n;
+        } else if (strcmp(a, "--stage") == 0 && o->n_stages < MAX_LIST) {
+            o->stages[o->n_stages++] = v;
+        } else if (strcmp(a, "--key") == 0 && o->n_keys < MAX_LIST) {
+            o->keys[o->n_keys++] = v;
+        } else if (strcmp(a, "--profile") == 0) {
+            o->profile = v;
+        } else if (strcmp(a, "--data-dir") == 0) {
+            o->cfg.data_dir = v;
+        } else if (strcmp(a, "--seed") == 0 && parse_u64(v, &n)) {
+            o->cfg.seeded = true;
+            o->cfg.seed = n;
+        } else if (strcmp(a, "--max-upload") == 0 && parse_u64(v, &n) && n > 0) {
+            o->cfg.max_upload = n;
+        } else if (strcmp(a, "--validate") == 0 &&
+                   (strcmp(v, "deep") == 0 || strcmp(v, "footer") == 0)) {
+            o->cfg.validate_deep = strcmp(v, "deep") == 0;
+        } else if (strcmp(a, "--admin-token") == 0) {
+            o->cfg.admin_token = v;
+        } else if (strcmp(a, "--log") == 0 && (strcmp(v, "json") == 0 || strcmp(v, "text") == 0)) {
+            o->cfg.log_format = strcmp(v, "json") == 0 ? SM_LOG_JSON : SM_LOG_TEXT;
+        } else {
+            fprintf(err, "stagemock serve: bad option or value: '%s %s'\n", a, v);
+            return 2;
+        }
+    }
+    return -1;
+}
+
+static void log_line(void *cls, const char *line)
+{
+    FILE *out = cls;
+    fprintf(out, "%s\n", line);
+    fflush(out);
+}
+
+static char *read_text(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        return NULL;
+    }
+    char *buf = NULL;
+    size_t cap = 0, n = 0;
+    for (;;) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 4096;
+            char *nb = realloc(buf, cap);
+            if (nb == NULL || cap > (16u << 20)) {
+                free(nb ? nb : buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0) {
+            break;
+        }
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+static void demo_value(void *cls, size_t col, uint64_t row, struct pqw_value *v)
+{
+    char *scratch = cls;
+    v->i = (int64_t)row + 1;
+    v->d = (double)row * 1.5;
+    int n = snprintf(scratch, 32, "demo-row-%llu", (unsigned long long)row);
+    v->p = (const uint8_t *)scratch;
+    v->n = n > 0 ? (size_t)n : 0;
+    (void)col;
+}
+
+/* Write a small valid parquet file for the printed curl line. */
+static bool write_demo_file(char *path, size_t size)
+{
+    const char *tmp = getenv("TMPDIR");
+    (void)snprintf(path, size, "%s/stagemock-demo-%ld.parquet", tmp && tmp[0] ? tmp : "/tmp",
+                   (long)getpid());
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        return false;
+    }
+    static const struct pqw_column cols[] = {
+        {"id", SM_PQ_INT64, 0, SM_PQ_REQUIRED, -1, SM_PQ_LT_NONE},
+        {"label", SM_PQ_BYTE_ARRAY, 0, SM_PQ_OPTIONAL, SM_PQ_CT_UTF8, SM_PQ_LT_STRING},
+        {"amount", SM_PQ_DOUBLE, 0, SM_PQ_OPTIONAL, -1, SM_PQ_LT_NONE},
+    };
+    struct pqw_options opt = {.codec = SM_PQ_SNAPPY};
+    char scratch[32];
+    struct sm_error e;
+    bool ok = pqw_write_fd(fd, cols, 3, 100, &opt, demo_value, scratch, &e) == SM_OK;
+    close(fd);
+    return ok;
+}
+
+static int setup(struct sm_server *srv, struct serve_opts *o, bool demo, FILE *err)
+{
+    struct sm_error e;
+    for (size_t i = 0; i < o->n_stages; i++) {
+        if (sm_server_add_stage(srv, o->stages[i], &e) != SM_OK) {
+            fprintf(err, "stagemock serve: --stage %s: %s\n", o->stages[i], e.message);
+            return 2;
+        }
+    }
+    for (size_t i = 0; i < o->n_keys; i++) {
+        if (sm_server_add_key(srv, o->keys[i], NULL, 0, &e) != SM_OK) {
+            fprintf(err, "stagemock serve: --key: %s\n", e.message);
+            return 2;
+        }
+    }
+    if (demo && (sm_server_add_stage(srv, "demo", &e) != SM_OK ||
+                 sm_server_add_key(srv, "demo-key", NULL, 0, &e) != SM_OK)) {
+        fprintf(err, "stagemock serve: %s\n", e.message);
+        return 1;
+    }
+    if (o->profile != NULL) {
+        size_t len = 0;
+        char *text = read_text(o->profile, &len);
+        if (text == NULL) {
+            fprintf(err, "stagemock serve: cannot read profile %s: %s\n", o->profile,
+                    strerror(errno));
+            return 2;
+        }
+        enum sm_code rc = sm_server_load_profile(srv, text, len, &e);
+        free(text);
+        if (rc != SM_OK) {
+            fprintf(err, "stagemock serve: %s: %s\n", o->profile, e.message);
+            return 2;
+        }
+    }
+    return -1;
+}
+
+static void print_banner(struct sm_server *srv, const struct serve_opts *o, bool demo, FILE *out)
+{
+    fprintf(out, "stagemock serving at %s\n", sm_server_url(srv));
+    if (!demo) {
+        fprintf(out, "stages: %zu, keys: %zu%s\n", o->n_stages, o->n_keys,
+                o->cfg.data_dir ? ", persisted in the data dir" : "");
+        fflush(out);
+        return;
+    }
+    char demo_path[4096];
+    bool have = write_demo_file(demo_path, sizeof demo_path);
+    fprintf(out, "stage: demo\nkey:   demo-key\n\nTry it:\n");
+    fprintf(out,
+            "  curl -sS -H 'Authorization: Key demo-key' -F stage_id=demo -F "
+            "'file=@%s;filename=demo.parquet' %s/upload-to-stage\n",
+            have ? demo_path : "YOUR_FILE.parquet", sm_server_url(srv));
+    fprintf(out,
+            "  curl -sS -H 'Authorization: Key demo-key' -d stage_id=demo "
+            "%s/list-stage-files\n",
+            sm_server_url(srv));
+    fprintf(out,
+            "  curl -sS -H 'Authorization: Key demo-key' -d stage_id=demo -d "
+            "file_name=demo.parquet -o demo-copy.parquet %s/download-from-stage\n",
+            sm_server_url(srv));
+    fprintf(out, "Press Ctrl-C to stop.\n");
+    fflush(out);
+}
 
 int srv_serve_main(int argc, char **argv, FILE *out, FILE *err)
 {
-    (void)argc;
-    (void)out;
-    fprintf(err, "stagemock %s: arrives with the server issue (#4)\n", argv[0]);
-    return 2;
+    struct serve_opts o = {0};
+    int st = parse_args(argc, argv, &o, err);
+    if (st >= 0) {
+        usage(st == 0 ? out : err);
+        return st;
+    }
+    bool demo = o.n_stages == 0 && o.n_keys == 0 && o.cfg.data_dir == NULL;
+    if (o.cfg.log_format != SM_LOG_NONE) {
+        o.cfg.log = log_line;
+        o.cfg.log_cls = out;
+    }
+    /* Block the stop signals in every thread; this one waits for them. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct sm_server *srv = NULL;
+    struct sm_error e;
+    if (sm_server_new(&o.cfg, &srv, &e) != SM_OK) {
+        fprintf(err, "stagemock serve: %s\n", e.message);
+        return 1;
+    }
+    st = setup(srv, &o, demo, err);
+    if (st < 0 && sm_server_start(srv, &e) != SM_OK) {
+        fprintf(err, "stagemock serve: %s\n", e.message);
+        st = 1;
+    }
+    if (st >= 0) {
+        sm_server_free(srv);
+        return st;
+    }
+    print_banner(srv, &o, demo, out);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    fprintf(out, "stagemock: %s, stopping (finishing requests in flight)\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    fflush(out);
+    sm_server_free(srv);
+    return 0;
 }

@@ -1,0 +1,144 @@
+/*
+ * server.h - libstagemock's embeddable mock of the stage API: start it on
+ * port 0 inside a test, point a client at sm_server_url(), inspect the stages
+ * and the request journal, stop it.
+ *
+ * Ownership and threads: sm_server_new returns a server the caller owns and
+ * releases with sm_server_free (which stops it first). Every function here is
+ * thread-safe: the server's state (stages, keys, journal, profile) sits
+ * behind one mutex shared with the HTTP threads. Several servers in one
+ * process share nothing. Strings and JSON texts handed out are freed with
+ * sm_free; structs filled by _get functions are the caller's, released with
+ * the matching _cleanup.
+ */
+#ifndef STAGEMOCK_SERVER_H
+#define STAGEMOCK_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stagemock/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sm_server;
+
+/* One line per request, for `stagemock serve --log`. Called on an HTTP thread. */
+typedef void sm_log_fn(void *cls, const char *line);
+
+enum sm_log_format { SM_LOG_NONE = 0, SM_LOG_TEXT, SM_LOG_JSON };
+
+struct sm_server_config {
+    const char *host;     /* bind address; NULL: "127.0.0.1" ("::1" for IPv6) */
+    uint16_t port;        /* 0: the system picks a free port */
+    const char *data_dir; /* NULL: stages live in memory (and unlinked temp files) */
+    const char *tmp_dir;  /* where uploads spool; NULL: data_dir, else $TMPDIR or /tmp */
+    uint64_t max_upload;  /* bytes; 0: 1 GiB (RULES.md 413 above it) */
+    bool validate_deep;   /* page-level checks (RULES.md default: true) */
+    bool seeded;          /* deterministic file ids from seed */
+    uint64_t seed;
+    const char *admin_token;  /* NULL: admin API on loopback only, no token */
+    unsigned threads;         /* HTTP worker threads; 0: 2 */
+    unsigned max_connections; /* 0: 512 */
+    unsigned timeout_s;       /* idle connection timeout; 0: 30 s */
+    enum sm_log_format log_format;
+    sm_log_fn *log;
+    void *log_cls;
+};
+
+/* Fill *cfg with the defaults above. */
+SM_API void sm_server_config_init(struct sm_server_config *cfg);
+
+/*
+ * Create a server (not yet listening). With data_dir set, the stages stored
+ * there are loaded (and anything not acknowledged is cleaned away).
+ * Returns SM_OK and *out, or an error (SM_E_IO for the data dir, SM_E_NOMEM);
+ * *out is NULL on failure. The config is copied.
+ */
+SM_API SM_NODISCARD enum sm_code sm_server_new(const struct sm_server_config *cfg,
+                                               struct sm_server **out, struct sm_error *err);
+
+/* Start listening. SM_E_IO when the address cannot be bound; SM_E_STATE when
+ * already running. */
+SM_API SM_NODISCARD enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err);
+
+/* Stop listening; requests in flight are finished first. No-op when stopped. */
+SM_API void sm_server_stop(struct sm_server *srv);
+
+/* Stop (if running) and release everything. NULL is a no-op. */
+SM_API void sm_server_free(struct sm_server *srv);
+
+/* The bound port (0 before start), and "http://host:port" (borrowed; valid
+ * until stop). */
+SM_API uint16_t sm_server_port(const struct sm_server *srv);
+SM_API const char *sm_server_url(const struct sm_server *srv);
+
+/*
+ * Stages and keys. A key added with stages == NULL sees every stage; with a
+ * list, only those (others are reported to it as not found). Adding an
+ * existing stage or key is not an error (a key's stage list is replaced).
+ */
+SM_API SM_NODISCARD enum sm_code sm_server_add_stage(struct sm_server *srv, const char *stage,
+                                                     struct sm_error *err);
+SM_API SM_NODISCARD enum sm_code sm_server_add_key(struct sm_server *srv, const char *key,
+                                                   const char *const *stages, size_t n_stages,
+                                                   struct sm_error *err);
+
+/*
+ * Put a file into a stage directly, as an accepted upload would (same rules:
+ * parquet verdict, unique name, first schema wins). For preloading a known
+ * state. Returns what the upload would have been answered with.
+ */
+SM_API SM_NODISCARD enum sm_code sm_server_preload(struct sm_server *srv, const char *stage,
+                                                   const char *name, const void *data, size_t len,
+                                                   struct sm_error *err);
+
+/* Override defaults from a profile (JSON text, docs/PROFILE.md). On error
+ * nothing changes and err names the key. */
+SM_API SM_NODISCARD enum sm_code sm_server_load_profile(struct sm_server *srv, const char *json,
+                                                        size_t len, struct sm_error *err);
+
+/* Forget every stored file and the journal; stages, keys and profile stay. */
+SM_API void sm_server_reset(struct sm_server *srv);
+
+struct sm_file_info {
+    char *name;
+    char *file_id;
+    uint64_t size;
+    char sha256[65];     /* hex */
+    uint64_t commit_seq; /* journal seq of the upload that stored it (0: preloaded) */
+};
+
+struct sm_file_list {
+    struct sm_file_info *files;
+    size_t n;
+};
+
+/* The stage's files in stage order. SM_E_NOT_FOUND for an unknown stage.
+ * Release with sm_file_list_cleanup. */
+SM_API SM_NODISCARD enum sm_code sm_server_get_files(struct sm_server *srv, const char *stage,
+                                                     struct sm_file_list *out,
+                                                     struct sm_error *err);
+SM_API void sm_file_list_cleanup(struct sm_file_list *list);
+
+/*
+ * The journal as JSON text: {"seed":…,"entries":[{...}, ...]} with one entry
+ * per completed request (fields in docs/SERVER.md: seq, start_us, end_us,
+ * method, path, key, stage, file_name, file_parts, size, sha256, status,
+ * rule, bytes_sent, ...). NULL on allocation failure; free with sm_free.
+ */
+SM_API char *sm_server_journal_json(struct sm_server *srv);
+
+/* The stages as JSON text: {"stages":[{"name":…,"files":[…]}]}; sm_free. */
+SM_API char *sm_server_stages_json(struct sm_server *srv);
+
+/* Number of journal entries so far (requests completed). */
+SM_API size_t sm_server_journal_count(struct sm_server *srv);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

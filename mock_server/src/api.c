@@ -1,0 +1,286 @@
+/*
+ * api.c - what an embedding program (a test, `stagemock serve`, the admin
+ * API) does to a server's state: add stages and keys, preload files, load a
+ * profile, reset, and read the stages and the journal.
+ *
+ * Design: every function takes the server lock for its whole body, so the
+ * HTTP threads always see a consistent state; copies handed out (file
+ * lists, JSON texts) belong to the caller.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+
+static enum sm_code oom(struct sm_error *err)
+{
+    return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+}
+
+/* Lock held. */
+static enum sm_code add_stage_locked(struct sm_server *srv, const char *stage, struct sm_error *err)
+{
+    size_t len = strlen(stage);
+    if (len == 0 || len > 1024) {
+        return sm_err_set(err, SM_E_ARG, 400, NULL, "a stage name is 1 to 1024 bytes");
+    }
+    if (sm_stage_find(srv, stage) != NULL) {
+        return SM_OK;
+    }
+    if (srv->n_stages == srv->cap_stages) {
+        size_t cap = srv->cap_stages ? srv->cap_stages * 2 : 4;
+        struct sm_stage *ns = realloc(srv->stages, cap * sizeof *ns);
+        if (ns == NULL) {
+            return oom(err);
+        }
+        srv->stages = ns;
+        srv->cap_stages = cap;
+    }
+    struct sm_stage st = {.name = strdup(stage)};
+    if (st.name == NULL) {
+        return oom(err);
+    }
+    srv->stages[srv->n_stages++] = st;
+    return SM_OK;
+}
+
+enum sm_code sm_server_add_stage(struct sm_server *srv, const char *stage, struct sm_error *err)
+{
+    pthread_mutex_lock(&srv->lock);
+    enum sm_code rc = add_stage_locked(srv, stage, err);
+    pthread_mutex_unlock(&srv->lock);
+    return rc;
+}
+
+enum sm_code sm_server_add_stage_locked(struct sm_server *srv, const char *stage,
+                                        struct sm_error *err)
+{
+    return add_stage_locked(srv, stage, err);
+}
+
+enum sm_code sm_server_add_key(struct sm_server *srv, const char *key, const char *const *stages,
+                               size_t n_stages, struct sm_error *err)
+{
+    if (key == NULL || key[0] == '\0' || strlen(key) >= 256 || strchr(key, ' ') != NULL) {
+        return sm_err_set(err, SM_E_ARG, 400, NULL, "a key is 1 to 255 bytes without spaces");
+    }
+    struct sm_key k = {.key = strdup(key), .n_stages = n_stages};
+    if (k.key == NULL) {
+        return oom(err);
+    }
+    if (stages != NULL) {
+        k.stages = calloc(n_stages ? n_stages : 1, sizeof *k.stages);
+        for (size_t i = 0; k.stages != NULL && i < n_stages; i++) {
+            k.stages[i] = strdup(stages[i]);
+            if (k.stages[i] == NULL) {
+                k.n_stages = i;
+                break;
+            }
+        }
+        if (k.stages == NULL || k.n_stages != n_stages) {
+            for (size_t i = 0; k.stages && i < k.n_stages; i++) {
+                free(k.stages[i]);
+            }
+            free(k.stages);
+            free(k.key);
+            return oom(err);
+        }
+    }
+    pthread_mutex_lock(&srv->lock);
+    enum sm_code rc = SM_OK;
+    struct sm_key *slot = NULL;
+    for (size_t i = 0; i < srv->n_keys; i++) {
+        if (strcmp(srv->keys[i].key, key) == 0) {
+            slot = &srv->keys[i];
+        }
+    }
+    if (slot != NULL) {
+        for (size_t i = 0; i < slot->n_stages; i++) {
+            free(slot->stages[i]);
+        }
+        free(slot->stages);
+        free(slot->key);
+        *slot = k;
+    } else if (srv->n_keys == srv->cap_keys) {
+        size_t cap = srv->cap_keys ? srv->cap_keys * 2 : 4;
+        struct sm_key *nk = realloc(srv->keys, cap * sizeof *nk);
+        if (nk == NULL) {
+            rc = oom(err);
+        } else {
+            srv->keys = nk;
+            srv->cap_keys = cap;
+        }
+    }
+    if (slot == NULL && rc == SM_OK) {
+        srv->keys[srv->n_keys++] = k;
+    }
+    pthread_mutex_unlock(&srv->lock);
+    if (rc != SM_OK) {
+        for (size_t i = 0; i < k.n_stages; i++) {
+            free(k.stages[i]);
+        }
+        free(k.stages);
+        free(k.key);
+    }
+    return rc;
+}
+
+enum sm_code sm_server_preload(struct sm_server *srv, const char *stage, const char *name,
+                               const void *data, size_t len, struct sm_error *err)
+{
+    enum sm_code rc = sm_name_check(name, strlen(name), err);
+    if (rc != SM_OK) {
+        return rc;
+    }
+    struct sm_spool sp;
+    sm_spool_init(&sp, srv->tmp_dir);
+    struct sm_sha256 sha;
+    sm_sha256_init(&sha);
+    sm_sha256_update(&sha, data, len);
+    char hex[65];
+    sm_sha256_hex(&sha, hex);
+    rc = sm_spool_append(&sp, data, len, err);
+    struct sm_pq_options opt;
+    pthread_mutex_lock(&srv->lock);
+    opt.deep = srv->profile.deep;
+    opt.codecs = srv->profile.codecs;
+    pthread_mutex_unlock(&srv->lock);
+    struct sm_pq_file *pf = NULL;
+    if (rc == SM_OK) {
+        rc = sm_spool_check(&sp, &opt, &pf, err);
+    }
+    struct sm_blob *blob = rc == SM_OK ? sm_spool_to_blob(&sp) : NULL;
+    if (rc == SM_OK && blob == NULL) {
+        rc = oom(err);
+    }
+    if (rc == SM_OK) {
+        pthread_mutex_lock(&srv->lock);
+        struct sm_stage *st = sm_stage_find(srv, stage);
+        const char *id = NULL;
+        rc = st == NULL
+                 ? sm_err_set(err, SM_E_NOT_FOUND, 404, "auth", "stage '%s' not found", stage)
+                 : sm_stage_commit(srv, st, name, sm_pq_file_schema(pf), blob, hex, 0, &id, err);
+        pthread_mutex_unlock(&srv->lock);
+    }
+    sm_blob_unref(blob);
+    sm_pq_file_free(pf);
+    sm_spool_cleanup(&sp);
+    return rc;
+}
+
+enum sm_code sm_server_load_profile(struct sm_server *srv, const char *json, size_t len,
+                                    struct sm_error *err)
+{
+    pthread_mutex_lock(&srv->lock);
+    enum sm_code rc = sm_profile_parse(&srv->profile, json, len, err);
+    pthread_mutex_unlock(&srv->lock);
+    return rc;
+}
+
+void sm_server_reset(struct sm_server *srv)
+{
+    pthread_mutex_lock(&srv->lock);
+    for (size_t i = 0; i < srv->n_stages; i++) {
+        sm_stage_clear(&srv->stages[i]);
+    }
+    sm_journal_cleanup(&srv->journal);
+    if (srv->store != NULL) {
+        struct sm_error e;
+        enum sm_code rc = sm_store_clear(srv, &e);
+        (void)rc; /* the in-memory reset stands; a restart re-sweeps the dir */
+    }
+    pthread_mutex_unlock(&srv->lock);
+}
+
+enum sm_code sm_server_get_files(struct sm_server *srv, const char *stage, struct sm_file_list *out,
+                                 struct sm_error *err)
+{
+    out->files = NULL;
+    out->n = 0;
+    pthread_mutex_lock(&srv->lock);
+    struct sm_stage *st = sm_stage_find(srv, stage);
+    enum sm_code rc = SM_OK;
+    if (st == NULL) {
+        rc = sm_err_set(err, SM_E_NOT_FOUND, 404, "auth", "stage '%s' not found", stage);
+    } else if (st->n_files > 0) {
+        out->files = calloc(st->n_files, sizeof *out->files);
+        if (out->files == NULL) {
+            rc = oom(err);
+        }
+        for (size_t i = 0; rc == SM_OK && i < st->n_files; i++) {
+            const struct sm_stage_file *f = &st->files[i];
+            struct sm_file_info *fi = &out->files[i];
+            fi->name = strdup(f->name);
+            fi->file_id = strdup(f->file_id);
+            fi->size = f->size;
+            fi->commit_seq = f->commit_seq;
+            memcpy(fi->sha256, f->sha256, sizeof fi->sha256);
+            out->n = i + 1;
+            if (fi->name == NULL || fi->file_id == NULL) {
+                rc = oom(err);
+            }
+        }
+    }
+    pthread_mutex_unlock(&srv->lock);
+    if (rc != SM_OK) {
+        sm_file_list_cleanup(out);
+    }
+    return rc;
+}
+
+void sm_file_list_cleanup(struct sm_file_list *list)
+{
+    for (size_t i = 0; i < list->n; i++) {
+        free(list->files[i].name);
+        free(list->files[i].file_id);
+    }
+    free(list->files);
+    list->files = NULL;
+    list->n = 0;
+}
+
+char *sm_server_journal_json(struct sm_server *srv)
+{
+    pthread_mutex_lock(&srv->lock);
+    char *text = sm_journal_to_json(&srv->journal, srv->cfg.seed, srv->cfg.seeded);
+    pthread_mutex_unlock(&srv->lock);
+    return text;
+}
+
+size_t sm_server_journal_count(struct sm_server *srv)
+{
+    pthread_mutex_lock(&srv->lock);
+    size_t n = srv->journal.n;
+    pthread_mutex_unlock(&srv->lock);
+    return n;
+}
+
+char *sm_server_stages_json(struct sm_server *srv)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(root, "stages");
+    pthread_mutex_lock(&srv->lock);
+    for (size_t i = 0; arr != NULL && i < srv->n_stages; i++) {
+        const struct sm_stage *st = &srv->stages[i];
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddStringToObject(s, "name", st->name);
+        cJSON *files = cJSON_AddArrayToObject(s, "files");
+        for (size_t k = 0; files != NULL && k < st->n_files; k++) {
+            const struct sm_stage_file *f = &st->files[k];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "name", f->name);
+            cJSON_AddStringToObject(o, "file_id", f->file_id);
+            cJSON_AddNumberToObject(o, "size", (double)f->size);
+            cJSON_AddStringToObject(o, "sha256", f->sha256);
+            cJSON_AddNumberToObject(o, "commit_seq", (double)f->commit_seq);
+            cJSON_AddItemToArray(files, o);
+        }
+        cJSON_AddItemToArray(arr, s);
+    }
+    pthread_mutex_unlock(&srv->lock);
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return text;
+}

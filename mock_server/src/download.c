@@ -1,0 +1,226 @@
+/*
+ * download.c - POST /download-from-stage and POST /list-stage-files.
+ *
+ * What: a download names one stage and one file (`one-file-per-request`:
+ * zero or several file names are refused), and gets the stored bytes exactly
+ * (`bytes`) as application/octet-stream with Content-Length: from a fresh
+ * file descriptor (MHD sends it with sendfile) for disk-backed files, from
+ * the blob's memory otherwise, holding a blob reference until MHD is done.
+ * A profile may ask for base64 text instead (download_encoding). The list
+ * answers RULES.md's default shape, {"files":[{"name","file_id","size"}]},
+ * in stage order (`order`), with field names from the profile.
+ * Not here: the body's encodings (form.c), auth (auth.c).
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+
+static void blob_release(void *cls)
+{
+    sm_blob_unref(cls);
+}
+
+/* Read a whole blob into memory (base64 answers only). */
+static uint8_t *blob_read_all(const struct sm_blob *b)
+{
+    uint8_t *buf = malloc(b->size ? b->size : 1);
+    if (buf == NULL) {
+        return NULL;
+    }
+    if (b->fd < 0) {
+        memcpy(buf, b->mem, b->size);
+        return buf;
+    }
+    for (uint64_t off = 0; off < b->size;) {
+        ssize_t got = pread(b->fd, buf + off, b->size - off, (off_t)off);
+        if (got <= 0) {
+            free(buf);
+            return NULL;
+        }
+        off += (uint64_t)got;
+    }
+    return buf;
+}
+
+static char *base64(const uint8_t *p, size_t n, size_t *out_len)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t len = (n + 2) / 3 * 4;
+    char *out = malloc(len + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        out[o++] = tbl[v >> 18];
+        out[o++] = tbl[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? tbl[v & 63] : '=';
+    }
+    out[o] = '\0';
+    *out_len = o;
+    return out;
+}
+
+static struct MHD_Response *blob_response(struct sm_blob *b, bool as_base64, uint64_t *len)
+{
+    *len = b->size;
+    if (as_base64) {
+        uint8_t *raw = b->size <= (256u << 20) ? blob_read_all(b) : NULL;
+        size_t n = 0;
+        char *text = raw ? base64(raw, b->size, &n) : NULL;
+        free(raw);
+        sm_blob_unref(b);
+        if (text == NULL) {
+            return NULL;
+        }
+        *len = n;
+        return MHD_create_response_from_buffer_with_free_callback(n, text, free);
+    }
+    if (b->fd >= 0) {
+        char path[64];
+        (void)snprintf(path, sizeof path, "/proc/self/fd/%d", b->fd);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        sm_blob_unref(b);
+        if (fd < 0) {
+            return NULL;
+        }
+        struct MHD_Response *resp = MHD_create_response_from_fd_at_offset64(*len, fd, 0);
+        if (resp == NULL) {
+            close(fd);
+        }
+        return resp;
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+        (size_t)b->size, b->mem, blob_release, b);
+    if (resp == NULL) {
+        sm_blob_unref(b);
+    }
+    return resp;
+}
+
+static enum sm_code want_one(const struct sm_form *f, bool need_file, const char *rule,
+                             struct sm_error *e)
+{
+    if (f->field_too_long) {
+        return sm_err_set(e, SM_E_MALFORMED, 400, rule, "a field is longer than %d bytes",
+                          SM_FIELD_MAX - 1);
+    }
+    if (f->n_stage_id != 1) {
+        return sm_err_set(e, SM_E_MALFORMED, 400, rule,
+                          f->n_stage_id ? "%u stage_id fields; send exactly one"
+                                        : "missing field 'stage_id'%.0u",
+                          f->n_stage_id);
+    }
+    if (need_file && f->n_file_name == 0) {
+        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+                          "missing field 'file_name': name the one file to download");
+    }
+    if (need_file && f->n_file_name > 1) {
+        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+                          "%u file names in one request; download one file per request",
+                          f->n_file_name);
+    }
+    return SM_OK;
+}
+
+enum MHD_Result sm_download_finish(struct sm_req *r)
+{
+    struct sm_server *srv = r->srv;
+    struct sm_error e;
+    if (r->failed || sm_form_finish(r) != SM_OK) {
+        e = r->err;
+        return sm_reply_error(r, &e);
+    }
+    if (r->form.n_stage_id > 0) {
+        r->je.stage = strdup(r->form.stage_id);
+    }
+    if (r->form.n_file_name > 0) {
+        r->je.file_name = strdup(r->form.file_name);
+    }
+    if (want_one(&r->form, true, "one-file-per-request", &e) != SM_OK) {
+        return sm_reply_error(r, &e);
+    }
+    struct sm_stage *st;
+    struct sm_blob *blob = NULL;
+    pthread_mutex_lock(&srv->lock);
+    enum sm_code rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
+    if (rc == SM_OK) {
+        struct sm_stage_file *f = sm_stage_file_find(st, r->form.file_name);
+        if (f == NULL) {
+            rc = sm_err_set(&e, SM_E_NOT_FOUND, 404, "bytes", "stage '%.200s' has no file '%.200s'",
+                            r->form.stage_id, r->form.file_name);
+        } else {
+            blob = sm_blob_ref(f->blob);
+            memcpy(r->je.sha256, f->sha256, sizeof r->je.sha256);
+        }
+    }
+    bool b64 = srv->profile.download_base64;
+    pthread_mutex_unlock(&srv->lock);
+    if (rc != SM_OK) {
+        return sm_reply_error(r, &e);
+    }
+    r->je.size = blob->size;
+    uint64_t len = 0;
+    struct MHD_Response *resp = blob_response(blob, b64, &len);
+    if (resp == NULL) {
+        (void)sm_err_set(&e, SM_E_IO, 500, "bytes", "cannot read the stored file");
+        return sm_reply_error(r, &e);
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            b64 ? "text/plain" : "application/octet-stream");
+    return sm_reply_queue(r, 200, resp, len);
+}
+
+static char *list_json(const struct sm_profile *p, const struct sm_stage *st)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON *arr = cJSON_AddArrayToObject(root, p->list_files_field);
+    for (size_t i = 0; arr != NULL && i < st->n_files; i++) {
+        const struct sm_stage_file *f = &st->files[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, p->list_name_field, f->name);
+        cJSON_AddStringToObject(o, p->list_id_field, f->file_id);
+        cJSON_AddNumberToObject(o, p->list_size_field, (double)f->size);
+        cJSON_AddItemToArray(arr, o);
+    }
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+enum MHD_Result sm_list_finish(struct sm_req *r)
+{
+    struct sm_server *srv = r->srv;
+    struct sm_error e;
+    if (r->failed || sm_form_finish(r) != SM_OK) {
+        e = r->err;
+        return sm_reply_error(r, &e);
+    }
+    if (r->form.n_stage_id > 0) {
+        r->je.stage = strdup(r->form.stage_id);
+    }
+    if (want_one(&r->form, false, "order", &e) != SM_OK) {
+        return sm_reply_error(r, &e);
+    }
+    struct sm_stage *st;
+    char *json = NULL;
+    pthread_mutex_lock(&srv->lock);
+    enum sm_code rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
+    if (rc == SM_OK) {
+        json = list_json(&srv->profile, st);
+    }
+    pthread_mutex_unlock(&srv->lock);
+    if (rc != SM_OK) {
+        return sm_reply_error(r, &e);
+    }
+    return sm_reply_json(r, 200, json);
+}

@@ -1,0 +1,206 @@
+/*
+ * form.c - the text fields of a request body (stage_id, file_name), in the
+ * three encodings RULES.md allows for downloads and lists:
+ * application/x-www-form-urlencoded and multipart/form-data (through MHD's
+ * PostProcessor, streaming) and application/json (buffered up to 64 KiB,
+ * parsed with cJSON). Also the HTML5 filename escapes of multipart parts.
+ *
+ * What: every occurrence of a field is counted, so "several files" in one
+ * download (a repeated file_name, or a JSON array) is seen and refused by
+ * the caller (`one-file-per-request`). Fields longer than 2 KiB are refused.
+ * Not here: the upload's file part (upload.c), what the fields mean.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+
+/* Add a chunk of field key's value at offset off; a new occurrence at 0. */
+static void field_chunk(struct sm_form *f, const char *key, const char *data, uint64_t off,
+                        size_t size)
+{
+    char *dst;
+    size_t *len;
+    unsigned *count;
+    if (strcmp(key, "stage_id") == 0) {
+        dst = f->stage_id;
+        len = &f->stage_id_len;
+        count = &f->n_stage_id;
+    } else if (strcmp(key, "file_name") == 0) {
+        dst = f->file_name;
+        len = &f->file_name_len;
+        count = &f->n_file_name;
+    } else {
+        return;
+    }
+    if (off == 0) {
+        (*count)++;
+        if (*count > 1) {
+            return; /* keep the first occurrence; the count tells the rest */
+        }
+        *len = 0;
+    } else if (*count > 1) {
+        return;
+    }
+    if (*len + size >= SM_FIELD_MAX) {
+        f->field_too_long = true;
+        return;
+    }
+    memcpy(dst + *len, data, size);
+    *len += size;
+    dst[*len] = '\0';
+}
+
+static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *filename, const char *content_type,
+                                 const char *transfer_encoding, const char *data, uint64_t off,
+                                 size_t size)
+{
+    (void)kind;
+    (void)filename;
+    (void)content_type;
+    (void)transfer_encoding;
+    struct sm_req *r = cls;
+    if (key != NULL) {
+        field_chunk(&r->form, key, data, off, size);
+    }
+    return MHD_YES;
+}
+
+/* Called by the server for the first byte of a download/list body. */
+static enum sm_code form_start(struct sm_req *r)
+{
+    const char *ct =
+        MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (ct != NULL && strncasecmp(ct, "application/json", 16) == 0) {
+        r->raw = malloc(SM_FORM_MAX);
+        if (r->raw == NULL) {
+            return sm_err_set(&r->err, SM_E_NOMEM, 503, NULL, "out of memory");
+        }
+        return SM_OK;
+    }
+    r->pp = MHD_create_post_processor(r->conn, 16 * 1024, form_iter, r);
+    if (r->pp == NULL) {
+        return sm_err_set(&r->err, SM_E_MALFORMED, 400,
+                          r->route == SM_ROUTE_LIST ? "order" : "one-file-per-request",
+                          "unsupported Content-Type '%.100s': send stage_id%s as "
+                          "application/x-www-form-urlencoded, multipart/form-data or "
+                          "application/json",
+                          ct ? ct : "(none)",
+                          r->route == SM_ROUTE_DOWNLOAD ? " and file_name" : "");
+    }
+    return SM_OK;
+}
+
+enum sm_code sm_form_feed(struct sm_req *r, const char *data, size_t n)
+{
+    if (r->pp == NULL && r->raw == NULL) {
+        enum sm_code rc = form_start(r);
+        if (rc != SM_OK) {
+            return rc;
+        }
+    }
+    if (r->raw != NULL) {
+        if (r->raw_len + n > SM_FORM_MAX) {
+            return sm_err_set(&r->err, SM_E_TOO_LARGE, 413, "error-json",
+                              "request body larger than %u bytes", SM_FORM_MAX);
+        }
+        memcpy(r->raw + r->raw_len, data, n);
+        r->raw_len += n;
+        return SM_OK;
+    }
+    if (MHD_post_process(r->pp, data, n) != MHD_YES) {
+        return sm_err_set(&r->err, SM_E_MALFORMED, 400, "one-file-per-request",
+                          "the form body does not parse");
+    }
+    return SM_OK;
+}
+
+enum sm_code sm_form_parse_json(struct sm_form *f, const char *text, size_t len,
+                                struct sm_error *err)
+{
+    cJSON *root = cJSON_ParseWithLength(text, len);
+    if (root == NULL || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return sm_err_set(err, SM_E_MALFORMED, 400, "one-file-per-request",
+                          "the JSON body is not a JSON object");
+    }
+    enum sm_code rc = SM_OK;
+    const char *keys[] = {"stage_id", "file_name"};
+    for (size_t i = 0; i < 2 && rc == SM_OK; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, keys[i]);
+        if (v == NULL || cJSON_IsNull(v)) {
+            continue;
+        }
+        if (cJSON_IsArray(v)) {
+            int n = cJSON_GetArraySize(v);
+            const cJSON *first = cJSON_GetArrayItem(v, 0);
+            for (int k = 0; k < n; k++) {
+                const cJSON *e = cJSON_GetArrayItem(v, k);
+                if (cJSON_IsString(e)) {
+                    field_chunk(f, keys[i], e->valuestring, 0, strlen(e->valuestring));
+                }
+            }
+            if (n == 0 || !cJSON_IsString(first)) {
+                rc = sm_err_set(err, SM_E_MALFORMED, 400, "one-file-per-request",
+                                "'%s' must be a string", keys[i]);
+            }
+        } else if (cJSON_IsString(v)) {
+            field_chunk(f, keys[i], v->valuestring, 0, strlen(v->valuestring));
+        } else {
+            rc = sm_err_set(err, SM_E_MALFORMED, 400, "one-file-per-request",
+                            "'%s' must be a string", keys[i]);
+        }
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+enum sm_code sm_form_finish(struct sm_req *r)
+{
+    if (r->pp == NULL && r->raw == NULL) {
+        enum sm_code rc = form_start(r); /* empty body: still judge its type */
+        if (rc != SM_OK) {
+            return rc;
+        }
+    }
+    if (r->pp != NULL) {
+        MHD_destroy_post_processor(r->pp);
+        r->pp = NULL;
+    }
+    if (r->raw != NULL) {
+        return sm_form_parse_json(&r->form, r->raw, r->raw_len, &r->err);
+    }
+    return SM_OK;
+}
+
+size_t sm_form_decode_filename(char *name, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (name[i] == '%' && i + 2 < len) {
+            char a = name[i + 1], b = name[i + 2];
+            char c = 0;
+            if (a == '2' && b == '2') {
+                c = '"';
+            } else if (a == '0' && (b == 'D' || b == 'd')) {
+                c = '\r';
+            } else if (a == '0' && (b == 'A' || b == 'a')) {
+                c = '\n';
+            }
+            if (c != 0) {
+                name[o++] = c;
+                i += 2;
+                continue;
+            }
+        }
+        name[o++] = name[i];
+    }
+    if (o < len) {
+        name[o] = '\0';
+    }
+    return o;
+}

@@ -1,0 +1,314 @@
+/*
+ * internal.h - libstagemock's private structures and cross-file functions.
+ *
+ * The server (struct sm_server) holds the stages, keys, profile and journal
+ * behind one mutex (lock); HTTP threads and the embedding thread both go
+ * through it. Stored bytes live in refcounted blobs so a download in flight
+ * keeps its bytes alive across a reset. Nothing here is exported from the
+ * shared library: only include/stagemock/ is public.
+ */
+#ifndef SM_INTERNAL_H
+#define SM_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <microhttpd.h>
+
+#include "stagemock/error.h"
+#include "stagemock/parquet.h"
+#include "stagemock/server.h"
+
+/* ---- rules (RULES.md ids) ---------------------------------------------- */
+
+enum sm_rule {
+    SM_RULE_PARQUET_ONLY,
+    SM_RULE_CODEC,
+    SM_RULE_ONE_FILE,
+    SM_RULE_UNIQUE_NAMES,
+    SM_RULE_SAME_SCHEMA,
+    SM_RULE_ORDER,
+    SM_RULE_ERROR_JSON,
+    SM_RULE_BYTES,
+    SM_RULE_AUTH,
+    SM_RULE_COUNT
+};
+extern const char *const sm_rule_ids[SM_RULE_COUNT];
+/* Index of a rule id, or -1. */
+int sm_rule_find(const char *id);
+
+/* ---- sha256 ------------------------------------------------------------- */
+
+struct sm_sha256 {
+    uint32_t h[8];
+    uint64_t len;
+    uint8_t buf[64];
+    size_t used;
+};
+void sm_sha256_init(struct sm_sha256 *s);
+void sm_sha256_update(struct sm_sha256 *s, const void *data, size_t n);
+/* Finish and write 64 hex digits and a NUL into hex. */
+void sm_sha256_hex(struct sm_sha256 *s, char hex[65]);
+
+/* ---- clock ------------------------------------------------------------- */
+
+/* Microseconds since the epoch (journal times). */
+int64_t sm_clock_now_us(void);
+
+/* ---- stored bytes ------------------------------------------------------- */
+
+struct sm_blob {
+    int fd;       /* >= 0: the bytes are this file's */
+    uint8_t *mem; /* else: malloc'd bytes */
+    uint64_t size;
+    char *path; /* data-dir file to unlink when the blob is dropped, or NULL */
+    bool unlink_on_free;
+    unsigned refs; /* atomic */
+};
+struct sm_blob *sm_blob_ref(struct sm_blob *b);
+void sm_blob_unref(struct sm_blob *b);
+
+/* ---- upload spool: memory up to a threshold, then an unlinked temp file --- */
+
+#define SM_SPOOL_MEM_MAX (1u << 20)
+
+struct sm_spool {
+    uint8_t *mem;
+    size_t mem_len, mem_cap;
+    int fd; /* -1 until the spool moves to disk */
+    uint64_t size;
+    const char *tmp_dir;
+};
+void sm_spool_init(struct sm_spool *s, const char *tmp_dir);
+SM_NODISCARD enum sm_code sm_spool_append(struct sm_spool *s, const void *data, size_t n,
+                                          struct sm_error *err);
+/* Judge the spooled bytes as parquet. */
+SM_NODISCARD enum sm_code sm_spool_check(const struct sm_spool *s, const struct sm_pq_options *opt,
+                                         struct sm_pq_file **out, struct sm_error *err);
+/* Turn the spool into a blob (the spool is left empty). NULL when out of memory. */
+struct sm_blob *sm_spool_to_blob(struct sm_spool *s);
+void sm_spool_cleanup(struct sm_spool *s);
+
+/* ---- stages ------------------------------------------------------------ */
+
+struct sm_stage_file {
+    char *name;
+    char *file_id;
+    uint64_t size;
+    char sha256[65];
+    uint64_t commit_seq;
+    struct sm_blob *blob;
+};
+
+struct sm_stage {
+    char *name;
+    struct sm_stage_file *files;
+    size_t n_files, cap;
+    struct sm_pq_schema *schema; /* fixed by the first accepted file */
+};
+
+struct sm_key {
+    char *key;
+    char **stages; /* NULL: every stage */
+    size_t n_stages;
+};
+
+/* ---- profile (docs/PROFILE.md) ------------------------------------------ */
+
+struct sm_profile {
+    int status[SM_RULE_COUNT]; /* 0: the default for each error */
+    char file_id_field[64];    /* upload answer: {"file_id": …} */
+    char list_files_field[64]; /* list answer: {"files": [...]} */
+    char list_name_field[64];
+    char list_id_field[64];
+    char list_size_field[64];
+    bool deep;
+    uint64_t max_upload;
+    unsigned codecs; /* SM_PQ_CODEC_BIT mask */
+    bool download_base64;
+};
+void sm_profile_defaults(struct sm_profile *p, const struct sm_server_config *cfg);
+/* Apply a JSON profile onto *p; on error *p is unchanged. */
+SM_NODISCARD enum sm_code sm_profile_parse(struct sm_profile *p, const char *json, size_t len,
+                                           struct sm_error *err);
+
+/* ---- journal ------------------------------------------------------------ */
+
+struct sm_journal_entry {
+    uint64_t seq;
+    int64_t start_us, end_us;
+    char method[8];
+    char *path;
+    char *key; /* the key as sent (Authorization: Key …), or NULL */
+    char *stage;
+    char *file_name;
+    unsigned file_parts;
+    uint64_t size; /* bytes of the file part (uploads) or sent file (downloads) */
+    char sha256[65];
+    int status;
+    const char *rule;
+    char *message;
+    uint64_t bytes_sent;
+    uint64_t commit_seq; /* non-zero for an upload that stored a file */
+    char *file_id;
+};
+
+struct sm_journal {
+    struct sm_journal_entry *e;
+    size_t n, cap;
+};
+void sm_journal_cleanup(struct sm_journal *j);
+/* Append (takes ownership of the entry's strings); false when out of memory. */
+bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry);
+char *sm_journal_to_json(const struct sm_journal *j, uint64_t seed, bool seeded);
+/* One log line for an entry; caller frees. */
+char *sm_journal_entry_line(const struct sm_journal_entry *e, enum sm_log_format fmt);
+
+/* ---- the server -------------------------------------------------------- */
+
+struct sm_store; /* persistence in the data dir (store.c) */
+
+struct sm_server {
+    struct sm_server_config cfg; /* strings below are owned copies */
+    char *host, *data_dir, *tmp_dir, *admin_token;
+    pthread_mutex_t lock;
+    struct MHD_Daemon *daemon;
+    uint16_t port;
+    char url[96];
+    struct sm_stage *stages;
+    size_t n_stages, cap_stages;
+    struct sm_key *keys;
+    size_t n_keys, cap_keys;
+    struct sm_profile profile;
+    struct sm_journal journal;
+    uint64_t next_seq;   /* request sequence numbers */
+    uint64_t commit_seq; /* last commit's journal seq */
+    uint64_t id_state;   /* file id generator */
+    struct sm_store *store;
+};
+
+/* Lookups; call with srv->lock held. */
+struct sm_stage *sm_stage_find(struct sm_server *srv, const char *name);
+const struct sm_key *sm_key_find(const struct sm_server *srv, const char *key);
+bool sm_key_sees(const struct sm_key *k, const char *stage);
+struct sm_stage_file *sm_stage_file_find(struct sm_stage *st, const char *name);
+
+/*
+ * Commit an accepted upload into a stage (lock held): unique name, then first
+ * schema wins, then persist (data dir) and append. Takes a reference on blob
+ * only on success. On success *file_id points at the stored id.
+ */
+SM_NODISCARD enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
+                                          const char *name, const struct sm_pq_schema *schema,
+                                          struct sm_blob *blob, const char *sha256, uint64_t seq,
+                                          const char **file_id, struct sm_error *err);
+void sm_stage_clear(struct sm_stage *st);
+void sm_stage_cleanup(struct sm_stage *st);
+
+/* Names a stage file may have: not empty, <= 1 KiB, no '/', NUL, control
+ * characters, and not "." or "..". */
+SM_NODISCARD enum sm_code sm_name_check(const char *name, size_t len, struct sm_error *err);
+
+/* A new opaque file id (lock held); caller frees. */
+char *sm_file_id_new(struct sm_server *srv);
+
+/* Add a stage with the lock already held (store.c, loading the data dir). */
+SM_NODISCARD enum sm_code sm_server_add_stage_locked(struct sm_server *srv, const char *stage,
+                                                     struct sm_error *err);
+
+/* ---- persistence (store.c) ---------------------------------------------- */
+
+SM_NODISCARD enum sm_code sm_store_open(struct sm_server *srv, struct sm_error *err);
+void sm_store_close(struct sm_store *store);
+/* Write the blob's bytes into the data dir and the stage index, durably,
+ * before the upload is acknowledged. On success the blob is disk-backed. */
+SM_NODISCARD enum sm_code sm_store_commit(struct sm_server *srv, struct sm_stage *st,
+                                          struct sm_stage_file *f, struct sm_error *err);
+SM_NODISCARD enum sm_code sm_store_clear(struct sm_server *srv, struct sm_error *err);
+
+/* ---- HTTP side ----------------------------------------------------------- */
+
+enum sm_route {
+    SM_ROUTE_NONE,
+    SM_ROUTE_UPLOAD,
+    SM_ROUTE_DOWNLOAD,
+    SM_ROUTE_LIST,
+    SM_ROUTE_ADMIN,
+};
+
+#define SM_FIELD_MAX 2048        /* stage_id, file_name and other text fields */
+#define SM_FORM_MAX  (64u << 10) /* whole bodies of download/list/admin requests */
+
+/* Fields of a request body (form.c). */
+struct sm_form {
+    char stage_id[SM_FIELD_MAX];
+    size_t stage_id_len;
+    unsigned n_stage_id;
+    char file_name[SM_FIELD_MAX];
+    size_t file_name_len;
+    unsigned n_file_name;
+    bool field_too_long;
+};
+
+struct sm_req {
+    struct sm_server *srv;
+    struct MHD_Connection *conn;
+    enum sm_route route;
+    struct sm_journal_entry je;
+    bool have_key;
+    char key[256];
+    struct sm_error err; /* set when the request has already failed */
+    bool failed;
+    bool early; /* answered before the body (413) */
+    bool responded;
+    /* body */
+    struct MHD_PostProcessor *pp;
+    struct sm_form form;
+    char *raw; /* JSON and admin bodies */
+    size_t raw_len;
+    /* uploads */
+    unsigned file_parts;
+    char *filename;  /* of the first file part */
+    char *part_name; /* form field name of the first file part */
+    bool in_file;    /* inside the (first) file part */
+    struct sm_spool spool;
+    struct sm_sha256 sha;
+};
+
+/* Answer with an error: JSON {"message"}, the rule in X-Stagemock-Rule, the
+ * status from the profile when it overrides the rule's default. */
+enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e);
+/* Answer 200 with a JSON body (takes ownership of json). */
+enum MHD_Result sm_reply_json(struct sm_req *r, int status, char *json);
+/* Queue a response, recording status and size in the journal entry. */
+enum MHD_Result sm_reply_queue(struct sm_req *r, int status, struct MHD_Response *resp,
+                               uint64_t body_len);
+
+/* Body handling (form.c): feed a chunk of a download/list body; finish. */
+SM_NODISCARD enum sm_code sm_form_feed(struct sm_req *r, const char *data, size_t n);
+SM_NODISCARD enum sm_code sm_form_finish(struct sm_req *r);
+/* Parse a JSON body's stage_id / file_name into r->form (form.c; fuzzed). */
+SM_NODISCARD enum sm_code sm_form_parse_json(struct sm_form *f, const char *text, size_t len,
+                                             struct sm_error *err);
+/* Decode the HTML5 form escapes (%22, %0D, %0A) in a multipart filename, in
+ * place; returns the new length. */
+size_t sm_form_decode_filename(char *name, size_t len);
+
+enum MHD_Result sm_upload_body(struct sm_req *r, const char *data, size_t n);
+enum MHD_Result sm_upload_finish(struct sm_req *r);
+enum MHD_Result sm_download_finish(struct sm_req *r);
+enum MHD_Result sm_list_finish(struct sm_req *r);
+enum MHD_Result sm_admin_handle(struct sm_req *r, const char *method, const char *url);
+
+/* The key a request may use for a stage: SM_OK, or 401 (no/malformed/unknown
+ * key) or 404 (stage unknown or invisible to the key, same message). Lock held. */
+SM_NODISCARD enum sm_code sm_auth_stage(struct sm_server *srv, const struct sm_req *r,
+                                        const char *stage, struct sm_stage **out,
+                                        struct sm_error *err);
+/* Parse "Authorization: Key <k>" into r->key; 401 error otherwise. */
+SM_NODISCARD enum sm_code sm_auth_header(struct sm_req *r, const char *value, struct sm_error *err);
+
+#endif

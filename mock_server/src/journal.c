@@ -1,0 +1,124 @@
+/*
+ * journal.c - the request journal: one entry per completed request, in
+ * completion order, with what a test needs to prove what a client did
+ * (sequence numbers, start and end times in microseconds, key, stage, file
+ * name, number of file parts, size and sha256 of the file part, status, rule
+ * id, bytes sent, the commit's sequence number).
+ * What: append, render as JSON (the C API and /_stagemock/journal), and one
+ * log line per entry for `stagemock serve --log text|json`.
+ * Design: a growable array owned by the server, appended under its lock;
+ * entries own their strings.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+
+static void entry_free(struct sm_journal_entry *e)
+{
+    free(e->path);
+    free(e->key);
+    free(e->stage);
+    free(e->file_name);
+    free(e->message);
+    free(e->file_id);
+}
+
+void sm_journal_cleanup(struct sm_journal *j)
+{
+    for (size_t i = 0; i < j->n; i++) {
+        entry_free(&j->e[i]);
+    }
+    free(j->e);
+    j->e = NULL;
+    j->n = j->cap = 0;
+}
+
+bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry)
+{
+    if (j->n == j->cap) {
+        size_t cap = j->cap ? j->cap * 2 : 64;
+        struct sm_journal_entry *ne = realloc(j->e, cap * sizeof *ne);
+        if (ne == NULL) {
+            entry_free(entry);
+            return false;
+        }
+        j->e = ne;
+        j->cap = cap;
+    }
+    j->e[j->n++] = *entry;
+    memset(entry, 0, sizeof *entry);
+    return true;
+}
+
+static void add_str(cJSON *o, const char *k, const char *v)
+{
+    if (v != NULL) {
+        cJSON_AddStringToObject(o, k, v);
+    } else {
+        cJSON_AddNullToObject(o, k);
+    }
+}
+
+static cJSON *entry_json(const struct sm_journal_entry *e)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "seq", (double)e->seq);
+    cJSON_AddNumberToObject(o, "start_us", (double)e->start_us);
+    cJSON_AddNumberToObject(o, "end_us", (double)e->end_us);
+    cJSON_AddStringToObject(o, "method", e->method);
+    add_str(o, "path", e->path);
+    add_str(o, "key", e->key);
+    add_str(o, "stage", e->stage);
+    add_str(o, "file_name", e->file_name);
+    cJSON_AddNumberToObject(o, "file_parts", e->file_parts);
+    cJSON_AddNumberToObject(o, "size", (double)e->size);
+    add_str(o, "sha256", e->sha256[0] ? e->sha256 : NULL);
+    cJSON_AddNumberToObject(o, "status", e->status);
+    add_str(o, "rule", e->rule);
+    add_str(o, "message", e->message);
+    cJSON_AddNumberToObject(o, "bytes_sent", (double)e->bytes_sent);
+    cJSON_AddNumberToObject(o, "commit_seq", (double)e->commit_seq);
+    add_str(o, "file_id", e->file_id);
+    return o;
+}
+
+char *sm_journal_to_json(const struct sm_journal *j, uint64_t seed, bool seeded)
+{
+    cJSON *root = cJSON_CreateObject();
+    if (seeded) {
+        cJSON_AddNumberToObject(root, "seed", (double)seed);
+    } else {
+        cJSON_AddNullToObject(root, "seed");
+    }
+    cJSON *arr = cJSON_AddArrayToObject(root, "entries");
+    for (size_t i = 0; arr != NULL && i < j->n; i++) {
+        cJSON_AddItemToArray(arr, entry_json(&j->e[i]));
+    }
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    return text;
+}
+
+char *sm_journal_entry_line(const struct sm_journal_entry *e, enum sm_log_format fmt)
+{
+    if (fmt == SM_LOG_JSON) {
+        cJSON *o = entry_json(e);
+        char *text = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        return text;
+    }
+    char *line = malloc(512);
+    if (line != NULL) {
+        (void)snprintf(line, 512, "#%llu %s %s %d %s stage=%s file=%s size=%llu %.1fms%s%s",
+                       (unsigned long long)e->seq, e->method, e->path ? e->path : "-", e->status,
+                       e->rule ? e->rule : "-", e->stage ? e->stage : "-",
+                       e->file_name ? e->file_name : "-", (unsigned long long)e->size,
+                       (double)(e->end_us - e->start_us) / 1000.0, e->message ? ": " : "",
+                       e->message ? e->message : "");
+    }
+    return line;
+}

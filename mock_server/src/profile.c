@@ -1,0 +1,162 @@
+/*
+ * profile.c - the defaults of ours that RULES.md lets a user override,
+ * read from a JSON profile (docs/PROFILE.md lists every key).
+ *
+ * What: sm_profile_defaults (RULES.md "Defaults of ours"), and
+ * sm_profile_parse, which applies a JSON object on top of a profile: status
+ * per rule, the upload answer's file id field, the list answer's field
+ * names, validation depth, size limit, accepted codecs, download encoding.
+ * Unknown keys and wrong types are errors naming the key, so a typo in a
+ * profile never silently does nothing. On error the profile is unchanged.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+
+void sm_profile_defaults(struct sm_profile *p, const struct sm_server_config *cfg)
+{
+    memset(p, 0, sizeof *p);
+    (void)snprintf(p->file_id_field, sizeof p->file_id_field, "file_id");
+    (void)snprintf(p->list_files_field, sizeof p->list_files_field, "files");
+    (void)snprintf(p->list_name_field, sizeof p->list_name_field, "name");
+    (void)snprintf(p->list_id_field, sizeof p->list_id_field, "file_id");
+    (void)snprintf(p->list_size_field, sizeof p->list_size_field, "size");
+    p->deep = cfg->validate_deep;
+    p->max_upload = cfg->max_upload ? cfg->max_upload : (1ull << 30);
+    p->codecs = SM_PQ_CODECS_DEFAULT;
+    p->download_base64 = false;
+}
+
+static enum sm_code bad(struct sm_error *err, const char *key, const char *want)
+{
+    return sm_err_set(err, SM_E_ARG, 400, NULL, "profile: '%s' %s", key, want);
+}
+
+static enum sm_code set_name(char *dst, size_t size, const cJSON *v, const char *key,
+                             struct sm_error *err)
+{
+    if (!cJSON_IsString(v) || v->valuestring[0] == '\0' || strlen(v->valuestring) >= size) {
+        return bad(err, key, "must be a non-empty string of at most 63 bytes");
+    }
+    (void)snprintf(dst, size, "%s", v->valuestring);
+    return SM_OK;
+}
+
+static enum sm_code parse_statuses(struct sm_profile *p, const cJSON *o, struct sm_error *err)
+{
+    if (!cJSON_IsObject(o)) {
+        return bad(err, "status", "must be an object of rule id -> HTTP status");
+    }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, o)
+    {
+        int rule = sm_rule_find(it->string);
+        if (rule < 0) {
+            return sm_err_set(err, SM_E_ARG, 400, NULL, "profile: status: unknown rule id '%s'",
+                              it->string);
+        }
+        if (!cJSON_IsNumber(it) || it->valuedouble < 400 || it->valuedouble > 599) {
+            return sm_err_set(err, SM_E_ARG, 400, NULL,
+                              "profile: status.%s must be an HTTP error status (400-599)",
+                              it->string);
+        }
+        p->status[rule] = it->valueint;
+    }
+    return SM_OK;
+}
+
+static enum sm_code parse_codecs(struct sm_profile *p, const cJSON *a, struct sm_error *err)
+{
+    if (!cJSON_IsArray(a)) {
+        return bad(err, "codecs", "must be an array of codec names");
+    }
+    unsigned mask = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, a)
+    {
+        unsigned found = SM_PQ_CODEC_MAX + 1;
+        for (unsigned c = 0; cJSON_IsString(it) && c <= SM_PQ_CODEC_MAX; c++) {
+            if (strcmp(it->valuestring, sm_pq_codec_name(c)) == 0) {
+                found = c;
+            }
+        }
+        if (found > SM_PQ_CODEC_MAX) {
+            return sm_err_set(err, SM_E_ARG, 400, NULL, "profile: codecs: unknown codec '%s'",
+                              cJSON_IsString(it) ? it->valuestring : "(not a string)");
+        }
+        mask |= SM_PQ_CODEC_BIT(found);
+    }
+    p->codecs = mask;
+    return SM_OK;
+}
+
+static enum sm_code apply_key(struct sm_profile *p, const cJSON *it, struct sm_error *err)
+{
+    const char *k = it->string;
+    if (strcmp(k, "status") == 0) {
+        return parse_statuses(p, it, err);
+    } else if (strcmp(k, "file_id_field") == 0) {
+        return set_name(p->file_id_field, sizeof p->file_id_field, it, k, err);
+    } else if (strcmp(k, "list_files_field") == 0) {
+        return set_name(p->list_files_field, sizeof p->list_files_field, it, k, err);
+    } else if (strcmp(k, "list_name_field") == 0) {
+        return set_name(p->list_name_field, sizeof p->list_name_field, it, k, err);
+    } else if (strcmp(k, "list_id_field") == 0) {
+        return set_name(p->list_id_field, sizeof p->list_id_field, it, k, err);
+    } else if (strcmp(k, "list_size_field") == 0) {
+        return set_name(p->list_size_field, sizeof p->list_size_field, it, k, err);
+    } else if (strcmp(k, "validation") == 0) {
+        if (!cJSON_IsString(it) ||
+            (strcmp(it->valuestring, "deep") != 0 && strcmp(it->valuestring, "footer") != 0)) {
+            return bad(err, k, "must be \"deep\" or \"footer\"");
+        }
+        p->deep = strcmp(it->valuestring, "deep") == 0;
+        return SM_OK;
+    } else if (strcmp(k, "max_upload") == 0) {
+        if (!cJSON_IsNumber(it) || it->valuedouble < 1) {
+            return bad(err, k, "must be a positive number of bytes");
+        }
+        p->max_upload = (uint64_t)it->valuedouble;
+        return SM_OK;
+    } else if (strcmp(k, "codecs") == 0) {
+        return parse_codecs(p, it, err);
+    } else if (strcmp(k, "download_encoding") == 0) {
+        if (!cJSON_IsString(it) ||
+            (strcmp(it->valuestring, "raw") != 0 && strcmp(it->valuestring, "base64") != 0)) {
+            return bad(err, k, "must be \"raw\" or \"base64\"");
+        }
+        p->download_base64 = strcmp(it->valuestring, "base64") == 0;
+        return SM_OK;
+    } else if (strcmp(k, "comment") == 0 || strcmp(k, "$schema") == 0) {
+        return SM_OK;
+    }
+    return sm_err_set(err, SM_E_ARG, 400, NULL, "profile: unknown key '%s' (docs/PROFILE.md)", k);
+}
+
+enum sm_code sm_profile_parse(struct sm_profile *p, const char *json, size_t len,
+                              struct sm_error *err)
+{
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    if (root == NULL || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return sm_err_set(err, SM_E_MALFORMED, 400, NULL, "profile: not a JSON object");
+    }
+    struct sm_profile next = *p;
+    enum sm_code rc = SM_OK;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, root)
+    {
+        rc = apply_key(&next, it, err);
+        if (rc != SM_OK) {
+            break;
+        }
+    }
+    cJSON_Delete(root);
+    if (rc == SM_OK) {
+        *p = next;
+    }
+    return rc;
+}

@@ -1,0 +1,77 @@
+/*
+ * reply.c - the only place an sm_error becomes an HTTP response.
+ *
+ * What: error answers are `application/json` `{"message": "…"}` with the
+ * RULES.md rule id in `X-Stagemock-Rule` (RULES.md: the id travels in a
+ * header, not the body); the status is the profile's override for the rule
+ * when there is one, else the error's own. Success answers are JSON or bytes.
+ * Every queued response is noted in the request's journal entry (status,
+ * rule, message, bytes sent).
+ * Not here: deciding what failed (the deepest layer writes the message).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+
+enum MHD_Result sm_reply_queue(struct sm_req *r, int status, struct MHD_Response *resp,
+                               uint64_t body_len)
+{
+    if (resp == NULL) {
+        return MHD_NO;
+    }
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned int)status, resp);
+    MHD_destroy_response(resp);
+    r->je.status = status;
+    r->je.bytes_sent = body_len;
+    r->responded = true;
+    return ret;
+}
+
+enum MHD_Result sm_reply_json(struct sm_req *r, int status, char *json)
+{
+    if (json == NULL) {
+        struct sm_error e;
+        (void)sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory building the answer");
+        return sm_reply_error(r, &e);
+    }
+    size_t len = strlen(json);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, json, free);
+    if (resp == NULL) {
+        free(json);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    return sm_reply_queue(r, status, resp, len);
+}
+
+enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e)
+{
+    int status = e->http_status >= 400 ? e->http_status : 500;
+    int rule = sm_rule_find(e->rule);
+    if (rule >= 0 && r->srv->profile.status[rule] != 0) {
+        status = r->srv->profile.status[rule];
+    }
+    const char *msg = e->message[0] ? e->message : sm_strerror(e->code);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "message", msg);
+    char *json = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (json == NULL) {
+        return MHD_NO;
+    }
+    size_t len = strlen(json);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, json, free);
+    if (resp == NULL) {
+        free(json);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, "X-Stagemock-Rule", e->rule ? e->rule : "error-json");
+    r->je.rule = e->rule ? e->rule : "error-json";
+    free(r->je.message);
+    r->je.message = strdup(msg);
+    return sm_reply_queue(r, status, resp, len);
+}

@@ -1,0 +1,94 @@
+/*
+ * rules.c - the RULES.md rule ids as data, the rule for what a stage file
+ * may be named, and the clock and file ids the journal and stages use.
+ *
+ * What: sm_rule_ids (one static table; every error, journal entry and report
+ * names one of these), sm_name_check (not empty, at most 1 KiB, no '/', NUL
+ * or control characters, not "." or ".."), sm_clock_now_us, and opaque file
+ * ids: 24 hex digits from a splitmix64 stream, seeded for golden tests or
+ * from the clock and address otherwise.
+ * Not here: which rule an error gets (the deepest layer decides).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+const char *const sm_rule_ids[SM_RULE_COUNT] = {
+    [SM_RULE_PARQUET_ONLY] = "parquet-only",
+    [SM_RULE_CODEC] = "codec",
+    [SM_RULE_ONE_FILE] = "one-file-per-request",
+    [SM_RULE_UNIQUE_NAMES] = "unique-names",
+    [SM_RULE_SAME_SCHEMA] = "same-schema",
+    [SM_RULE_ORDER] = "order",
+    [SM_RULE_ERROR_JSON] = "error-json",
+    [SM_RULE_BYTES] = "bytes",
+    [SM_RULE_AUTH] = "auth",
+};
+
+int sm_rule_find(const char *id)
+{
+    for (int i = 0; id != NULL && i < SM_RULE_COUNT; i++) {
+        if (strcmp(id, sm_rule_ids[i]) == 0) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+enum sm_code sm_name_check(const char *name, size_t len, struct sm_error *err)
+{
+    if (len == 0) {
+        return sm_err_set(err, SM_E_ARG, 400, "unique-names", "the file name is empty");
+    }
+    if (len > 1024) {
+        return sm_err_set(err, SM_E_ARG, 400, "unique-names",
+                          "the file name is %zu bytes long; at most 1024 are allowed", len);
+    }
+    if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.')) {
+        return sm_err_set(err, SM_E_ARG, 400, "unique-names", "the file name '%s' is not allowed",
+                          len == 1 ? "." : "..");
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c == '/' || c == '\\') {
+            return sm_err_set(err, SM_E_ARG, 400, "unique-names",
+                              "the file name '%.*s' contains '%c'; names may not hold path "
+                              "separators",
+                              (int)(len > 80 ? 80 : len), name, c);
+        }
+        if (c < 0x20 || c == 0x7f) {
+            return sm_err_set(err, SM_E_ARG, 400, "unique-names",
+                              "the file name contains control character 0x%02x at byte %zu", c, i);
+        }
+    }
+    return SM_OK;
+}
+
+int64_t sm_clock_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static uint64_t splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+char *sm_file_id_new(struct sm_server *srv)
+{
+    uint64_t a = splitmix64(&srv->id_state), b = splitmix64(&srv->id_state);
+    char *id = malloc(32);
+    if (id != NULL) {
+        (void)snprintf(id, 32, "f_%016llx%08llx", (unsigned long long)a,
+                       (unsigned long long)(b >> 32));
+    }
+    return id;
+}

@@ -1,0 +1,404 @@
+/*
+ * server.c - the mock server's lifecycle and its libmicrohttpd glue.
+ *
+ * What: sm_server_new/start/stop/free and the embedding API (stages, keys,
+ * preload, profile, reset, files, journal); the MHD access handler that
+ * routes each request (three endpoints, the admin prefix, 404 for unknown
+ * paths, 405 for other methods), checks the key, feeds the body to the
+ * endpoint, and answers once the body is complete; and the completion
+ * callback, the single place per-request state is released and journaled,
+ * which also runs for aborted uploads (so they leave nothing behind).
+ * Design: MHD's internal thread pool on epoll; the response is queued only
+ * once *upload_data_size is 0 (queueing on the first call makes MHD close
+ * the connection), except for a 413 known from Content-Length, which is
+ * answered before the body on purpose. Stop quiesces the listener and waits
+ * (bounded) for requests in flight before stopping MHD.
+ * Not here: what each endpoint does (upload.c, download.c, admin.c).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+
+#define ADMIN_PREFIX "/_stagemock/"
+
+void sm_server_config_init(struct sm_server_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->validate_deep = true;
+}
+
+static char *dup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+enum sm_code sm_server_new(const struct sm_server_config *cfg, struct sm_server **out,
+                           struct sm_error *err)
+{
+    *out = NULL;
+    struct sm_server *srv = calloc(1, sizeof *srv);
+    if (srv == NULL) {
+        return sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
+    }
+    srv->cfg = *cfg;
+    srv->host = strdup(cfg->host ? cfg->host : "127.0.0.1");
+    srv->data_dir = dup_or_null(cfg->data_dir);
+    const char *tmp = cfg->tmp_dir ? cfg->tmp_dir : getenv("TMPDIR");
+    srv->tmp_dir = strdup(tmp && tmp[0] ? tmp : "/tmp");
+    srv->admin_token = dup_or_null(cfg->admin_token);
+    srv->cfg.host = srv->host;
+    srv->cfg.data_dir = srv->data_dir;
+    srv->cfg.tmp_dir = srv->tmp_dir;
+    srv->cfg.admin_token = srv->admin_token;
+    pthread_mutex_init(&srv->lock, NULL);
+    sm_profile_defaults(&srv->profile, cfg);
+    srv->id_state =
+        cfg->seeded ? cfg->seed : (uint64_t)sm_clock_now_us() ^ (uint64_t)(uintptr_t)srv;
+    srv->next_seq = 1;
+    if (srv->host == NULL || srv->tmp_dir == NULL || (cfg->data_dir && !srv->data_dir) ||
+        (cfg->admin_token && !srv->admin_token)) {
+        sm_server_free(srv);
+        return sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
+    }
+    if (srv->data_dir != NULL) {
+        enum sm_code rc = sm_store_open(srv, err);
+        if (rc != SM_OK) {
+            sm_server_free(srv);
+            return rc;
+        }
+    }
+    *out = srv;
+    return SM_OK;
+}
+
+/* ---- request handling ---------------------------------------------------- */
+
+static enum sm_route route_find(const char *url)
+{
+    if (strcmp(url, "/upload-to-stage") == 0) {
+        return SM_ROUTE_UPLOAD;
+    }
+    if (strcmp(url, "/download-from-stage") == 0) {
+        return SM_ROUTE_DOWNLOAD;
+    }
+    if (strcmp(url, "/list-stage-files") == 0) {
+        return SM_ROUTE_LIST;
+    }
+    if (strncmp(url, ADMIN_PREFIX, strlen(ADMIN_PREFIX)) == 0) {
+        return SM_ROUTE_ADMIN;
+    }
+    return SM_ROUTE_NONE;
+}
+
+static void req_fail(struct sm_req *r)
+{
+    r->failed = true;
+}
+
+/* First call for a request: route, method, key; maybe answer 413 at once. */
+static struct sm_req *req_begin(struct sm_server *srv, struct MHD_Connection *conn, const char *url,
+                                const char *method)
+{
+    struct sm_req *r = calloc(1, sizeof *r);
+    if (r == NULL) {
+        return NULL;
+    }
+    r->srv = srv;
+    r->conn = conn;
+    r->je.start_us = sm_clock_now_us();
+    r->je.seq = __atomic_fetch_add(&srv->next_seq, 1, __ATOMIC_RELAXED);
+    (void)snprintf(r->je.method, sizeof r->je.method, "%s", method);
+    r->je.path = strdup(url);
+    sm_spool_init(&r->spool, srv->tmp_dir);
+    r->route = route_find(url);
+    const char *auth =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (r->route == SM_ROUTE_NONE) {
+        (void)sm_err_set(&r->err, SM_E_NOT_FOUND, 404, "error-json",
+                         "no such endpoint: %.16s %.200s", method, url);
+        req_fail(r);
+    } else if (r->route == SM_ROUTE_ADMIN) {
+        /* admin access is judged in admin.c */
+    } else if (strcmp(method, "POST") != 0) {
+        (void)sm_err_set(&r->err, SM_E_METHOD, 405, "error-json",
+                         "%.16s %.200s: this endpoint takes POST", method, url);
+        req_fail(r);
+    } else if (sm_auth_header(r, auth, &r->err) != SM_OK) {
+        req_fail(r);
+    }
+    if (r->have_key) {
+        r->je.key = strdup(r->key);
+        pthread_mutex_lock(&srv->lock);
+        bool known = sm_key_find(srv, r->key) != NULL;
+        pthread_mutex_unlock(&srv->lock);
+        if (!known) {
+            (void)sm_err_set(&r->err, SM_E_AUTH, 401, "auth", "unknown API key");
+            req_fail(r);
+        }
+    }
+    return r;
+}
+
+static enum MHD_Result feed(struct sm_req *r, const char *data, size_t n)
+{
+    switch (r->route) {
+    case SM_ROUTE_UPLOAD:
+        return sm_upload_body(r, data, n);
+    case SM_ROUTE_DOWNLOAD:
+    case SM_ROUTE_LIST:
+        if (!r->failed && sm_form_feed(r, data, n) != SM_OK) {
+            req_fail(r);
+        }
+        return MHD_YES;
+    case SM_ROUTE_ADMIN:
+        if (r->raw == NULL && !r->failed) {
+            r->raw = malloc(SM_FORM_MAX);
+            if (r->raw == NULL) {
+                req_fail(r);
+                return MHD_YES;
+            }
+        }
+        if (r->raw != NULL && r->raw_len + n <= SM_FORM_MAX) {
+            memcpy(r->raw + r->raw_len, data, n);
+            r->raw_len += n;
+        } else if (!r->failed) {
+            (void)sm_err_set(&r->err, SM_E_TOO_LARGE, 413, "error-json",
+                             "admin request body larger than %u bytes", SM_FORM_MAX);
+            req_fail(r);
+        }
+        return MHD_YES;
+    default:
+        return MHD_YES; /* drain; the answer is already decided */
+    }
+}
+
+static enum MHD_Result finish(struct sm_req *r, const char *method, const char *url)
+{
+    switch (r->route) {
+    case SM_ROUTE_UPLOAD:
+        return sm_upload_finish(r);
+    case SM_ROUTE_DOWNLOAD:
+        return sm_download_finish(r);
+    case SM_ROUTE_LIST:
+        return sm_list_finish(r);
+    case SM_ROUTE_ADMIN:
+        return sm_admin_handle(r, method, url);
+    default: {
+        struct sm_error e = r->err;
+        return sm_reply_error(r, &e);
+    }
+    }
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
+{
+    (void)version;
+    struct sm_server *srv = cls;
+    struct sm_req *r = *req_cls;
+    if (r == NULL) {
+        r = req_begin(srv, conn, url, method);
+        if (r == NULL) {
+            return MHD_NO;
+        }
+        *req_cls = r;
+        const char *cl =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (r->route == SM_ROUTE_UPLOAD && !r->failed && cl != NULL) {
+            char *end = NULL;
+            unsigned long long len = strtoull(cl, &end, 10);
+            /* multipart framing adds a few hundred bytes around the file */
+            if (end != cl && len > srv->profile.max_upload + 64 * 1024) {
+                struct sm_error e;
+                (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, "error-json",
+                                 "the upload is %llu bytes; the limit is %llu bytes", len,
+                                 (unsigned long long)srv->profile.max_upload);
+                r->early = true;
+                return sm_reply_error(r, &e);
+            }
+        }
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->responded) {
+            return MHD_YES;
+        }
+        return feed(r, upload_data, n);
+    }
+    if (r->responded) {
+        return MHD_YES;
+    }
+    return finish(r, method, url);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)conn;
+    struct sm_server *srv = cls;
+    struct sm_req *r = *req_cls;
+    if (r == NULL) {
+        return;
+    }
+    *req_cls = NULL;
+    if (r->pp != NULL) {
+        MHD_destroy_post_processor(r->pp);
+    }
+    sm_spool_cleanup(&r->spool);
+    r->je.end_us = sm_clock_now_us();
+    if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->je.message == NULL) {
+        char msg[96];
+        (void)snprintf(msg, sizeof msg, "connection ended before the exchange completed (%d)",
+                       (int)toe);
+        r->je.message = strdup(msg);
+        if (!r->responded) {
+            r->je.status = 0;
+        }
+    }
+    char *line = NULL;
+    if (srv->cfg.log != NULL && srv->cfg.log_format != SM_LOG_NONE) {
+        line = sm_journal_entry_line(&r->je, srv->cfg.log_format);
+    }
+    pthread_mutex_lock(&srv->lock);
+    (void)sm_journal_append(&srv->journal, &r->je);
+    pthread_mutex_unlock(&srv->lock);
+    if (line != NULL) {
+        srv->cfg.log(srv->cfg.log_cls, line);
+        free(line);
+    }
+    free(r->raw);
+    free(r->filename);
+    free(r->part_name);
+    free(r);
+}
+
+/* ---- lifecycle --------------------------------------------------------------- */
+
+static enum sm_code resolve(const char *host, uint16_t port, struct sockaddr_storage *ss,
+                            socklen_t *len, struct sm_error *err)
+{
+    struct addrinfo hints = {
+        .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+    struct addrinfo *res = NULL;
+    char ports[8];
+    (void)snprintf(ports, sizeof ports, "%u", (unsigned)port);
+    int rc = getaddrinfo(host, ports, &hints, &res);
+    if (rc != 0 || res == NULL) {
+        return sm_err_set(err, SM_E_IO, 0, NULL, "cannot resolve host '%s': %s", host,
+                          gai_strerror(rc));
+    }
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return SM_OK;
+}
+
+enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err)
+{
+    if (srv->daemon != NULL) {
+        return sm_err_set(err, SM_E_STATE, 0, NULL, "the server is already running");
+    }
+    struct sockaddr_storage ss;
+    socklen_t slen = 0;
+    enum sm_code rc = resolve(srv->host, srv->cfg.port, &ss, &slen, err);
+    if (rc != SM_OK) {
+        return rc;
+    }
+    unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC;
+    if (ss.ss_family == AF_INET6) {
+        flags |= MHD_USE_IPv6;
+    }
+    unsigned threads = srv->cfg.threads ? srv->cfg.threads : 2;
+    srv->daemon = MHD_start_daemon(
+        flags, srv->cfg.port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
+        srv->cfg.max_connections ? srv->cfg.max_connections : 512u, MHD_OPTION_CONNECTION_TIMEOUT,
+        srv->cfg.timeout_s ? srv->cfg.timeout_s : 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(128 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u, MHD_OPTION_END);
+    if (srv->daemon == NULL) {
+        return sm_err_set(err, SM_E_IO, 0, NULL, "cannot listen on %s port %u: %s", srv->host,
+                          (unsigned)srv->cfg.port, strerror(errno ? errno : EADDRINUSE));
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    srv->port = info ? info->port : srv->cfg.port;
+    if (ss.ss_family == AF_INET6) {
+        (void)snprintf(srv->url, sizeof srv->url, "http://[%s]:%u", srv->host, (unsigned)srv->port);
+    } else {
+        (void)snprintf(srv->url, sizeof srv->url, "http://%s:%u", srv->host, (unsigned)srv->port);
+    }
+    return SM_OK;
+}
+
+void sm_server_stop(struct sm_server *srv)
+{
+    if (srv == NULL || srv->daemon == NULL) {
+        return;
+    }
+    MHD_quiesce_daemon(srv->daemon);
+    /* let requests in flight finish: at most 10 s, in 1 ms steps */
+    for (int i = 0; i < 10000; i++) {
+        const union MHD_DaemonInfo *info =
+            MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (info == NULL || info->num_connections == 0) {
+            break;
+        }
+        struct timespec ts = {0, 1000000};
+        nanosleep(&ts, NULL);
+    }
+    MHD_stop_daemon(srv->daemon);
+    srv->daemon = NULL;
+    srv->port = 0;
+    srv->url[0] = '\0';
+}
+
+void sm_server_free(struct sm_server *srv)
+{
+    if (srv == NULL) {
+        return;
+    }
+    sm_server_stop(srv);
+    for (size_t i = 0; i < srv->n_stages; i++) {
+        sm_stage_cleanup(&srv->stages[i]);
+    }
+    free(srv->stages);
+    for (size_t i = 0; i < srv->n_keys; i++) {
+        free(srv->keys[i].key);
+        for (size_t k = 0; k < srv->keys[i].n_stages; k++) {
+            free(srv->keys[i].stages[k]);
+        }
+        free(srv->keys[i].stages);
+    }
+    free(srv->keys);
+    sm_journal_cleanup(&srv->journal);
+    sm_store_close(srv->store);
+    pthread_mutex_destroy(&srv->lock);
+    free(srv->host);
+    free(srv->data_dir);
+    free(srv->tmp_dir);
+    free(srv->admin_token);
+    free(srv);
+}
+
+uint16_t sm_server_port(const struct sm_server *srv)
+{
+    return srv->port;
+}
+
+const char *sm_server_url(const struct sm_server *srv)
+{
+    return srv->url;
+}

@@ -1,0 +1,170 @@
+/*
+ * spool.c - where an upload's file part goes while it arrives, and the
+ * refcounted blobs that hold a stage file's bytes afterwards.
+ *
+ * What: a spool keeps the first SM_SPOOL_MEM_MAX bytes in memory and moves
+ * to an unlinked temp file (O_TMPFILE, or mkstemp + unlink) beyond that, so
+ * an upload of any size costs bounded memory and is never held twice. When
+ * the upload is accepted the spool becomes a blob: memory bytes or the temp
+ * file's descriptor. A blob is shared by the stage and by downloads in
+ * flight, and freed (closing the fd, unlinking a data-dir file if asked)
+ * when the last reference goes.
+ * Not here: the data-dir files themselves (store.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct sm_blob *sm_blob_ref(struct sm_blob *b)
+{
+    __atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
+    return b;
+}
+
+void sm_blob_unref(struct sm_blob *b)
+{
+    if (b == NULL || __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) != 0) {
+        return;
+    }
+    if (b->fd >= 0) {
+        close(b->fd);
+    }
+    if (b->path != NULL && b->unlink_on_free) {
+        (void)unlink(b->path);
+    }
+    free(b->path);
+    free(b->mem);
+    free(b);
+}
+
+void sm_spool_init(struct sm_spool *s, const char *tmp_dir)
+{
+    memset(s, 0, sizeof *s);
+    s->fd = -1;
+    s->tmp_dir = tmp_dir;
+}
+
+static int open_tmp(const char *dir)
+{
+#ifdef O_TMPFILE
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        return fd;
+    }
+#endif
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/stagemock-spool-XXXXXX", dir);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd2 = mkstemp(path);
+    if (fd2 >= 0) {
+        (void)unlink(path);
+    }
+    return fd2;
+}
+
+static enum sm_code write_fd(int fd, const void *data, size_t n, struct sm_error *err)
+{
+    const uint8_t *p = data;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            int e = w < 0 ? errno : ENOSPC;
+            return sm_err_set(err, SM_E_IO, e == ENOSPC ? 507 : 500, NULL,
+                              "storing the upload failed: %s", strerror(e));
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return SM_OK;
+}
+
+enum sm_code sm_spool_append(struct sm_spool *s, const void *data, size_t n, struct sm_error *err)
+{
+    if (n == 0) {
+        return SM_OK;
+    }
+    if (s->fd < 0 && s->mem_len + n <= SM_SPOOL_MEM_MAX) {
+        if (s->mem_len + n > s->mem_cap) {
+            size_t cap = s->mem_cap ? s->mem_cap : 16384;
+            while (cap < s->mem_len + n) {
+                cap *= 2;
+            }
+            uint8_t *nm = realloc(s->mem, cap);
+            if (nm == NULL) {
+                return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory spooling the upload");
+            }
+            s->mem = nm;
+            s->mem_cap = cap;
+        }
+        memcpy(s->mem + s->mem_len, data, n);
+        s->mem_len += n;
+        s->size += n;
+        return SM_OK;
+    }
+    if (s->fd < 0) {
+        const char *dir = s->tmp_dir ? s->tmp_dir : "/tmp";
+        s->fd = open_tmp(dir);
+        if (s->fd < 0) {
+            return sm_err_set(err, SM_E_IO, 500, NULL, "cannot create a spool file in %s: %s", dir,
+                              strerror(errno));
+        }
+        enum sm_code rc = write_fd(s->fd, s->mem, s->mem_len, err);
+        free(s->mem);
+        s->mem = NULL;
+        s->mem_len = s->mem_cap = 0;
+        if (rc != SM_OK) {
+            return rc;
+        }
+    }
+    enum sm_code rc = write_fd(s->fd, data, n, err);
+    if (rc == SM_OK) {
+        s->size += n;
+    }
+    return rc;
+}
+
+enum sm_code sm_spool_check(const struct sm_spool *s, const struct sm_pq_options *opt,
+                            struct sm_pq_file **out, struct sm_error *err)
+{
+    if (s->fd >= 0) {
+        return sm_pq_check_fd(s->fd, s->size, opt, out, err);
+    }
+    return sm_pq_check_buf(s->mem ? s->mem : (const uint8_t *)"", s->mem_len, opt, out, err);
+}
+
+struct sm_blob *sm_spool_to_blob(struct sm_spool *s)
+{
+    struct sm_blob *b = calloc(1, sizeof *b);
+    if (b == NULL) {
+        return NULL;
+    }
+    b->refs = 1;
+    b->size = s->size;
+    b->fd = s->fd;
+    b->mem = s->mem;
+    s->fd = -1;
+    s->mem = NULL;
+    s->mem_len = s->mem_cap = 0;
+    s->size = 0;
+    return b;
+}
+
+void sm_spool_cleanup(struct sm_spool *s)
+{
+    if (s->fd >= 0) {
+        close(s->fd);
+    }
+    free(s->mem);
+    sm_spool_init(s, s->tmp_dir);
+}

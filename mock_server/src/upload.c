@@ -1,0 +1,228 @@
+/*
+ * upload.c - POST /upload-to-stage: a multipart body with a `stage_id` field
+ * and exactly one file part named `file`, streamed through MHD's
+ * PostProcessor into a spool (memory, then an unlinked temp file), judged
+ * by the parquet reader, and committed to the stage.
+ *
+ * What: the order of judgement is the corpus's: request shape
+ * (`one-file-per-request`: zero or several file parts, a part not named
+ * `file`, a missing stage_id), key and stage (`auth`), the name, the bytes
+ * (`parquet-only`, `codec`), then at commit time and under the server lock
+ * the schema (`same-schema`) and the name's uniqueness (`unique-names`).
+ * Validation runs without the lock, so slow deep checks never block other
+ * stages; the stage is looked up again at commit.
+ * Design: the file part's bytes are hashed (sha256) as they arrive, for the
+ * journal and the listing; bytes of extra file parts are counted, not kept.
+ * Not here: the HTTP plumbing (server.c), the answer's shape (reply.c).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+
+static enum MHD_Result upload_iter(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *filename, const char *content_type,
+                                   const char *transfer_encoding, const char *data, uint64_t off,
+                                   size_t size)
+{
+    (void)kind;
+    (void)content_type;
+    (void)transfer_encoding;
+    struct sm_req *r = cls;
+    if (filename == NULL) {
+        if (key != NULL && strcmp(key, "stage_id") == 0) {
+            struct sm_form *f = &r->form;
+            if (off == 0) {
+                f->n_stage_id++;
+                if (f->n_stage_id == 1) {
+                    f->stage_id_len = 0;
+                }
+            }
+            if (f->n_stage_id == 1) {
+                if (f->stage_id_len + size >= SM_FIELD_MAX) {
+                    f->field_too_long = true;
+                } else {
+                    memcpy(f->stage_id + f->stage_id_len, data, size);
+                    f->stage_id_len += size;
+                    f->stage_id[f->stage_id_len] = '\0';
+                }
+            }
+        }
+        return MHD_YES;
+    }
+    if (off == 0) {
+        r->file_parts++;
+        r->in_file = r->file_parts == 1;
+        if (r->in_file) {
+            r->filename = strdup(filename);
+            r->part_name = strdup(key ? key : "");
+            if (r->filename == NULL || r->part_name == NULL) {
+                r->failed = true;
+                (void)sm_err_set(&r->err, SM_E_NOMEM, 503, NULL, "out of memory");
+                return MHD_NO;
+            }
+        }
+    }
+    if (!r->in_file || r->failed || size == 0) {
+        return MHD_YES;
+    }
+    if (r->spool.size + size > r->srv->profile.max_upload) {
+        r->failed = true;
+        (void)sm_err_set(&r->err, SM_E_TOO_LARGE, 413, "error-json",
+                         "the file is larger than the upload limit of %llu bytes",
+                         (unsigned long long)r->srv->profile.max_upload);
+        return MHD_NO;
+    }
+    sm_sha256_update(&r->sha, data, size);
+    if (sm_spool_append(&r->spool, data, size, &r->err) != SM_OK) {
+        r->failed = true;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+enum MHD_Result sm_upload_body(struct sm_req *r, const char *data, size_t n)
+{
+    if (r->failed) {
+        return MHD_YES; /* drain the body, answer at the end */
+    }
+    if (r->pp == NULL) {
+        sm_spool_init(&r->spool, r->srv->tmp_dir);
+        sm_sha256_init(&r->sha);
+        r->pp = MHD_create_post_processor(r->conn, 64 * 1024, upload_iter, r);
+        if (r->pp == NULL) {
+            const char *ct =
+                MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+            r->failed = true;
+            (void)sm_err_set(&r->err, SM_E_MALFORMED, 400, "one-file-per-request",
+                             "an upload must be multipart/form-data with a stage_id field and "
+                             "one part named 'file'; Content-Type was '%.100s'",
+                             ct ? ct : "(none)");
+            return MHD_YES;
+        }
+    }
+    if (MHD_post_process(r->pp, data, n) != MHD_YES && !r->failed) {
+        r->failed = true;
+        (void)sm_err_set(&r->err, SM_E_MALFORMED, 400, "one-file-per-request",
+                         "the multipart body does not parse");
+    }
+    return MHD_YES;
+}
+
+/* Shape of the request: one stage_id, exactly one file part named `file`. */
+static enum sm_code check_shape(struct sm_req *r, struct sm_error *e)
+{
+    const struct sm_form *f = &r->form;
+    if (f->field_too_long) {
+        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+                          "stage_id is longer than %d bytes", SM_FIELD_MAX - 1);
+    }
+    if (f->n_stage_id == 0) {
+        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+                          "missing field 'stage_id'");
+    }
+    if (f->n_stage_id > 1) {
+        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+                          "%u stage_id fields; send exactly one", f->n_stage_id);
+    }
+    if (r->file_parts == 0) {
+        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+                          "no file part: send the file as a multipart part named 'file'");
+    }
+    if (r->file_parts > 1) {
+        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+                          "%u file parts in one request; upload one file per request",
+                          r->file_parts);
+    }
+    if (strcmp(r->part_name, "file") != 0) {
+        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+                          "the file part is named '%.100s'; it must be named 'file'", r->part_name);
+    }
+    size_t len = sm_form_decode_filename(r->filename, strlen(r->filename));
+    if (memchr(r->filename, '\0', len) != NULL) {
+        return sm_err_set(e, SM_E_ARG, 400, "unique-names", "the file name contains NUL");
+    }
+    return sm_name_check(r->filename, len, e);
+}
+
+enum MHD_Result sm_upload_finish(struct sm_req *r)
+{
+    struct sm_server *srv = r->srv;
+    if (r->pp != NULL) {
+        MHD_destroy_post_processor(r->pp);
+        r->pp = NULL;
+    } else if (!r->failed) {
+        (void)sm_upload_body(r, "", 0); /* empty body: still judge the content type */
+        if (r->pp != NULL) {
+            MHD_destroy_post_processor(r->pp);
+            r->pp = NULL;
+        }
+    }
+    r->je.file_parts = r->file_parts;
+    r->je.size = r->spool.size;
+    if (r->filename != NULL) {
+        r->je.file_name = strdup(r->filename);
+    }
+    if (r->form.n_stage_id > 0) {
+        r->je.stage = strdup(r->form.stage_id);
+    }
+    struct sm_error e = r->err;
+    if (r->failed) {
+        return sm_reply_error(r, &e);
+    }
+    if (check_shape(r, &e) != SM_OK) {
+        return sm_reply_error(r, &e);
+    }
+    free(r->je.file_name);
+    r->je.file_name = strdup(r->filename);
+    struct sm_stage *st;
+    pthread_mutex_lock(&srv->lock);
+    enum sm_code rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
+    struct sm_pq_options opt = {.deep = srv->profile.deep, .codecs = srv->profile.codecs};
+    pthread_mutex_unlock(&srv->lock);
+    if (rc != SM_OK) {
+        return sm_reply_error(r, &e);
+    }
+    sm_sha256_hex(&r->sha, r->je.sha256);
+    struct sm_pq_file *pf = NULL;
+    rc = sm_spool_check(&r->spool, &opt, &pf, &e);
+    if (rc != SM_OK) {
+        sm_pq_file_free(pf);
+        return sm_reply_error(r, &e);
+    }
+    struct sm_blob *blob = sm_spool_to_blob(&r->spool);
+    if (blob == NULL) {
+        sm_pq_file_free(pf);
+        (void)sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory");
+        return sm_reply_error(r, &e);
+    }
+    const char *id = NULL;
+    char *id_copy = NULL;
+    pthread_mutex_lock(&srv->lock);
+    rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
+    if (rc == SM_OK) {
+        rc = sm_stage_commit(srv, st, r->filename, sm_pq_file_schema(pf), blob, r->je.sha256,
+                             r->je.seq, &id, &e);
+    }
+    if (rc == SM_OK) {
+        id_copy = strdup(id);
+        r->je.commit_seq = r->je.seq;
+        srv->commit_seq = r->je.seq;
+    }
+    char field[64];
+    memcpy(field, srv->profile.file_id_field, sizeof field);
+    pthread_mutex_unlock(&srv->lock);
+    sm_blob_unref(blob);
+    sm_pq_file_free(pf);
+    if (rc != SM_OK) {
+        return sm_reply_error(r, &e);
+    }
+    r->je.file_id = id_copy;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, field, id_copy ? id_copy : "");
+    char *json = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return sm_reply_json(r, 200, json);
+}
