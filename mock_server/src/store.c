@@ -32,6 +32,27 @@ struct sm_store {
     char *root; /* DIR/stages */
 };
 
+/* Concatenate parts into out; false (and out empty) when it does not fit,
+ * so a long path fails instead of being cut into another path. */
+static bool cat_parts(char *out, size_t size, const char *const *parts, size_t n)
+{
+    size_t used = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(parts[i]);
+        if (used + len >= size) {
+            out[0] = '\0';
+            return false;
+        }
+        memcpy(out + used, parts[i], len);
+        used += len;
+    }
+    out[used] = '\0';
+    return true;
+}
+#define PATH(out, ...)                                                \
+    cat_parts((out), sizeof(out), (const char *const[]){__VA_ARGS__}, \
+              sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
+
 static enum sm_code io_fail(struct sm_error *err, const char *what, const char *path, int e)
 {
     return sm_err_set(err, SM_E_IO, e == ENOSPC || e == EDQUOT ? 507 : 500, NULL,
@@ -141,8 +162,8 @@ static enum sm_code write_index(const char *dir, const struct sm_stage *st,
                                 const struct sm_stage_file *extra, struct sm_error *err)
 {
     char tmp[4200], path[4200];
-    (void)snprintf(tmp, sizeof tmp, "%s/index.json.tmp", dir);
-    (void)snprintf(path, sizeof path, "%s/index.json", dir);
+    (void)PATH(tmp, dir, "/index.json.tmp");
+    (void)PATH(path, dir, "/index.json");
     char *text = index_json(st, extra);
     if (text == NULL) {
         return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory writing the index");
@@ -169,8 +190,8 @@ enum sm_code sm_store_commit(struct sm_server *srv, struct sm_stage *st, struct 
     if (rc != SM_OK) {
         return rc;
     }
-    (void)snprintf(tmp, sizeof tmp, "%s/.tmp-%s", dir, f->file_id);
-    (void)snprintf(path, sizeof path, "%s/%s.parquet", dir, f->file_id);
+    (void)PATH(tmp, dir, "/.tmp-", f->file_id);
+    (void)PATH(path, dir, "/", f->file_id, ".parquet");
     rc = write_durably(tmp, path, f->blob, NULL, 0, err);
     if (rc == SM_OK) {
         rc = write_index(dir, st, f, err);
@@ -207,7 +228,7 @@ static void sweep(const char *dir, const cJSON *files)
         }
         if (!keep) {
             char p[4400];
-            (void)snprintf(p, sizeof p, "%s/%s", dir, n);
+            (void)PATH(p, dir, "/", n);
             (void)unlink(p);
         }
     }
@@ -225,7 +246,7 @@ static enum sm_code load_file(struct sm_stage *st, const char *dir, const cJSON 
         return sm_err_set(err, SM_E_IO, 0, NULL, "data dir: malformed index in %s", dir);
     }
     char path[4400];
-    (void)snprintf(path, sizeof path, "%s/%s.parquet", dir, id->valuestring);
+    (void)PATH(path, dir, "/", id->valuestring, ".parquet");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) != 0) {
@@ -275,7 +296,7 @@ static enum sm_code load_file(struct sm_stage *st, const char *dir, const cJSON 
 static enum sm_code load_stage(struct sm_server *srv, const char *dir, struct sm_error *err)
 {
     char path[4400];
-    (void)snprintf(path, sizeof path, "%s/index.json", dir);
+    (void)PATH(path, dir, "/index.json");
     FILE *fp = fopen(path, "rb");
     if (fp == NULL) {
         sweep(dir, NULL); /* created, but nothing was ever acknowledged */
@@ -347,7 +368,7 @@ enum sm_code sm_store_open(struct sm_server *srv, struct sm_error *err)
             continue;
         }
         char dir[4400];
-        (void)snprintf(dir, sizeof dir, "%s/%s", s->root, de->d_name);
+        (void)PATH(dir, s->root, "/", de->d_name);
         rc = load_stage(srv, dir, err);
     }
     pthread_mutex_unlock(&srv->lock);
