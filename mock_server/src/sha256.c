@@ -95,17 +95,12 @@ void sm_sha256_update(struct sm_sha256 *s, const void *data, size_t n)
 void sm_sha256_hex(struct sm_sha256 *s, char hex[65])
 {
     uint64_t bits = s->len * 8;
-    uint8_t pad = 0x80;
-    sm_sha256_update(s, &pad, 1);
-    uint8_t zero = 0;
-    while (s->used != 56) {
-        sm_sha256_update(s, &zero, 1);
-    }
-    uint8_t len[8];
+    uint8_t pad[72] = {0x80};
+    size_t npad = (s->used < 56 ? 56 - s->used : 120 - s->used);
     for (int i = 0; i < 8; i++) {
-        len[i] = (uint8_t)(bits >> (56 - 8 * i));
+        pad[npad + (size_t)i] = (uint8_t)(bits >> (56 - 8 * i));
     }
-    sm_sha256_update(s, len, 8);
+    sm_sha256_update(s, pad, npad + 8);
     static const char digits[] = "0123456789abcdef";
     for (int i = 0; i < 8; i++) {
         for (int j = 0; j < 4; j++) {
