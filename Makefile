@@ -59,7 +59,7 @@ define cmocka_test
 TEST_BINS += $(B)/$(1)
 $(B)/$(1): $(call obj,$(2)) $(B)/libsmtest.a $(3)
 	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(3) $(B)/libsmtest.a $$(TESTLIBS) $$(LDLIBS)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(B)/libsmtest.a $(3) $$(TESTLIBS) $$(LDLIBS)
 endef
 
 include tests/module.mk

@@ -109,7 +109,7 @@ struct sm_file_info {
     char *file_id;
     uint64_t size;
     char sha256[65];     /* hex */
-    uint64_t commit_seq; /* journal seq of the upload that stored it (0: preloaded) */
+    uint64_t commit_seq; /* its place in commit order, as in the journal (0: preloaded) */
 };
 
 struct sm_file_list {

@@ -204,12 +204,11 @@ enum MHD_Result sm_upload_finish(struct sm_req *r)
     rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
     if (rc == SM_OK) {
         rc = sm_stage_commit(srv, st, r->filename, sm_pq_file_schema(pf), blob, r->je.sha256,
-                             r->je.seq, &id, &e);
+                             srv->commit_seq + 1, &id, &e);
     }
-    if (rc == SM_OK) {
+    if (rc == SM_OK) { /* commit order: 1, 2, 3, ... across the server */
         id_copy = strdup(id);
-        r->je.commit_seq = r->je.seq;
-        srv->commit_seq = r->je.seq;
+        r->je.commit_seq = ++srv->commit_seq;
     }
     char field[64];
     memcpy(field, srv->profile.file_id_field, sizeof field);
