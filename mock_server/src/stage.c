@@ -10,6 +10,7 @@
  * A rejected commit changes nothing, so rejected or interrupted uploads leave no entry and no gap
  * (`order`). Not here: validation of the bytes (upload.c), the disk format (store.c).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,14 +49,69 @@ bool sm_key_sees(const struct sm_key *k, const char *stage)
     return false;
 }
 
+static size_t name_hash(const char *name)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        h = (h ^ *p) * 1099511628211ull;
+    }
+    return (size_t)h;
+}
+
 struct sm_stage_file *sm_stage_file_find(struct sm_stage *st, const char *name)
 {
-    for (size_t i = 0; i < st->n_files; i++) {
-        if (strcmp(st->files[i].name, name) == 0) {
-            return &st->files[i];
+    if (st->index_cap == 0) {
+        return NULL;
+    }
+    size_t mask = st->index_cap - 1;
+    for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
+        size_t slot = st->index[i];
+        if (slot == 0) {
+            return NULL;
+        }
+        if (strcmp(st->files[slot - 1].name, name) == 0) {
+            return &st->files[slot - 1];
         }
     }
-    return NULL;
+}
+
+static void index_put(size_t *index, size_t cap, const char *name, size_t file_no)
+{
+    size_t mask = cap - 1;
+    size_t i = name_hash(name) & mask;
+    while (index[i] != 0) {
+        i = (i + 1) & mask;
+    }
+    index[i] = file_no + 1;
+}
+
+/* Make room in the name index for one more file; false when out of memory. */
+static bool index_reserve(struct sm_stage *st)
+{
+    if (st->index_cap >= 2 * (st->n_files + 1)) {
+        return true;
+    }
+    size_t cap = st->index_cap ? st->index_cap * 2 : 16;
+    size_t *ni = calloc(cap, sizeof *ni);
+    if (ni == NULL) {
+        return false;
+    }
+    for (size_t f = 0; f < st->n_files; f++) {
+        index_put(ni, cap, st->files[f].name, f);
+    }
+    free(st->index);
+    st->index = ni;
+    st->index_cap = cap;
+    return true;
+}
+
+bool sm_stage_index_add(struct sm_stage *st)
+{
+    if (!index_reserve(st)) {
+        return false;
+    }
+    index_put(st->index, st->index_cap, st->files[st->n_files].name, st->n_files);
+    return true;
 }
 
 enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st, const char *name,
@@ -81,6 +137,9 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st, const c
         }
         st->files = nf;
         st->cap = cap;
+    }
+    if (!index_reserve(st)) {
+        return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory adding '%s'", name);
     }
     struct sm_pq_schema *copy = st->schema == NULL ? sm_pq_schema_dup(schema) : NULL;
     struct sm_stage_file f = {.name = strdup(name),
@@ -108,7 +167,9 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st, const c
     if (copy != NULL) {
         st->schema = copy;
     }
-    st->files[st->n_files++] = f;
+    st->files[st->n_files] = f;
+    index_put(st->index, st->index_cap, f.name, st->n_files);
+    st->n_files++;
     *file_id = f.file_id;
     return SM_OK;
 }
@@ -123,6 +184,9 @@ void sm_stage_clear(struct sm_stage *st)
     st->n_files = 0;
     sm_pq_schema_free(st->schema);
     st->schema = NULL;
+    if (st->index != NULL) {
+        memset(st->index, 0, st->index_cap * sizeof *st->index);
+    }
 }
 
 void sm_stage_cleanup(struct sm_stage *st)
@@ -130,6 +194,9 @@ void sm_stage_cleanup(struct sm_stage *st)
     sm_stage_clear(st);
     free(st->files);
     free(st->name);
+    free(st->index);
+    st->index = NULL;
+    st->index_cap = 0;
     st->files = NULL;
     st->cap = 0;
     st->name = NULL;

@@ -285,8 +285,15 @@ static enum sm_code load_file(struct sm_stage *st, const char *dir, const cJSON 
         if (st->schema == NULL) {
             st->schema = sm_pq_schema_dup(sm_pq_file_schema(pf));
         }
-        st->files[st->n_files++] = sf;
-        blob = NULL;
+        st->files[st->n_files] = sf;
+        if (!sm_stage_index_add(st)) {
+            free(sf.name);
+            free(sf.file_id);
+            rc = sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
+        } else {
+            st->n_files++;
+            blob = NULL;
+        }
     }
     sm_pq_file_free(pf);
     sm_blob_unref(blob);
