@@ -106,8 +106,8 @@ enum sm_pq_codec {
 };
 #define SM_PQ_CODEC_MAX 7
 /* Bit for a codec in an "accepted codecs" mask. RULES.md `codec` default. */
-#define SM_PQ_CODEC_BIT(c)      (1u << (unsigned)(c))
-#define SM_PQ_CODECS_DEFAULT    (SM_PQ_CODEC_BIT(SM_PQ_UNCOMPRESSED) | SM_PQ_CODEC_BIT(SM_PQ_SNAPPY))
+#define SM_PQ_CODEC_BIT(c)   (1u << (unsigned)(c))
+#define SM_PQ_CODECS_DEFAULT (SM_PQ_CODEC_BIT(SM_PQ_UNCOMPRESSED) | SM_PQ_CODEC_BIT(SM_PQ_SNAPPY))
 
 /* PageType */
 enum sm_pq_page_type {
@@ -124,7 +124,7 @@ enum sm_pq_logical {
     SM_PQ_LT_MAP = 2,
     SM_PQ_LT_LIST = 3,
     SM_PQ_LT_ENUM = 4,
-    SM_PQ_LT_DECIMAL = 5,   /* DecimalType: 1 scale, 2 precision */
+    SM_PQ_LT_DECIMAL = 5, /* DecimalType: 1 scale, 2 precision */
     SM_PQ_LT_DATE = 6,
     SM_PQ_LT_TIME = 7,      /* TimeType: 1 isAdjustedToUTC, 2 unit */
     SM_PQ_LT_TIMESTAMP = 8, /* TimestampType: 1 isAdjustedToUTC, 2 unit */
@@ -262,16 +262,16 @@ enum sm_pq_fid_decimal_type {
     SM_PQ_DEC_PRECISION = 2,
 };
 enum sm_pq_fid_time_type { /* TimeType and TimestampType */
-    SM_PQ_TT_IS_ADJUSTED_TO_UTC = 1,
-    SM_PQ_TT_UNIT = 2,
+                           SM_PQ_TT_IS_ADJUSTED_TO_UTC = 1,
+                           SM_PQ_TT_UNIT = 2,
 };
 enum sm_pq_fid_int_type {
     SM_PQ_INT_BIT_WIDTH = 1,
     SM_PQ_INT_IS_SIGNED = 2,
 };
 enum sm_pq_fid_encryption_algorithm { /* union */
-    SM_PQ_EA_AES_GCM_V1 = 1,
-    SM_PQ_EA_AES_GCM_CTR_V1 = 2,
+                                      SM_PQ_EA_AES_GCM_V1 = 1,
+                                      SM_PQ_EA_AES_GCM_CTR_V1 = 2,
 };
 
 #endif

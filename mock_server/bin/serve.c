@@ -20,6 +20,7 @@
 
 #include "../../fixtures/pqwrite/pqw.h"
 #include "commands.h"
+#include "stagemock/scenario.h"
 #include "stagemock/server.h"
 
 #define MAX_LIST 64
@@ -31,23 +32,30 @@ struct serve_opts {
     const char *keys[MAX_LIST];
     size_t n_keys;
     const char *profile;
+    const char *scenario;
+    const char *faults[MAX_LIST];
+    size_t n_faults;
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: stagemock serve [options]\n"
-               "  --host ADDR         bind address (default 127.0.0.1; ::1 for IPv6)\n"
-               "  --port N            port (default 0: any free port; the URL is printed)\n"
-               "  --stage NAME        add a stage (repeatable)\n"
-               "  --key KEY           add an API key that sees every stage (repeatable)\n"
-               "  --profile FILE      override our defaults (docs/PROFILE.md)\n"
-               "  --data-dir DIR      persist stages crash-safely in DIR (default: memory)\n"
-               "  --seed N            deterministic file ids\n"
-               "  --max-upload BYTES  upload size limit (default 1 GiB; 413 above)\n"
-               "  --validate footer|deep  page-level checks or footer only (default deep)\n"
-               "  --admin-token T     allow the admin API from anywhere with this token\n"
-               "  --log json|text     one line per request on stdout\n"
-               "With no --stage and no --key: one demo stage and key, printed at start.\n");
+    fprintf(f,
+            "usage: stagemock serve [options]\n"
+            "  --host ADDR         bind address (default 127.0.0.1; ::1 for IPv6)\n"
+            "  --port N            port (default 0: any free port; the URL is printed)\n"
+            "  --stage NAME        add a stage (repeatable)\n"
+            "  --key KEY           add an API key that sees every stage (repeatable)\n"
+            "  --profile FILE      override our defaults (docs/PROFILE.md)\n"
+            "  --data-dir DIR      persist stages crash-safely in DIR (default: memory)\n"
+            "  --seed N            deterministic file ids\n"
+            "  --max-upload BYTES  upload size limit (default 1 GiB; 413 above)\n"
+            "  --validate footer|deep  page-level checks or footer only (default deep)\n"
+            "  --admin-token T     allow the admin API from anywhere with this token\n"
+            "  --log json|text     one line per request on stdout\n"
+            "  --scenario FILE     scripted responses and faults (docs/SCENARIOS.md)\n"
+            "  --fault SPEC        one fault rule, e.g. 'upload:nth=2:status=503:retry-after=1'\n"
+            "                      (repeatable; added after the scenario's rules)\n"
+            "With no --stage and no --key: one demo stage and key, printed at start.\n");
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
@@ -86,6 +94,10 @@ static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
             o->stages[o->n_stages++] = v;
         } else if (strcmp(a, "--key") == 0 && o->n_keys < MAX_LIST) {
             o->keys[o->n_keys++] = v;
+        } else if (strcmp(a, "--scenario") == 0) {
+            o->scenario = v;
+        } else if (strcmp(a, "--fault") == 0 && o->n_faults < MAX_LIST) {
+            o->faults[o->n_faults++] = v;
         } else if (strcmp(a, "--profile") == 0) {
             o->profile = v;
         } else if (strcmp(a, "--data-dir") == 0) {
@@ -216,7 +228,28 @@ static int setup(struct sm_server *srv, struct serve_opts *o, bool demo, FILE *e
             return 2;
         }
     }
+    if (o->scenario != NULL && sm_server_load_scenario_file(srv, o->scenario, &e) != SM_OK) {
+        fprintf(err, "stagemock serve: --scenario %s\n", e.message);
+        return 2;
+    }
+    for (size_t i = 0; i < o->n_faults; i++) {
+        if (sm_server_add_fault(srv, o->faults[i], &e) != SM_OK) {
+            fprintf(err, "stagemock serve: %s\n", e.message);
+            return 2;
+        }
+    }
     return -1;
+}
+
+/* On exit: rules that never fired and requests that matched none. */
+static void print_scenario_report(struct sm_server *srv, FILE *out)
+{
+    char *rep = sm_server_scenario_report(srv);
+    if (rep != NULL) {
+        fprintf(out, "stagemock: scenario report %s\n", rep);
+        fflush(out);
+    }
+    sm_free(rep);
 }
 
 static void print_banner(struct sm_server *srv, const struct serve_opts *o, bool demo, FILE *out)
@@ -289,6 +322,8 @@ int srv_serve_main(int argc, char **argv, FILE *out, FILE *err)
     fprintf(out, "stagemock: %s, stopping (finishing requests in flight)\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     fflush(out);
+    sm_server_stop(srv);
+    print_scenario_report(srv, out);
     sm_server_free(srv);
     return 0;
 }

@@ -137,6 +137,9 @@ enum MHD_Result sm_admin_handle(struct sm_req *r, const char *method, const char
         }
         return sm_reply_json(r, 200, strdup("{\"added\":true}"));
     }
+    if (strncmp(what, "scenario", 8) == 0) {
+        return sm_scn_admin(r, method, what); /* scenario_api.c */
+    }
     (void)sm_err_set(&e, SM_E_NOT_FOUND, 404, "error-json", "no such admin endpoint: %.16s %.200s",
                      method, url);
     return sm_reply_error(r, &e);

@@ -169,6 +169,9 @@ enum MHD_Result sm_download_finish(struct sm_req *r)
         return sm_reply_error(r, &e);
     }
     r->je.size = blob->size;
+    if (r->scn_run != NULL) {
+        sm_scn_run_note_blob(r, blob); /* a scenario may re-serve the bytes */
+    }
     uint64_t len = 0;
     struct MHD_Response *resp = blob_response(blob, b64, &len);
     if (resp == NULL) {

@@ -16,8 +16,8 @@
 
 #include "stagemock/error.h"
 
-enum sm_code sm_err_set(struct sm_error *err, enum sm_code code, int http_status,
-                        const char *rule, const char *fmt, ...)
+enum sm_code sm_err_set(struct sm_error *err, enum sm_code code, int http_status, const char *rule,
+                        const char *fmt, ...)
 {
     if (err == NULL) {
         return code;

@@ -108,6 +108,8 @@ struct sm_stage {
     struct sm_stage_file *files;
     size_t n_files, cap;
     struct sm_pq_schema *schema; /* fixed by the first accepted file */
+    size_t *index;               /* open-addressing hash of names: file number + 1, 0 empty */
+    size_t index_cap;            /* a power of two, at least twice n_files; 0: none yet */
 };
 
 struct sm_key {
@@ -152,8 +154,18 @@ struct sm_journal_entry {
     const char *rule;
     char *message;
     uint64_t bytes_sent;
-    uint64_t commit_seq; /* non-zero for an upload that stored a file */
+    uint64_t commit_seq; /* the upload's place in commit order (1, 2, ...); 0: stored nothing */
     char *file_id;
+    /* scenarios (scenario_run.c): set only while a scenario is loaded */
+    bool scn_seen;          /* a scenario was loaded when the request ran */
+    bool scn_fired;         /* a rule fired */
+    char scn_rule[64];      /* its name, or "rules[i]" */
+    const char *scn_action; /* what it did: "respond", "reset", ... (static) */
+    char scn_state_before[64];
+    char scn_state_after[64];
+    uint64_t scn_firing; /* 1 for the rule's first firing */
+    uint64_t scn_seed;
+    uint64_t bytes_received; /* request-body bytes the server consumed */
 };
 
 struct sm_journal {
@@ -185,9 +197,12 @@ struct sm_server {
     struct sm_profile profile;
     struct sm_journal journal;
     uint64_t next_seq;   /* request sequence numbers */
-    uint64_t commit_seq; /* last commit's journal seq */
+    uint64_t commit_seq; /* commits so far: a stored file's place in commit order */
     uint64_t id_state;   /* file id generator */
     struct sm_store *store;
+    struct sm_scn *scn;             /* NULL until a scenario rule is loaded (atomic) */
+    struct sm_scn_waker *scn_waker; /* resumes suspended connections (lock) */
+    bool scn_stopped;               /* stopping: no new waker (lock) */
 };
 
 /* Lookups; call with srv->lock held. */
@@ -195,6 +210,9 @@ struct sm_stage *sm_stage_find(struct sm_server *srv, const char *name);
 const struct sm_key *sm_key_find(const struct sm_server *srv, const char *key);
 bool sm_key_sees(const struct sm_key *k, const char *stage);
 struct sm_stage_file *sm_stage_file_find(struct sm_stage *st, const char *name);
+/* Index files[n_files] (filled in by the caller, who then bumps n_files);
+ * false when out of memory (store.c, loading a data dir). */
+bool sm_stage_index_add(struct sm_stage *st);
 
 /*
  * Commit an accepted upload into a stage (lock held): unique name, then first
@@ -276,6 +294,7 @@ struct sm_req {
     bool in_file;    /* inside the (first) file part */
     struct sm_spool spool;
     struct sm_sha256 sha;
+    struct sm_scn_run *scn_run; /* a fired scenario rule (scenario_run.c), or NULL */
 };
 
 /* Answer with an error: JSON {"message"}, the rule in X-Stagemock-Rule, the
@@ -310,5 +329,35 @@ SM_NODISCARD enum sm_code sm_auth_stage(struct sm_server *srv, const struct sm_r
                                         struct sm_error *err);
 /* Parse "Authorization: Key <k>" into r->key; 401 error otherwise. */
 SM_NODISCARD enum sm_code sm_auth_header(struct sm_req *r, const char *value, struct sm_error *err);
+
+/* ---- scenarios on the request path (scenario_run.c) -------------------- */
+
+struct sm_scn;
+struct sm_scn_run;
+struct sm_scn_waker;
+
+/* The server's scenario, or NULL: the one check the hot path pays. */
+static inline struct sm_scn *sm_server_scn(struct sm_server *srv)
+{
+    return __atomic_load_n(&srv->scn, __ATOMIC_ACQUIRE);
+}
+/* At the headers: decide; true when it answered (or hung up) already. */
+bool sm_scn_run_begin(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret);
+/* Per body chunk: may shrink *n (exact offsets, read rate); true: return *ret. */
+bool sm_scn_run_body(struct sm_req *r, size_t *n, enum MHD_Result *ret);
+/* Body complete: fields-phase rules, delay, canned answers, hang-ups. */
+bool sm_scn_run_finish(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret);
+/* reply.c's funnel when r->scn_run is set: alter, lose or shape the answer. */
+enum MHD_Result sm_scn_run_queue(struct sm_req *r, int status, struct MHD_Response *resp,
+                                 uint64_t body_len);
+/* The real answer's body / stored bytes, for shaping (copied / referenced). */
+void sm_scn_run_note_body(struct sm_req *r, const char *data, size_t len);
+void sm_scn_run_note_blob(struct sm_req *r, struct sm_blob *blob);
+/* Completion: journal fields, unmatched note, free. */
+void sm_scn_run_end(struct sm_req *r, struct sm_scn *scn);
+/* The admin endpoints under /_stagemock/scenario (scenario_api.c). */
+enum MHD_Result sm_scn_admin(struct sm_req *r, const char *method, const char *what);
+/* Resume every suspended connection (aborted) and join the waker thread. */
+void sm_scn_waker_stop(struct sm_server *srv);
 
 #endif

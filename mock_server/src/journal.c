@@ -83,6 +83,19 @@ static cJSON *entry_json(const struct sm_journal_entry *e)
     cJSON_AddNumberToObject(o, "bytes_sent", (double)e->bytes_sent);
     cJSON_AddNumberToObject(o, "commit_seq", (double)e->commit_seq);
     add_str(o, "file_id", e->file_id);
+    if (e->scn_seen) {
+        /* docs/SCENARIOS.md: which rule fired, what it did, the state, the seed */
+        cJSON *sc = cJSON_AddObjectToObject(o, "scenario");
+        if (sc != NULL) {
+            add_str(sc, "rule", e->scn_fired ? e->scn_rule : NULL);
+            add_str(sc, "action", e->scn_fired ? e->scn_action : NULL);
+            add_str(sc, "state_before", e->scn_fired ? e->scn_state_before : NULL);
+            add_str(sc, "state_after", e->scn_fired ? e->scn_state_after : NULL);
+            cJSON_AddNumberToObject(sc, "firing", (double)e->scn_firing);
+            cJSON_AddNumberToObject(sc, "seed", (double)e->scn_seed);
+            cJSON_AddNumberToObject(sc, "bytes_received", (double)e->bytes_received);
+        }
+    }
     return o;
 }
 

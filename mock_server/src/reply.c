@@ -22,6 +22,9 @@ enum MHD_Result sm_reply_queue(struct sm_req *r, int status, struct MHD_Response
     if (resp == NULL) {
         return MHD_NO;
     }
+    if (r->scn_run != NULL) {
+        return sm_scn_run_queue(r, status, resp, body_len); /* a scenario may alter it */
+    }
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned int)status, resp);
     MHD_destroy_response(resp);
     r->je.status = status;
@@ -38,6 +41,9 @@ enum MHD_Result sm_reply_json(struct sm_req *r, int status, char *json)
         return sm_reply_error(r, &e);
     }
     size_t len = strlen(json);
+    if (r->scn_run != NULL) {
+        sm_scn_run_note_body(r, json, len);
+    }
     struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, json, free);
     if (resp == NULL) {
         free(json);
@@ -63,6 +69,9 @@ enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e)
         return MHD_NO;
     }
     size_t len = strlen(json);
+    if (r->scn_run != NULL) {
+        sm_scn_run_note_body(r, json, len);
+    }
     struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, json, free);
     if (resp == NULL) {
         free(json);

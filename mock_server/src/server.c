@@ -28,6 +28,7 @@
 #include <cjson/cJSON.h>
 
 #include "internal.h"
+#include "scenario.h"
 
 #define ADMIN_PREFIX "/_stagemock/"
 
@@ -213,6 +214,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         }
         *req_cls = r;
+        struct sm_scn *scn = sm_server_scn(srv);
+        enum MHD_Result sret;
+        if (scn != NULL && sm_scn_run_begin(r, scn, &sret)) {
+            return sret; /* answered (or hung up) before the body */
+        }
         const char *cl =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (r->route == SM_ROUTE_UPLOAD && !r->failed && cl != NULL) {
@@ -232,7 +238,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
-        *upload_data_size = 0;
+        enum MHD_Result sret;
+        if (r->scn_run != NULL && sm_scn_run_body(r, &n, &sret)) {
+            return sret; /* suspended, stalled or hung up: the chunk stays unconsumed */
+        }
+        *upload_data_size -= n;
         if (r->responded) {
             return MHD_YES;
         }
@@ -240,6 +250,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     if (r->responded) {
         return MHD_YES;
+    }
+    enum MHD_Result sret;
+    if (r->scn_run != NULL && sm_scn_run_finish(r, sm_server_scn(srv), &sret)) {
+        return sret;
     }
     return finish(r, method, url);
 }
@@ -258,6 +272,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         MHD_destroy_post_processor(r->pp);
     }
     sm_spool_cleanup(&r->spool);
+    if (r->scn_run != NULL) {
+        sm_scn_run_end(r, sm_server_scn(srv));
+    }
     r->je.end_us = sm_clock_now_us();
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->je.message == NULL) {
         char msg[96];
@@ -311,13 +328,15 @@ enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err)
     if (srv->daemon != NULL) {
         return sm_err_set(err, SM_E_STATE, 0, NULL, "the server is already running");
     }
+    srv->scn_stopped = false;
     struct sockaddr_storage ss;
     socklen_t slen = 0;
     enum sm_code rc = resolve(srv->host, srv->cfg.port, &ss, &slen, err);
     if (rc != SM_OK) {
         return rc;
     }
-    unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC;
+    /* suspend/resume: scenario delays, dribbles and stalls never hold an MHD thread */
+    unsigned int flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
     if (ss.ss_family == AF_INET6) {
         flags |= MHD_USE_IPv6;
     }
@@ -348,6 +367,7 @@ void sm_server_stop(struct sm_server *srv)
     if (srv == NULL || srv->daemon == NULL) {
         return;
     }
+    sm_scn_waker_stop(srv); /* scenario sleepers and stalls close now */
     MHD_quiesce_daemon(srv->daemon);
     /* let requests in flight finish: at most 10 s, in 1 ms steps */
     for (int i = 0; i < 10000; i++) {
@@ -384,6 +404,7 @@ void sm_server_free(struct sm_server *srv)
     }
     free(srv->keys);
     sm_journal_cleanup(&srv->journal);
+    sm_scn_free(srv->scn);
     sm_store_close(srv->store);
     pthread_mutex_destroy(&srv->lock);
     free(srv->host);

@@ -21,7 +21,7 @@
 struct sm_guard {
     uint8_t *data; /* the copy, ending exactly at the guard page */
     size_t len;
-    void *map;     /* the whole mapping */
+    void *map; /* the whole mapping */
     size_t map_len;
 };
 struct sm_guard *sm_guard_new(const void *data, size_t len);

@@ -31,8 +31,9 @@ const char *sm_test_corpus_dir(void)
     struct stat st;
     (void)snprintf(manifest, sizeof manifest, "%s/manifest.json", dir);
     if (stat(manifest, &st) != 0) {
-        fprintf(stderr, "skipping: no parquet corpus at %s (set SM_CORPUS_DIR; a user's clone "
-                        "has none, and the generated fixtures carry the suite there)\n",
+        fprintf(stderr,
+                "skipping: no parquet corpus at %s (set SM_CORPUS_DIR; a user's clone "
+                "has none, and the generated fixtures carry the suite there)\n",
                 dir);
         return NULL;
     }
