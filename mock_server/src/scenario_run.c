@@ -676,7 +676,7 @@ void sm_scn_run_end(struct sm_req *r, struct sm_scn *scn)
     } else if (scn != NULL) {
         sm_scn_note_unmatched(scn, je->method, je->path);
     }
-    je->scn_seed = sm_scn_seed(scn);
+    je->scn_seed = scn != NULL ? sm_scn_seed(scn) : 0;
     je->scn_seen = true;
     sm_scn_hit_cleanup(&run->hit);
     free(run->body);

@@ -303,8 +303,9 @@ static void test_preload(void **state)
             FILE *f = fopen(doc->preload[0].paths[i], "rb");
             if (f == NULL) {
                 fail_msg("preload path %s does not open", doc->preload[0].paths[i]);
+            } else {
+                fclose(f);
             }
-            fclose(f);
         }
     }
     sm_scn_doc_free(doc);
