@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# server.sh - the server benchmark of `make bench`: stagemock beside the
+# ceiling of its own stack (bench/raw_mhd.c), stagemock as it was before fault
+# injection existed (same run, same load), WireMock, Mountebank and nginx,
+# each answering the same upload and download as closely as it can.
+# Prints a Markdown section; every figure is the median of PASSES passes.
+# Only 127.0.0.1 is used; every wait is bounded.
+set -u
+B=${SM_BENCH_BUILD:-build/release}
+T=${SM_BENCH_TMP:-$(mktemp -d)}
+PASSES=${SM_BENCH_PASSES:-3}
+DUR=${SM_BENCH_SECONDS:-4}
+NODE_BIN=bench/node_modules/.bin
+WIREMOCK_JAR=$(ls bench/node_modules/wiremock/build/wiremock-standalone-*.jar 2>/dev/null | head -1)
+BEFORE_REV=${SM_BENCH_BEFORE_REV:-1c5b341}
+files=$T/files
+mkdir -p "$files"
+"$B/bench/bench_files" "$files" --large >/dev/null
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; }
+trap cleanup EXIT
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR == 0) print "n/a"; else print a[int((NR + 1) / 2)]}'; }
+rss_mib() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo n/a; }
+ms_now() { date +%s%3N; }
+
+# wait until URL answers (any HTTP status); prints the startup time in ms
+wait_up() { # start_ms url [method]
+  local start=$1 url=$2 i
+  for i in $(seq 1 3000); do
+    if curl -s -o /dev/null -X "${3:-POST}" --max-time 1 "$url" 2>/dev/null; then
+      echo $(( $(ms_now) - start )); return 0
+    fi
+    sleep 0.01
+  done
+  echo n/a; return 1
+}
+
+# wrk: prints "rps p50_ms p99_ms non2xx"
+wrk_run() { # url script args...
+  local url=$1 script=$2; shift 2
+  wrk -t2 -c"${CONNS:-32}" -d"${DUR}s" --latency -s "$script" "$url" -- "$@" 2>/dev/null |
+    awk '/Requests\/sec/ {rps=$2}
+         / 50% / {p50=$2} / 99% / {p99=$2}
+         /Non-2xx/ {bad=$5}
+         END {
+           # wrk prints latencies with units: us, ms or s
+           n = split(p50 " " p99, v, " ");
+           for (i = 1; i <= 2; i++) {
+             x = v[i];
+             if (x ~ /us$/) { sub(/us$/, "", x); x = x / 1000 }
+             else if (x ~ /ms$/) { sub(/ms$/, "", x) }
+             else if (x ~ /s$/) { sub(/s$/, "", x); x = x * 1000 }
+             out[i] = x
+           }
+           printf "%s %s %s %s\n", rps, out[1], out[2], bad + 0
+         }'
+}
+
+# median over passes of wrk_run; prints "rps p50 p99 non2xx"
+wrk_median() {
+  local i rs=() p50s=() p99s=() bads=0 line
+  for i in $(seq 1 "$PASSES"); do
+    [ -n "${RESET_URL:-}" ] && curl -s -o /dev/null -X POST "$RESET_URL"
+    line=$(wrk_run "$@")
+    rs+=("$(echo "$line" | cut -d' ' -f1)"); p50s+=("$(echo "$line" | cut -d' ' -f2)")
+    p99s+=("$(echo "$line" | cut -d' ' -f3)"); bads=$((bads + $(echo "$line" | cut -d' ' -f4)))
+  done
+  echo "$(printf '%s\n' "${rs[@]}" | median) $(printf '%s\n' "${p50s[@]}" | median) $(printf '%s\n' "${p99s[@]}" | median) $bads"
+}
+
+# MB/s of downloading via curl (median over passes)
+download_mbs() { # curl args...
+  local i out=()
+  for i in $(seq 1 "$PASSES"); do
+    out+=("$(curl -s -o /dev/null -w '%{speed_download}' --max-time 60 "$@" | awk '{printf "%.0f", $1 / 1e6}')")
+  done
+  printf '%s\n' "${out[@]}" | median
+}
+
+declare -A R  # results: R[system.metric]
+
+measure_stage_api() { # name base_url pid
+  local name=$1 url=$2 pid=$3
+  R[$name.rss]=$(rss_mib "$pid")
+  local up; up=$(wrk_median "$url" bench/lua/upload.lua "$files/4k.parquet" s k)
+  R[$name.up_rps]=$(echo "$up" | cut -d' ' -f1); R[$name.up_p50]=$(echo "$up" | cut -d' ' -f2)
+  R[$name.up_p99]=$(echo "$up" | cut -d' ' -f3); R[$name.up_bad]=$(echo "$up" | cut -d' ' -f4)
+  local big; big=$(CONNS=8 wrk_median "$url" bench/lua/upload.lua "$files/1m.parquet" s k)
+  R[$name.up1m_mbs]=$(awk -v r="$(echo "$big" | cut -d' ' -f1)" -v s="$(stat -c %s "$files/1m.parquet")" 'BEGIN {printf "%.0f", r * s / 1e6}')
+}
+
+measure_downloads() { # name base_url [skip64]
+  local name=$1 url=$2
+  local d4; d4=$(wrk_median "$url" bench/lua/download.lua 4k.parquet s k)
+  R[$name.dl4k_rps]=$(echo "$d4" | cut -d' ' -f1)
+  if [ "${3:-}" != skip64 ]; then
+    R[$name.dl64_mbs]=$(download_mbs -H 'Authorization: Key k' -d stage_id=s -d file_name=64m.parquet "$url/download-from-stage")
+  fi
+}
+
+port=$((20000 + RANDOM % 20000))
+next_port() { port=$((port + 1)); echo $port; }
+
+run_stagemock() { # name binary
+  local name=$1 bin=$2 p; p=$(next_port)
+  local t0; t0=$(ms_now)
+  "$bin" serve --port "$p" --stage s --key k ${3:-} > "$T/$name.log" 2>&1 &
+  local pid=$!; pids+=("$pid")
+  R[$name.start]=$(wait_up "$t0" "http://127.0.0.1:$p/list-stage-files")
+  sleep 0.3
+  RESET_URL=http://127.0.0.1:$p/_stagemock/reset measure_stage_api "$name" "http://127.0.0.1:$p" "$pid"
+  curl -s -o /dev/null -X POST "http://127.0.0.1:$p/_stagemock/reset"
+  for f in 4k 64m; do
+    curl -s -o /dev/null -H 'Authorization: Key k' -F stage_id=s -F "file=@$files/$f.parquet;filename=$f.parquet" "http://127.0.0.1:$p/upload-to-stage"
+  done
+  measure_downloads "$name" "http://127.0.0.1:$p"
+  if [ "$name" = stagemock ]; then # upload memory: 1 GiB streamed, RSS growth
+    curl -s -o /dev/null -X POST "http://127.0.0.1:$p/_stagemock/reset"
+    local before; before=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+    local peak=$before
+    curl -s -o /dev/null -H 'Authorization: Key k' -F stage_id=s -F "file=@$files/1g.parquet;filename=1g.parquet" "http://127.0.0.1:$p/upload-to-stage" &
+    local cpid=$!
+    while kill -0 "$cpid" 2>/dev/null; do
+      local now; now=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status"); [ "$now" -gt "$peak" ] && peak=$now
+      sleep 0.05
+    done
+    R[$name.gib_rss]=$(awk -v a="$peak" -v b="$before" 'BEGIN {printf "%.1f", (a - b) / 1024}')
+  fi
+  kill "$pid"; wait "$pid" 2>/dev/null
+}
+
+# 1) stagemock now, and as it was before fault injection (same run, same load)
+run_stagemock stagemock "$B/stagemock"
+before_bin=""
+if git rev-parse -q --verify "$BEFORE_REV^{commit}" >/dev/null 2>&1; then
+  wt=$T/before
+  # the server before fault injection, plus the stage name index that came
+  # just before it (bench/before-faults.patch), so both sides index names alike
+  if git worktree add -q --detach "$wt" "$BEFORE_REV" 2>/dev/null &&
+     git -C "$wt" apply "$PWD/bench/before-faults.patch" &&
+     make -C "$wt" --no-print-directory -s MODE=release -j2 build/release/stagemock >/dev/null 2>&1; then
+    before_bin=$wt/build/release/stagemock
+    run_stagemock before "$before_bin"
+  fi
+  git worktree remove --force "$wt" 2>/dev/null
+fi
+run_stagemock scenario "$B/stagemock" "--fault download:status=500"
+
+# 2) the stack's ceiling
+p=$(next_port); t0=$(ms_now)
+"$B/bench/raw_mhd" "$p" "$files/64m.parquet" > /dev/null 2>&1 & pid=$!; pids+=("$pid")
+R[raw.start]=$(wait_up "$t0" "http://127.0.0.1:$p/x"); sleep 0.3
+measure_stage_api raw "http://127.0.0.1:$p" "$pid"
+R[raw.dl64_mbs]=$(download_mbs -d x=1 "http://127.0.0.1:$p/download-from-stage")
+kill "$pid"; wait "$pid" 2>/dev/null
+
+# 3) WireMock (stubs answering the same requests)
+if [ -n "$WIREMOCK_JAR" ] && command -v java >/dev/null; then
+  wm=$T/wiremock; mkdir -p "$wm/mappings" "$wm/__files"
+  cp "$files/4k.parquet" "$files/64m.parquet" "$wm/__files/"
+  cat > "$wm/mappings/stubs.json" <<'JSON'
+{"mappings": [
+ {"request": {"method": "POST", "url": "/upload-to-stage"},
+  "response": {"status": 200, "headers": {"Content-Type": "application/json"}, "body": "{\"file_id\":\"f_1\"}"}},
+ {"priority": 1, "request": {"method": "POST", "url": "/download-from-stage", "bodyPatterns": [{"contains": "file_name=64m"}]},
+  "response": {"status": 200, "bodyFileName": "64m.parquet", "headers": {"Content-Type": "application/octet-stream"}}},
+ {"priority": 5, "request": {"method": "POST", "url": "/download-from-stage"},
+  "response": {"status": 200, "bodyFileName": "4k.parquet", "headers": {"Content-Type": "application/octet-stream"}}}]}
+JSON
+  p=$(next_port); t0=$(ms_now)
+  java -jar "$WIREMOCK_JAR" --port "$p" --root-dir "$wm" --disable-banner > "$T/wm.log" 2>&1 & pid=$!; pids+=("$pid")
+  R[wiremock.start]=$(wait_up "$t0" "http://127.0.0.1:$p/upload-to-stage"); sleep 1
+  measure_stage_api wiremock "http://127.0.0.1:$p" "$pid"
+  measure_downloads wiremock "http://127.0.0.1:$p"
+  R[wiremock.rss_after]=$(rss_mib "$pid")
+  kill "$pid"; wait "$pid" 2>/dev/null
+fi
+
+# 4) Mountebank (one imposter; the 4 KiB download as a base64 binary body)
+if [ -x "$NODE_BIN/mb" ]; then
+  mbp=$(next_port); p=$(next_port)
+  b64=$(base64 -w0 "$files/4k.parquet")
+  cat > "$T/imposters.json" <<JSON
+{"imposters": [{"port": $p, "protocol": "http", "stubs": [
+  {"predicates": [{"equals": {"method": "POST", "path": "/upload-to-stage"}}],
+   "responses": [{"is": {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": "{\"file_id\":\"f_1\"}"}}]},
+  {"predicates": [{"equals": {"method": "POST", "path": "/download-from-stage"}}],
+   "responses": [{"is": {"statusCode": 200, "_mode": "binary", "body": "$b64"}}]}]}]}
+JSON
+  t0=$(ms_now)
+  "$NODE_BIN/mb" start --port "$mbp" --configfile "$T/imposters.json" --noParse --nologfile --loglevel error --pidfile "$T/mb.pid" > "$T/mb.log" 2>&1 & pid=$!; pids+=("$pid")
+  R[mountebank.start]=$(wait_up "$t0" "http://127.0.0.1:$p/upload-to-stage"); sleep 0.5
+  node_pid=$(pgrep -P "$pid" | head -1); node_pid=${node_pid:-$pid}
+  measure_stage_api mountebank "http://127.0.0.1:$p" "$node_pid"
+  measure_downloads mountebank "http://127.0.0.1:$p" skip64
+  kill "$pid" "$node_pid" 2>/dev/null; wait "$pid" 2>/dev/null
+fi
+
+# 5) nginx: the download ceiling (GET of the same 64 MiB, sendfile on)
+if command -v nginx >/dev/null; then
+  ng=$T/nginx; mkdir -p "$ng"; p=$(next_port)
+  cat > "$ng/nginx.conf" <<CONF
+daemon off; master_process on; worker_processes 2; pid $ng/nginx.pid; error_log $ng/error.log;
+events { worker_connections 1024; }
+http { access_log off; sendfile on; tcp_nopush on; default_type application/octet-stream;
+  server { listen 127.0.0.1:$p; root $files; location / { } } }
+CONF
+  t0=$(ms_now)
+  nginx -c "$ng/nginx.conf" -p "$ng" > /dev/null 2>&1 & pid=$!; pids+=("$pid")
+  R[nginx.start]=$(wait_up "$t0" "http://127.0.0.1:$p/4k.parquet" GET); sleep 0.3
+  R[nginx.rss]=$(rss_mib "$pid")
+  R[nginx.dl64_mbs]=$(download_mbs "http://127.0.0.1:$p/64m.parquet")
+  kill "$pid"; wait "$pid" 2>/dev/null
+fi
+
+inproc=$("$B/bench/bench_inprocess")
+R[stagemock.inproc_us]=$(echo "$inproc" | sed -n 's/^inprocess_start_stop_us=//p')
+
+g() { echo "${R[$1]:-n/a}"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
+met() { awk -v x="$1" -v op="$2" -v y="$3" 'BEGIN { if (x == "n/a") { print "not measured"; exit } ok = (op == "<=") ? (x + 0 <= y + 0) : (x + 0 >= y + 0); print ok ? "met" : "NOT met" }'; }
+
+cat <<MD
+## Mock server (4 KiB and 1 MiB multipart uploads, downloads)
+
+Load from \`wrk -t2 -c32 -d${DUR}s\` (1 MiB uploads: \`-c8\`), median of $PASSES passes, every system in
+this same run on 127.0.0.1. stagemock runs with validation on (deep) and the journal on, and its
+stage is reset between passes; every upload has a fresh name and is a real parquet file, so
+every one is judged, stored and journaled. WireMock and Mountebank answer canned stubs for the
+same requests; raw MHD (\`bench/raw_mhd.c\`) parses the multipart and answers JSON, validating
+nothing: the ceiling of this stack. nginx serves the same 64 MiB with \`sendfile\` (GET).
+"stagemock (before faults)" is commit \`$BEFORE_REV\` (plus the stage name index that landed just
+before fault injection, \`bench/before-faults.patch\`), built and measured in this run; "stagemock + rule" has one scenario rule loaded that never matches
+uploads (\`--fault download:status=500\`).
+
+| system | start (ms) | idle RSS (MiB) | 4 KiB upload req/s | p50 / p99 (ms) | 1 MiB upload MB/s | 4 KiB download req/s | 64 MiB download MB/s |
+|---|---|---|---|---|---|---|---|
+| stagemock | $(g stagemock.start) | $(g stagemock.rss) | $(g stagemock.up_rps) | $(g stagemock.up_p50) / $(g stagemock.up_p99) | $(g stagemock.up1m_mbs) | $(g stagemock.dl4k_rps) | $(g stagemock.dl64_mbs) |
+| stagemock (before faults) | $(g before.start) | $(g before.rss) | $(g before.up_rps) | $(g before.up_p50) / $(g before.up_p99) | $(g before.up1m_mbs) | $(g before.dl4k_rps) | $(g before.dl64_mbs) |
+| stagemock + rule | $(g scenario.start) | $(g scenario.rss) | $(g scenario.up_rps) | $(g scenario.up_p50) / $(g scenario.up_p99) | $(g scenario.up1m_mbs) | $(g scenario.dl4k_rps) | $(g scenario.dl64_mbs) |
+| raw MHD (ceiling) | $(g raw.start) | $(g raw.rss) | $(g raw.up_rps) | $(g raw.up_p50) / $(g raw.up_p99) | $(g raw.up1m_mbs) | n/a | $(g raw.dl64_mbs) |
+| WireMock $(basename "${WIREMOCK_JAR:-none}" .jar | sed 's/wiremock-standalone-//') | $(g wiremock.start) | $(g wiremock.rss) | $(g wiremock.up_rps) | $(g wiremock.up_p50) / $(g wiremock.up_p99) | $(g wiremock.up1m_mbs) | $(g wiremock.dl4k_rps) | $(g wiremock.dl64_mbs) |
+| Mountebank | $(g mountebank.start) | $(g mountebank.rss) | $(g mountebank.up_rps) | $(g mountebank.up_p50) / $(g mountebank.up_p99) | $(g mountebank.up1m_mbs) | $(g mountebank.dl4k_rps) | n/a (a 64 MiB body must live in its JSON config) |
+| nginx (GET, sendfile) | $(g nginx.start) | $(g nginx.rss) | n/a | n/a | n/a | n/a | $(g nginx.dl64_mbs) |
+
+Non-2xx answers during the upload runs (must be 0 for stagemock): stagemock $(g stagemock.up_bad),
+before $(g before.up_bad), + rule $(g scenario.up_bad), raw $(g raw.up_bad), WireMock $(g wiremock.up_bad),
+Mountebank $(g mountebank.up_bad). WireMock's RSS after the load: $(g wiremock.rss_after) MiB.
+
+| figure | value | target |
+|---|---|---|
+| 4 KiB upload req/s, stagemock / raw MHD | $(ratio "$(g stagemock.up_rps)" "$(g raw.up_rps)") | at least 0.70: $(met "$(ratio "$(g stagemock.up_rps)" "$(g raw.up_rps)")" ">=" 0.70) |
+| 4 KiB upload req/s, stagemock / WireMock | $(ratio "$(g stagemock.up_rps)" "$(g wiremock.up_rps)") | far above 1 |
+| 4 KiB upload req/s, stagemock / Mountebank | $(ratio "$(g stagemock.up_rps)" "$(g mountebank.up_rps)") | far above 1 |
+| p99, stagemock / WireMock | $(ratio "$(g stagemock.up_p99)" "$(g wiremock.up_p99)") | at most 0.10: $(met "$(ratio "$(g stagemock.up_p99)" "$(g wiremock.up_p99)")" "<=" 0.10) |
+| 4 KiB upload req/s, stagemock / stagemock before faults (no scenario loaded) | $(ratio "$(g stagemock.up_rps)" "$(g before.up_rps)") | within noise (about 0.85-1.15 on this machine) |
+| 64 MiB download, stagemock / nginx | $(ratio "$(g stagemock.dl64_mbs)" "$(g nginx.dl64_mbs)") | at least 0.80: $(met "$(ratio "$(g stagemock.dl64_mbs)" "$(g nginx.dl64_mbs)")" ">=" 0.80) |
+| in-process start + stop (\`bench/bench_inprocess.c\`, median of 400) | $(g stagemock.inproc_us) µs | under 1000 µs: $(met "$(g stagemock.inproc_us)" "<=" 1000) |
+| idle RSS of \`stagemock serve\` | $(g stagemock.rss) MiB | under 10 MiB: $(met "$(g stagemock.rss)" "<=" 10) |
+| RSS growth while a 1 GiB upload streams in | $(g stagemock.gib_rss) MiB | under 32 MiB: $(met "$(g stagemock.gib_rss)" "<=" 32) |
+MD
