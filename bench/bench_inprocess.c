@@ -34,7 +34,8 @@ int main(void)
         struct sm_error e;
         double t0 = now_us();
         if (sm_server_new(&cfg, &srv, &e) != SM_OK || sm_server_add_stage(srv, "s", &e) != SM_OK ||
-            sm_server_add_key(srv, "k", NULL, 0, &e) != SM_OK || sm_server_start(srv, &e) != SM_OK) {
+            sm_server_add_key(srv, "k", NULL, 0, &e) != SM_OK ||
+            sm_server_start(srv, &e) != SM_OK) {
             fprintf(stderr, "bench_inprocess: %s\n", e.message);
             return 1;
         }

@@ -23,8 +23,8 @@ struct req {
 };
 
 static enum MHD_Result iter(void *cls, enum MHD_ValueKind kind, const char *key,
-                            const char *filename, const char *ct, const char *te,
-                            const char *data, uint64_t off, size_t size)
+                            const char *filename, const char *ct, const char *te, const char *data,
+                            uint64_t off, size_t size)
 {
     (void)kind;
     (void)key;

@@ -118,7 +118,7 @@ enum sm_code sm_server_add_key(struct sm_server *srv, const char *key, const cha
     }
     pthread_mutex_unlock(&srv->lock);
     if (rc != SM_OK) {
-        for (size_t i = 0; i < k.n_stages; i++) {
+        for (size_t i = 0; k.stages != NULL && i < k.n_stages; i++) {
             free(k.stages[i]);
         }
         free(k.stages);
@@ -209,7 +209,7 @@ enum sm_code sm_server_get_files(struct sm_server *srv, const char *stage, struc
         if (out->files == NULL) {
             rc = oom(err);
         }
-        for (size_t i = 0; rc == SM_OK && i < st->n_files; i++) {
+        for (size_t i = 0; out->files != NULL && rc == SM_OK && i < st->n_files; i++) {
             const struct sm_stage_file *f = &st->files[i];
             struct sm_file_info *fi = &out->files[i];
             fi->name = strdup(f->name);

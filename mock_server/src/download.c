@@ -165,7 +165,7 @@ enum MHD_Result sm_download_finish(struct sm_req *r)
     }
     bool b64 = srv->profile.download_base64;
     pthread_mutex_unlock(&srv->lock);
-    if (rc != SM_OK) {
+    if (rc != SM_OK || blob == NULL) {
         return sm_reply_error(r, &e);
     }
     r->je.size = blob->size;

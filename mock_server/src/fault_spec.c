@@ -129,21 +129,12 @@ static bool add_header(cJSON *obj, const char *name, const char *value)
                                : cJSON_AddTrueToObject(h, name)) != NULL;
 }
 
-/* One item into the rule JSON. */
-static enum sm_code apply_item(cJSON *rule, const struct item_def *d, char *value, size_t n,
-                               const char *item, struct sm_error *err)
+/* An item's value, parsed by its kind, into dst (its rule's match or action). */
+static enum sm_code add_value(cJSON *dst, const struct item_def *d, char *value, size_t n,
+                              const char *item, struct sm_error *err)
 {
-    cJSON *dst = d->kind == K_STR && strcmp(d->field, "name") == 0
-                     ? rule
-                     : section(rule, d->in_match ? "match" : "action");
     uint64_t u = 0;
     bool ok = dst != NULL;
-    if ((d->kind == K_FLAG || d->kind == K_CONN) != (value == NULL)) {
-        return item_err(err, n, item, value ? "takes no value" : "needs a value (name=value)");
-    }
-    if (d->kind != K_HEADER && d->kind != K_MHEADER) {
-        cJSON_DeleteItemFromObjectCaseSensitive(dst, d->field); /* the last one given wins */
-    }
     switch (d->kind) {
     case K_INT:
     case K_FAULT:
@@ -201,6 +192,22 @@ static enum sm_code apply_item(cJSON *rule, const struct item_def *d, char *valu
     }
     }
     return ok ? SM_OK : sm_err_set(err, SM_E_NOMEM, 500, "scenario", "out of memory");
+}
+
+/* One item into the rule JSON. */
+static enum sm_code apply_item(cJSON *rule, const struct item_def *d, char *value, size_t n,
+                               const char *item, struct sm_error *err)
+{
+    cJSON *dst = d->kind == K_STR && strcmp(d->field, "name") == 0
+                     ? rule
+                     : section(rule, d->in_match ? "match" : "action");
+    if ((d->kind == K_FLAG || d->kind == K_CONN) != (value == NULL)) {
+        return item_err(err, n, item, value ? "takes no value" : "needs a value (name=value)");
+    }
+    if (d->kind != K_HEADER && d->kind != K_MHEADER) {
+        cJSON_DeleteItemFromObjectCaseSensitive(dst, d->field); /* the last one given wins */
+    }
+    return add_value(dst, d, value, n, item, err);
 }
 
 static enum sm_code parse_endpoints(cJSON *rule, char *list, struct sm_error *err)

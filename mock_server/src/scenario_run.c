@@ -155,9 +155,18 @@ static bool sleep_until(struct sm_server *srv, struct sm_scn_sleeper *s, int64_t
         return false;
     }
     pthread_mutex_lock(&w->mu);
-    if (w->stopping ||
-        (w->n == w->cap && (w->cap = w->cap ? w->cap * 2 : 16,
-                            w->items = realloc(w->items, w->cap * sizeof *w->items)) == NULL)) {
+    bool ok = !w->stopping;
+    if (ok && w->n == w->cap) {
+        /* on failure the old array and its sleepers stay as they were */
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        struct sm_scn_sleeper **items = realloc(w->items, cap * sizeof(struct sm_scn_sleeper *));
+        ok = items != NULL;
+        if (ok) {
+            w->items = items;
+            w->cap = cap;
+        }
+    }
+    if (!ok) {
         pthread_mutex_unlock(&w->mu);
         return false;
     }

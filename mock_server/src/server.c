@@ -329,7 +329,7 @@ enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err)
         return sm_err_set(err, SM_E_STATE, 0, NULL, "the server is already running");
     }
     srv->scn_stopped = false;
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = {0};
     socklen_t slen = 0;
     enum sm_code rc = resolve(srv->host, srv->cfg.port, &ss, &slen, err);
     if (rc != SM_OK) {

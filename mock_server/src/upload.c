@@ -136,6 +136,10 @@ static enum sm_code check_shape(struct sm_req *r, struct sm_error *e)
                           "%u file parts in one request; upload one file per request",
                           r->file_parts);
     }
+    if (r->filename == NULL) {
+        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+                          "the file part has no filename");
+    }
     if (strcmp(r->part_name, "file") != 0) {
         return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
                           "the file part is named '%.100s'; it must be named 'file'", r->part_name);
@@ -176,7 +180,7 @@ enum MHD_Result sm_upload_finish(struct sm_req *r)
         return sm_reply_error(r, &e);
     }
     free(r->je.file_name);
-    r->je.file_name = strdup(r->filename);
+    r->je.file_name = r->filename != NULL ? strdup(r->filename) : NULL;
     struct sm_stage *st;
     pthread_mutex_lock(&srv->lock);
     enum sm_code rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);

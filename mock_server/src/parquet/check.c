@@ -226,7 +226,7 @@ static enum sm_code check_src(const struct sm_pq_src *src, const struct sm_pq_op
         return rc;
     }
     struct sm_pq_file *f = calloc(1, sizeof *f);
-    if (f == NULL || (f->footer = malloc(flen)) == NULL) {
+    if (f == NULL || (f->footer = malloc((size_t)flen + 1)) == NULL) {
         free(f);
         return sm_err_set(err, SM_E_NOMEM, 500, NULL, "no memory for a %u-byte footer", flen);
     }

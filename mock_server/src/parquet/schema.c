@@ -57,7 +57,7 @@ void sm_pq_schema_free(struct sm_pq_schema *s)
     if (s == NULL) {
         return;
     }
-    for (size_t i = 0; i < s->n; i++) {
+    for (size_t i = 0; s->el != NULL && i < s->n; i++) {
         free(s->el[i].name);
         free(s->el[i].path);
         free(s->el[i].crs);
@@ -69,16 +69,11 @@ void sm_pq_schema_free(struct sm_pq_schema *s)
 
 static char *join_path(const char *parent, const char *name)
 {
-    size_t a = strlen(parent), b = strlen(name);
-    char *p = malloc(a + b + 2);
-    if (p == NULL) {
-        return NULL;
+    size_t n = strlen(parent) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (p != NULL) {
+        (void)snprintf(p, n, "%s%s%s", parent, parent[0] ? "." : "", name);
     }
-    if (a > 0) {
-        memcpy(p, parent, a);
-        p[a++] = '.';
-    }
-    memcpy(p + a, name, b + 1);
     return p;
 }
 
@@ -200,7 +195,7 @@ enum sm_code sm_pq_schema_build(const struct sm_pq_file_meta *md, struct sm_pq_s
         if (s->leaf == NULL) {
             rc = sm_err_set(err, SM_E_NOMEM, 500, NULL, "out of memory building the schema");
         }
-        for (size_t i = 0, k = 0; rc == SM_OK && i < s->n; i++) {
+        for (size_t i = 0, k = 0; s->leaf != NULL && i < s->n; i++) {
             if (s->el[i].leaf) {
                 s->leaf[k++] = i;
             }

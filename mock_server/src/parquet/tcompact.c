@@ -108,7 +108,7 @@ enum sm_code sm_tc_fail(struct sm_tc *tc, const char *fmt, ...)
         msg[0] = '\0';
     }
     return sm_err_set(tc->err, SM_E_MALFORMED, 400, "parquet-only", "%s byte %llu: %s", tc->what,
-                      (unsigned long long)(tc->base + tc->pos), msg);
+                      (unsigned long long)tc->base + tc->pos, msg);
 }
 
 static size_t remaining(const struct sm_tc *tc)
@@ -151,7 +151,7 @@ static int64_t unzigzag(uint64_t u)
 
 enum sm_code sm_tc_read_i64(struct sm_tc *tc, int64_t *v)
 {
-    uint64_t u;
+    uint64_t u = 0;
     enum sm_code rc = sm_tc_read_varint(tc, &u);
     if (rc == SM_OK) {
         *v = unzigzag(u);
@@ -161,7 +161,7 @@ enum sm_code sm_tc_read_i64(struct sm_tc *tc, int64_t *v)
 
 enum sm_code sm_tc_read_i32(struct sm_tc *tc, int32_t *v)
 {
-    int64_t w;
+    int64_t w = 0;
     enum sm_code rc = sm_tc_read_i64(tc, &w);
     if (rc != SM_OK) {
         return rc;
@@ -175,7 +175,7 @@ enum sm_code sm_tc_read_i32(struct sm_tc *tc, int32_t *v)
 
 enum sm_code sm_tc_read_binary(struct sm_tc *tc, struct sm_tc_bin *out)
 {
-    uint64_t n;
+    uint64_t n = 0;
     enum sm_code rc = sm_tc_read_varint(tc, &n);
     if (rc != SM_OK) {
         return rc;
@@ -220,8 +220,8 @@ static enum sm_code skip_container(struct sm_tc *tc, uint8_t type)
 {
     enum sm_code rc;
     if (type == SM_TC_T_LIST || type == SM_TC_T_SET) {
-        uint8_t et;
-        uint32_t n;
+        uint8_t et = 0;
+        uint32_t n = 0;
         rc = sm_tc_read_list_header(tc, &et, &n);
         for (uint32_t i = 0; rc == SM_OK && i < n; i++) {
             /* bools inside containers are one byte each */
@@ -234,7 +234,7 @@ static enum sm_code skip_container(struct sm_tc *tc, uint8_t type)
         return rc;
     }
     /* map: varint size, then a key/value type byte when non-empty */
-    uint64_t n;
+    uint64_t n = 0;
     rc = sm_tc_read_varint(tc, &n);
     if (rc != SM_OK || n == 0) {
         return rc;
@@ -327,7 +327,7 @@ static enum sm_code read_field_header(struct sm_tc *tc, int16_t *last_id, uint8_
         }
         *id = (int16_t)v;
     } else {
-        int32_t v;
+        int32_t v = 0;
         rc = sm_tc_read_i32(tc, &v);
         if (rc != SM_OK) {
             return rc;
@@ -403,7 +403,8 @@ static enum sm_code read_int_of_type(struct sm_tc *tc, uint8_t type, int64_t *v)
     if (type == SM_TC_T_BYTE) {
         enum sm_code rc = need(tc, 1, "byte");
         if (rc == SM_OK) {
-            *v = (int8_t)tc->buf[tc->pos++];
+            int b = tc->buf[tc->pos++]; /* Thrift bytes are signed */
+            *v = b < 128 ? b : b - 256;
         }
         return rc;
     }
@@ -412,8 +413,8 @@ static enum sm_code read_int_of_type(struct sm_tc *tc, uint8_t type, int64_t *v)
 
 static enum sm_code read_list(struct sm_tc *tc, const struct sm_tc_field *f, unsigned char *obj)
 {
-    uint8_t et;
-    uint32_t n;
+    uint8_t et = 0;
+    uint32_t n = 0;
     enum sm_code rc = sm_tc_read_list_header(tc, &et, &n);
     if (rc != SM_OK) {
         return rc;
@@ -436,7 +437,7 @@ static enum sm_code read_list(struct sm_tc *tc, const struct sm_tc_field *f, uns
         if (arr == NULL) {
             return sm_err_set(tc->err, SM_E_NOMEM, 500, NULL,
                               "%s byte %llu: %s list of %u elements exceeds the memory limit",
-                              tc->what, (unsigned long long)(tc->base + tc->pos), f->name, n);
+                              tc->what, (unsigned long long)tc->base + tc->pos, f->name, n);
         }
     }
     for (uint32_t i = 0; rc == SM_OK && i < n; i++) {
