@@ -160,8 +160,9 @@ static bool sleep_until(struct sm_server *srv, struct sm_scn_sleeper *s, int64_t
         /* on failure the old array and its sleepers stay as they were */
         size_t cap = w->cap ? w->cap * 2 : 16;
         struct sm_scn_sleeper **items = realloc(w->items, cap * sizeof(struct sm_scn_sleeper *));
-        ok = items != NULL;
-        if (ok) {
+        if (items == NULL) {
+            ok = false;
+        } else {
             w->items = items;
             w->cap = cap;
         }
