@@ -1,0 +1,85 @@
+/*
+ * report_common.c - what every report shares: the exit status a run earns,
+ * the order rules are listed in, and opening and closing report files.
+ *
+ * Rules come in RULES.md's order (the order users read the contract in), then
+ * any other rule id a case names, in case order. "-" as a path is stdout.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* RULES.md's documented rules, then the ids docs/CONFORMANCE.md gives the
+ * client obligations of its last section that no documented rule covers. */
+static const char *const rules_md[] = {
+    "parquet-only",
+    "codec",
+    "one-file-per-request",
+    "unique-names",
+    "same-schema",
+    "order",
+    "error-json",
+    "bytes",
+    "auth",
+    "client-names",
+    "client-non-json",
+    "client-retry-after",
+    "client-timeout",
+    "client-lost-response",
+    "multipart-lint",
+};
+
+int conf_run_exit_status(const struct conf_run *run)
+{
+    if (run->n_error > 0) {
+        return 2;
+    }
+    return run->n_counted > 0 ? 1 : 0;
+}
+
+size_t conf_report_rules(const struct conf_run *run, const char **rules, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof rules_md / sizeof rules_md[0] && n < cap; i++) {
+        for (size_t c = 0; c < run->n_cases; c++) {
+            if (strcmp(run->cases[c]->rule, rules_md[i]) == 0) {
+                rules[n++] = rules_md[i];
+                break;
+            }
+        }
+    }
+    for (size_t c = 0; c < run->n_cases && n < cap; c++) {
+        bool seen = false;
+        for (size_t i = 0; i < n && !seen; i++) {
+            seen = strcmp(rules[i], run->cases[c]->rule) == 0;
+        }
+        if (!seen) {
+            rules[n++] = run->cases[c]->rule;
+        }
+    }
+    return n;
+}
+
+FILE *conf_report_open(const char *path, struct sm_error *err)
+{
+    if (strcmp(path, "-") == 0) {
+        return stdout;
+    }
+    FILE *f = fopen(path, "w");
+    if (f == NULL) {
+        sm_err_set(err, SM_E_IO, 0, NULL, "%s: %s", path, strerror(errno));
+    }
+    return f;
+}
+
+enum sm_code conf_report_close(FILE *f, const char *path, struct sm_error *err)
+{
+    bool bad = ferror(f) != 0;
+    if (f == stdout) {
+        bad = fflush(f) != 0 || bad;
+    } else if (fclose(f) != 0) {
+        bad = true;
+    }
+    return bad ? sm_err_set(err, SM_E_IO, 0, NULL, "%s: write failed", path) : SM_OK;
+}
