@@ -4,8 +4,11 @@
  * to try again.
  *
  * How: every attempt resets the reused easy handle and sets the URL, the
- * `Authorization: Key` header, the connect timeout and a stall timeout
- * (CURLOPT_LOW_SPEED_LIMIT 1 byte/s for stall_timeout_s). A 2xx body goes to
+ * `Authorization: Key` header, the connect timeout and a stall timeout:
+ * the progress callback aborts when no byte moved either way for
+ * stall_timeout_s, waiting for the status line included (libcurl's own
+ * low-speed check averages over seconds of history, so it fires late; it
+ * stays on as a backstop). A 2xx body goes to
  * the request's sink (downloads) or into memory (capped); a non-2xx body
  * always goes into memory (64 KiB cap), so an error answer can never reach a
  * downloaded file. The outcome of an attempt is one of: 2xx, rejected,
@@ -14,9 +17,11 @@
  * max_retries times, waiting Retry-After (seconds or an HTTP date) or an
  * exponential backoff, capped at max_retry_wait_ms; lost asks the request's
  * on_lost hook (uploads list the stage) before any retry; the rest end the
- * call. Expect: 100-continue is turned off: the answer to a refused upload
- * arrives either way and the one-second wait for a 100 is saved.
- * Not here: what the bodies mean (upload.c, download.c, list.c).
+ * call. After anything but a 2xx the next request opens a new connection:
+ * a server that answered before reading the whole body (a canned 503, a 413)
+ * may still have our unread bytes on the old one. Expect: 100-continue is turned off: the answer to
+ * a refused upload arrives either way and the one-second wait for a 100 is saved. Not here: what
+ * the bodies mean (upload.c, download.c, list.c).
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -37,6 +42,10 @@ struct exchange {
     struct smc_client *c;
     const struct smc_request *rq;
     struct smc_response *r;
+    curl_mime *mime;   /* this attempt's body */
+    uint64_t moved;    /* bytes moved either way, as last seen */
+    uint64_t moved_at; /* monotonic ms when that count last changed; 0: not yet */
+    bool stalled;      /* aborted: nothing moved for stall_timeout_s */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -121,15 +130,35 @@ static size_t on_body(char *p, size_t size, size_t n, void *cls)
     return len;
 }
 
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000U + (uint64_t)ts.tv_nsec / 1000000U;
+}
+
+/* Called by libcurl at least once a second: the stall clock and the caller's
+ * progress. Returning non-zero aborts the transfer. */
 static int on_progress(void *cls, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
                        curl_off_t ulnow)
 {
     struct exchange *x = cls;
     const struct smc_options *o = &x->c->opt;
-    bool down = dltotal > 0 || dlnow > 0;
-    curl_off_t now = down ? dlnow : ulnow;
-    curl_off_t total = down ? dltotal : ultotal;
-    o->progress(o->progress_cls, x->rq->name, (uint64_t)now, (uint64_t)total);
+    uint64_t moved = (uint64_t)dlnow + (uint64_t)ulnow;
+    uint64_t t = now_ms();
+    if (moved != x->moved || x->moved_at == 0) {
+        x->moved = moved;
+        x->moved_at = t;
+    } else if (t - x->moved_at >= (uint64_t)o->stall_timeout_s * 1000U) {
+        x->stalled = true;
+        return 1;
+    }
+    if (o->progress != NULL) {
+        bool down = dltotal > 0 || dlnow > 0;
+        curl_off_t done = down ? dlnow : ulnow;
+        curl_off_t total = down ? dltotal : ultotal;
+        o->progress(o->progress_cls, x->rq->name, (uint64_t)done, (uint64_t)total);
+    }
     return 0;
 }
 
@@ -173,17 +202,24 @@ static CURLcode perform_once(struct exchange *x, struct curl_slist *hdrs, const 
     curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-    if (x->rq->mime != NULL) {
-        curl_easy_setopt(h, CURLOPT_MIMEPOST, x->rq->mime);
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, x->c->fresh ? 1L : 0L);
+    if (x->rq->make_mime != NULL) {
+        x->mime = x->rq->make_mime(x->rq->mime_cls, h);
+        if (x->mime == NULL) {
+            return CURLE_OUT_OF_MEMORY;
+        }
+        curl_easy_setopt(h, CURLOPT_MIMEPOST, x->mime);
     } else {
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, x->rq->form);
         curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(x->rq->form));
     }
-    if (o->progress != NULL) {
-        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
-        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    }
+    x->moved = 0;
+    x->moved_at = 0;
+    x->stalled = false;
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_MAXCONNECTS, 1L);
     return curl_easy_perform(h);
 }
 
@@ -201,6 +237,9 @@ static enum outcome classify(struct exchange *x, CURLcode cc)
     struct smc_response *r = x->r;
     if (r->sink_failed) {
         return OUT_LOCAL;
+    }
+    if (x->stalled) {
+        return OUT_TIMEOUT;
     }
     if (cc != CURLE_OK) {
         if (nothing_sent(x->c->curl)) {
@@ -222,7 +261,7 @@ static void rejection_message(const struct smc_response *r, struct smc_error *er
     const cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, "message");
     if (cJSON_IsString(m) && m->valuestring[0] != '\0') {
         (void)smc_err_set(err, SMC_E_REJECTED, "%s", m->valuestring);
-    } else if (r->len == 0) {
+    } else if (r->len == 0 || r->body == NULL) {
         (void)smc_err_set(err, SMC_E_REJECTED, "HTTP %ld with an empty body", r->status);
     } else {
         char shown[161];
@@ -366,7 +405,10 @@ enum smc_code smc_http_call(struct smc_client *c, const struct smc_request *rq,
     for (unsigned attempt = 0;; attempt++) {
         reset_attempt(&x);
         CURLcode cc = perform_once(&x, hdrs, url);
+        curl_mime_free(x.mime);
+        x.mime = NULL;
         enum outcome o = classify(&x, cc);
+        c->fresh = o != OUT_2XX;
         if (err != NULL) {
             err->attempts = attempt + 1;
             err->curl_code = (int)cc;

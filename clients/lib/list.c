@@ -57,10 +57,15 @@ static enum smc_code parse_list(const struct smc_response *r, struct smc_file_li
                            r->status);
     }
     size_t n = (size_t)cJSON_GetArraySize(files);
+    if (n == 0) {
+        cJSON_Delete(doc);
+        return SMC_OK;
+    }
     enum smc_code rc = SMC_OK;
-    out->files = n > 0 ? calloc(n, sizeof *out->files) : NULL;
-    if (n > 0 && out->files == NULL) {
-        rc = smc_err_set(err, SMC_E_NOMEM, "out of memory (list)");
+    out->files = calloc(n, sizeof *out->files);
+    if (out->files == NULL) {
+        cJSON_Delete(doc);
+        return smc_err_set(err, SMC_E_NOMEM, "out of memory (list)");
     }
     const cJSON *e = NULL;
     cJSON_ArrayForEach(e, files)

@@ -23,6 +23,7 @@ struct smc_client {
     char *key;
     char *user_agent;
     CURL *curl; /* reused across requests: keeps the connection alive */
+    bool fresh; /* the last answer was not a 2xx: open a new connection next */
 };
 
 /* Where a 2xx body goes when it must not be held in memory (downloads).
@@ -37,9 +38,12 @@ struct smc_sink {
 enum smc_lost { SMC_LOST_RETRY, SMC_LOST_DONE, SMC_LOST_FAIL };
 
 struct smc_request {
-    const char *path;            /* "/upload-to-stage" */
-    const char *name;            /* for progress and messages */
-    curl_mime *mime;             /* multipart body, or */
+    const char *path; /* "/upload-to-stage" */
+    const char *name; /* for progress and messages */
+    /* a multipart body, made afresh for every attempt (a reused curl_mime is
+     * not re-sent reliably after curl_easy_reset), or */
+    curl_mime *(*make_mime)(void *cls, CURL *curl);
+    void *mime_cls;
     const char *form;            /* an application/x-www-form-urlencoded body */
     const struct smc_sink *sink; /* NULL: the 2xx body is kept in smc_response */
     enum smc_lost (*on_lost)(void *cls, struct smc_error *err);

@@ -60,8 +60,18 @@ static enum smc_lost check_stage(void *cls, struct smc_error *err)
     return v;
 }
 
-static curl_mime *upload_body(CURL *curl, const char *stage, const char *path, const char *name)
+struct body_ctx {
+    const char *stage;
+    const char *path;
+    const char *name;
+};
+
+static curl_mime *upload_body(void *cls, CURL *curl)
 {
+    const struct body_ctx *b = cls;
+    const char *stage = b->stage;
+    const char *path = b->path;
+    const char *name = b->name;
     curl_mime *mime = curl_mime_init(curl);
     if (mime == NULL) {
         return NULL;
@@ -73,7 +83,6 @@ static curl_mime *upload_body(CURL *curl, const char *stage, const char *path, c
         curl_mime_name(fp, "file") != CURLE_OK || curl_mime_filedata(fp, path) != CURLE_OK ||
         curl_mime_filename(fp, name) != CURLE_OK ||
         curl_mime_type(fp, "application/octet-stream") != CURLE_OK) {
-        curl_mime_free(mime);
         return NULL;
     }
     return mime;
@@ -135,13 +144,11 @@ enum smc_code smc_upload(struct smc_client *c, const char *stage, const char *pa
     if (rc != SMC_OK) {
         return rc;
     }
-    curl_mime *mime = upload_body(c->curl, stage, path, name);
-    if (mime == NULL) {
-        return smc_err_set(err, SMC_E_NOMEM, "out of memory (multipart body)");
-    }
+    struct body_ctx body = {.stage = stage, .path = path, .name = name};
     struct smc_request rq = {.path = "/upload-to-stage",
                              .name = name,
-                             .mime = mime,
+                             .make_mime = upload_body,
+                             .mime_cls = &body,
                              .on_lost = check_stage,
                              .lost_cls = &lost};
     struct smc_response resp;
@@ -154,7 +161,6 @@ enum smc_code smc_upload(struct smc_client *c, const char *stage, const char *pa
     }
     free(lost.found_id);
     smc_response_cleanup(&resp);
-    curl_mime_free(mime);
     if (file_id != NULL) {
         *file_id = id;
     } else {
