@@ -75,7 +75,7 @@ call_retry() {
 message() {
   m=$(jq -er '.message | select(type == "string" and . != "")' "$tmp/body" 2>/dev/null)
   if [ -n "$m" ]; then printf '%s' "$m"
-  elif [ "$1" = 000 ]; then printf 'no answer from the server: %s' "$(tr '\n' ' ' < "$tmp/cerr")"
+  elif [ "$1" = 000 ] || [ "$1" = 0 ]; then printf 'no complete answer from the server: %s' "$(tr '\n' ' ' < "$tmp/cerr")"
   else printf 'HTTP %s with a body that is not a JSON error: %s' "$1" \
     "$(head -c 160 "$tmp/body" | tr -d '\000' | tr '\r\n' '  ')"
   fi
