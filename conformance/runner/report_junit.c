@@ -9,7 +9,7 @@
  * skipped case, and a failure that does not count (SHOULD without --strict,
  * INFO, known from the baseline), is <skipped> with the reason, so CI shows
  * red exactly when the exit status is 1. The output validates against
- * conformance/schema/junit.xsd (tests/junit_schema_test.sh checks it).
+ * conformance/tests/junit.xsd (tests/reports_test.sh checks it).
  * Design: all text goes through conf_buf_put_xml, which also replaces bytes
  * XML cannot carry, because adapter output is arbitrary.
  */
