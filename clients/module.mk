@@ -13,3 +13,10 @@ $(STAGECTL): $(call obj,$(STAGECTL_SRCS)) $(LIBSMC)
 SMC_TESTS := $(wildcard clients/tests/test_*.c)
 $(foreach t,$(SMC_TESTS),$(eval $(call cmocka_test,$(basename $(t)),$(t) $(filter-out clients/cli/main.c,$(STAGECTL_SRCS)),$(ALL_ARCHIVES))))
 TEST_SCRIPTS += $(sort $(wildcard clients/tests/*_test.sh))
+
+# A generator of large valid parquet files for the SM_BIG=1 transfer test.
+GEN_BIG_PQ := $(B)/clients/tests/gen_big_parquet
+PROGRAMS   += $(GEN_BIG_PQ)
+$(GEN_BIG_PQ): $(call obj,clients/tests/tools/gen_big_parquet.c) $(LIBPQW) $(LIBSM)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
