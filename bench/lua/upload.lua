@@ -22,10 +22,13 @@ function init(args)
   tail = "\"\r\nContent-Type: application/octet-stream\r\n\r\n" .. data ..
          "\r\n--" .. boundary .. "--\r\n"
   count = 0
+  -- a prefix per run, so passes against one server never repeat a name
+  math.randomseed(os.time() + tid)
+  run = tostring(os.time()) .. "-" .. tostring(math.random(1000000))
 end
 
 function request()
   count = count + 1
-  local body = head .. "t" .. tostring(tid) .. "-" .. tostring(count) .. ".parquet" .. tail
+  local body = head .. run .. "-t" .. tostring(tid) .. "-" .. tostring(count) .. ".parquet" .. tail
   return wrk.format(nil, "/upload-to-stage", nil, body)
 end

@@ -105,7 +105,7 @@ enum MHD_Result sm_admin_handle(struct sm_req *r, const char *method, const char
     const char *what = url + strlen("/_stagemock/");
     bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
     if (get && strcmp(what, "journal") == 0) {
-        return sm_reply_json(r, 200, sm_server_journal_json(srv));
+        return sm_reply_json(r, 200, sm_server_journal_json_now(srv));
     }
     if (get && strcmp(what, "stages") == 0) {
         return sm_reply_json(r, 200, sm_server_stages_json(srv));

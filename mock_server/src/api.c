@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -151,7 +152,7 @@ enum sm_code sm_server_preload(struct sm_server *srv, const char *stage, const c
     if (rc == SM_OK) {
         rc = sm_spool_check(&sp, &opt, &pf, err);
     }
-    struct sm_blob *blob = rc == SM_OK ? sm_spool_to_blob(&sp) : NULL;
+    struct sm_blob *blob = rc == SM_OK ? sm_spool_to_blob(&sp, &srv->slabs) : NULL;
     if (rc == SM_OK && blob == NULL) {
         rc = oom(err);
     }
@@ -241,9 +242,38 @@ void sm_file_list_cleanup(struct sm_file_list *list)
     list->n = 0;
 }
 
+/*
+ * MHD reports a request complete (and on_completed journals it) a moment
+ * after the last byte of its answer went out, so a client can read its answer
+ * before the entry exists. Readers from outside the server's threads wait for
+ * answers already queued, up to a second (a slow download to a slow client
+ * must not hang a reader), so a test that reads the journal as soon as its
+ * request returns always finds that request.
+ */
+static void wait_answered_locked(struct sm_server *srv)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += 1;
+    while (srv->answering > 0) {
+        if (pthread_cond_timedwait(&srv->answered, &srv->lock, &until) != 0) {
+            break;
+        }
+    }
+}
+
+char *sm_server_journal_json_now(struct sm_server *srv)
+{
+    pthread_mutex_lock(&srv->lock);
+    char *text = sm_journal_to_json(&srv->journal, srv->cfg.seed, srv->cfg.seeded);
+    pthread_mutex_unlock(&srv->lock);
+    return text;
+}
+
 char *sm_server_journal_json(struct sm_server *srv)
 {
     pthread_mutex_lock(&srv->lock);
+    wait_answered_locked(srv);
     char *text = sm_journal_to_json(&srv->journal, srv->cfg.seed, srv->cfg.seeded);
     pthread_mutex_unlock(&srv->lock);
     return text;
@@ -252,6 +282,7 @@ char *sm_server_journal_json(struct sm_server *srv)
 size_t sm_server_journal_count(struct sm_server *srv)
 {
     pthread_mutex_lock(&srv->lock);
+    wait_answered_locked(srv);
     size_t n = srv->journal.n;
     pthread_mutex_unlock(&srv->lock);
     return n;

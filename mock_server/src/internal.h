@@ -17,6 +17,9 @@
 #include <stdio.h>
 
 #include <microhttpd.h>
+/* SHA256_CTX: deprecated in OpenSSL 3, kept on purpose (sha256.c) */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/sha.h>
 
 #include "stagemock/error.h"
 #include "stagemock/parquet.h"
@@ -43,10 +46,7 @@ int sm_rule_find(const char *id);
 /* ---- sha256 ------------------------------------------------------------- */
 
 struct sm_sha256 {
-    uint32_t h[8];
-    uint64_t len;
-    uint8_t buf[64];
-    size_t used;
+    SHA256_CTX ctx; /* OpenSSL's; see sha256.c for why the low-level API */
 };
 void sm_sha256_init(struct sm_sha256 *s);
 void sm_sha256_update(struct sm_sha256 *s, const void *data, size_t n);
@@ -60,9 +60,26 @@ int64_t sm_clock_now_us(void);
 
 /* ---- stored bytes ------------------------------------------------------- */
 
+/* ---- slabs: memory for small stored files (slab.c) ---------------------- */
+
+#define SM_SLAB_SIZE     ((size_t)32 << 20)
+#define SM_SLAB_MAX_BLOB ((size_t)256 << 10)
+struct sm_slab;
+struct sm_slabs {
+    pthread_mutex_t lock;
+    struct sm_slab *cur; /* the slab being filled */
+};
+void sm_slabs_init(struct sm_slabs *s);
+void sm_slabs_cleanup(struct sm_slabs *s);
+/* n bytes (1..SM_SLAB_MAX_BLOB) holding a reference on *owner; NULL if too
+ * big or out of memory. Drop the reference with sm_slab_unref(*owner). */
+uint8_t *sm_slab_alloc(struct sm_slabs *s, size_t n, struct sm_slab **owner);
+void sm_slab_unref(struct sm_slab *slab);
+
 struct sm_blob {
     int fd;       /* >= 0: the bytes are this file's */
-    uint8_t *mem; /* else: malloc'd bytes */
+    uint8_t *mem; /* else: these bytes, in slab or malloc'd when slab is NULL */
+    struct sm_slab *slab;
     uint64_t size;
     char *path; /* data-dir file to unlink when the blob is dropped, or NULL */
     bool unlink_on_free;
@@ -89,7 +106,9 @@ SM_NODISCARD enum sm_code sm_spool_append(struct sm_spool *s, const void *data, 
 SM_NODISCARD enum sm_code sm_spool_check(const struct sm_spool *s, const struct sm_pq_options *opt,
                                          struct sm_pq_file **out, struct sm_error *err);
 /* Turn the spool into a blob (the spool is left empty). NULL when out of memory. */
-struct sm_blob *sm_spool_to_blob(struct sm_spool *s);
+/* Hand the spooled bytes to a new blob (small ones copied into a slab when
+ * slabs is not NULL); the spool is left empty. */
+struct sm_blob *sm_spool_to_blob(struct sm_spool *s, struct sm_slabs *slabs);
 void sm_spool_cleanup(struct sm_spool *s);
 
 /* ---- stages ------------------------------------------------------------ */
@@ -176,6 +195,9 @@ void sm_journal_cleanup(struct sm_journal *j);
 /* Append (takes ownership of the entry's strings); false when out of memory. */
 bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry);
 char *sm_journal_to_json(const struct sm_journal *j, uint64_t seed, bool seeded);
+/* The journal as JSON without waiting for answers in flight: for the
+ * server's own threads (the admin API), which must never block on them. */
+char *sm_server_journal_json_now(struct sm_server *srv);
 /* One log line for an entry; caller frees. */
 char *sm_journal_entry_line(const struct sm_journal_entry *e, enum sm_log_format fmt);
 
@@ -196,6 +218,9 @@ struct sm_server {
     size_t n_keys, cap_keys;
     struct sm_profile profile;
     struct sm_journal journal;
+    unsigned answering;      /* plain answers queued, not yet journaled (under lock) */
+    pthread_cond_t answered; /* signalled as answering drops */
+    struct sm_slabs slabs;
     uint64_t next_seq;   /* request sequence numbers */
     uint64_t commit_seq; /* commits so far: a stored file's place in commit order */
     uint64_t id_state;   /* file id generator */
@@ -282,6 +307,7 @@ struct sm_req {
     bool failed;
     bool early; /* answered before the body (413) */
     bool responded;
+    bool counted; /* in srv->answering until on_completed journals it */
     /* body */
     struct MHD_PostProcessor *pp;
     struct sm_form form;
@@ -302,6 +328,10 @@ struct sm_req {
 enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e);
 /* Answer 200 with a JSON body (takes ownership of json). */
 enum MHD_Result sm_reply_json(struct sm_req *r, int status, char *json);
+/* This request's answer is queued, or its connection dropped on purpose,
+ * and its journal entry follows when MHD reports it complete: count it so
+ * journal readers wait for it (api.c). Idempotent. */
+void sm_reply_counted(struct sm_req *r);
 /* Queue a response, recording status and size in the journal entry. */
 enum MHD_Result sm_reply_queue(struct sm_req *r, int status, struct MHD_Response *resp,
                                uint64_t body_len);

@@ -16,6 +16,16 @@
 
 #include "internal.h"
 
+void sm_reply_counted(struct sm_req *r)
+{
+    if (!r->counted) {
+        r->counted = true;
+        pthread_mutex_lock(&r->srv->lock);
+        r->srv->answering++;
+        pthread_mutex_unlock(&r->srv->lock);
+    }
+}
+
 enum MHD_Result sm_reply_queue(struct sm_req *r, int status, struct MHD_Response *resp,
                                uint64_t body_len)
 {
@@ -30,6 +40,9 @@ enum MHD_Result sm_reply_queue(struct sm_req *r, int status, struct MHD_Response
     r->je.status = status;
     r->je.bytes_sent = body_len;
     r->responded = true;
+    if (ret == MHD_YES) {
+        sm_reply_counted(r);
+    }
     return ret;
 }
 

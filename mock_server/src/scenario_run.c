@@ -395,6 +395,9 @@ static enum MHD_Result canned(struct sm_req *r)
     r->je.status = a->status;
     r->je.bytes_sent = needs_shaping(a) ? 0 : len;
     r->responded = true;
+    if (ret == MHD_YES && !needs_shaping(a)) { /* shaped ones may take long: not waited for */
+        sm_reply_counted(r);
+    }
     return ret;
 }
 
@@ -406,6 +409,7 @@ static enum MHD_Result hang_up(struct sm_req *r, enum sm_scn_conn how)
     }
     r->scn_run->did = sm_scn_conn_name(how);
     r->responded = true;
+    sm_reply_counted(r);
     return MHD_NO;
 }
 
@@ -621,6 +625,7 @@ enum MHD_Result sm_scn_run_queue(struct sm_req *r, int status, struct MHD_Respon
         run->did = "lose_response";
         reset_now(r->conn);
         r->je.bytes_sent = 0;
+        sm_reply_counted(r);
         return MHD_NO;
     }
     struct MHD_Response *out = resp;
@@ -660,6 +665,9 @@ enum MHD_Result sm_scn_run_queue(struct sm_req *r, int status, struct MHD_Respon
     }
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned int)status, out);
     MHD_destroy_response(out);
+    if (ret == MHD_YES && !needs_shaping(a)) {
+        sm_reply_counted(r);
+    }
     return ret;
 }
 

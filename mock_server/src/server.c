@@ -62,6 +62,8 @@ enum sm_code sm_server_new(const struct sm_server_config *cfg, struct sm_server 
     srv->cfg.tmp_dir = srv->tmp_dir;
     srv->cfg.admin_token = srv->admin_token;
     pthread_mutex_init(&srv->lock, NULL);
+    pthread_cond_init(&srv->answered, NULL);
+    sm_slabs_init(&srv->slabs);
     sm_profile_defaults(&srv->profile, cfg);
     srv->id_state =
         cfg->seeded ? cfg->seed : (uint64_t)sm_clock_now_us() ^ (uint64_t)(uintptr_t)srv;
@@ -291,6 +293,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     }
     pthread_mutex_lock(&srv->lock);
     (void)sm_journal_append(&srv->journal, &r->je);
+    if (r->counted && --srv->answering == 0) {
+        pthread_cond_broadcast(&srv->answered);
+    }
     pthread_mutex_unlock(&srv->lock);
     if (line != NULL) {
         srv->cfg.log(srv->cfg.log_cls, line);
@@ -347,7 +352,7 @@ enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err)
         MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
         srv->cfg.max_connections ? srv->cfg.max_connections : 512u, MHD_OPTION_CONNECTION_TIMEOUT,
         srv->cfg.timeout_s ? srv->cfg.timeout_s : 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(128 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u, MHD_OPTION_END);
+        (size_t)(32 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         return sm_err_set(err, SM_E_IO, 0, NULL, "cannot listen on %s port %u: %s", srv->host,
                           (unsigned)srv->cfg.port, strerror(errno ? errno : EADDRINUSE));
@@ -406,6 +411,8 @@ void sm_server_free(struct sm_server *srv)
     sm_journal_cleanup(&srv->journal);
     sm_scn_free(srv->scn);
     sm_store_close(srv->store);
+    sm_slabs_cleanup(&srv->slabs);
+    pthread_cond_destroy(&srv->answered);
     pthread_mutex_destroy(&srv->lock);
     free(srv->host);
     free(srv->data_dir);

@@ -38,7 +38,11 @@ void sm_blob_unref(struct sm_blob *b)
         (void)unlink(b->path);
     }
     free(b->path);
-    free(b->mem);
+    if (b->slab != NULL) {
+        sm_slab_unref(b->slab);
+    } else {
+        free(b->mem);
+    }
     free(b);
 }
 
@@ -96,7 +100,7 @@ enum sm_code sm_spool_append(struct sm_spool *s, const void *data, size_t n, str
     }
     if (s->fd < 0 && s->mem_len + n <= SM_SPOOL_MEM_MAX) {
         if (s->mem_len + n > s->mem_cap) {
-            size_t cap = s->mem_cap ? s->mem_cap : 16384;
+            size_t cap = s->mem_cap ? s->mem_cap : 4096;
             while (cap < s->mem_len + n) {
                 cap *= 2;
             }
@@ -143,7 +147,7 @@ enum sm_code sm_spool_check(const struct sm_spool *s, const struct sm_pq_options
     return sm_pq_check_buf(s->mem ? s->mem : (const uint8_t *)"", s->mem_len, opt, out, err);
 }
 
-struct sm_blob *sm_spool_to_blob(struct sm_spool *s)
+struct sm_blob *sm_spool_to_blob(struct sm_spool *s, struct sm_slabs *slabs)
 {
     struct sm_blob *b = calloc(1, sizeof *b);
     if (b == NULL) {
@@ -153,6 +157,17 @@ struct sm_blob *sm_spool_to_blob(struct sm_spool *s)
     b->size = s->size;
     b->fd = s->fd;
     b->mem = s->mem;
+    uint8_t *in_slab =
+        s->mem != NULL && slabs != NULL ? sm_slab_alloc(slabs, s->mem_len, &b->slab) : NULL;
+    if (in_slab != NULL) {
+        memcpy(in_slab, s->mem, s->mem_len);
+        free(s->mem);
+        b->mem = in_slab;
+    } else if (s->mem != NULL && s->mem_cap > s->mem_len) {
+        /* a stage keeps the blob for its life: give back the doubling slack */
+        uint8_t *fit = realloc(s->mem, s->mem_len ? s->mem_len : 1);
+        b->mem = fit != NULL ? fit : s->mem;
+    }
     s->fd = -1;
     s->mem = NULL;
     s->mem_len = s->mem_cap = 0;

@@ -91,7 +91,7 @@ enum MHD_Result sm_upload_body(struct sm_req *r, const char *data, size_t n)
     if (r->pp == NULL) {
         sm_spool_init(&r->spool, r->srv->tmp_dir);
         sm_sha256_init(&r->sha);
-        r->pp = MHD_create_post_processor(r->conn, 64 * 1024, upload_iter, r);
+        r->pp = MHD_create_post_processor(r->conn, 16 * 1024, upload_iter, r);
         if (r->pp == NULL) {
             const char *ct =
                 MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -196,7 +196,7 @@ enum MHD_Result sm_upload_finish(struct sm_req *r)
         sm_pq_file_free(pf);
         return sm_reply_error(r, &e);
     }
-    struct sm_blob *blob = sm_spool_to_blob(&r->spool);
+    struct sm_blob *blob = sm_spool_to_blob(&r->spool, &srv->slabs);
     if (blob == NULL) {
         sm_pq_file_free(pf);
         (void)sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory");

@@ -110,7 +110,8 @@ static void *upload_loop(void *cls)
         if (status != 200) {
             break; /* killed (or refused): stop this round */
         }
-        w->acked[w->n_acked++] = s;
+        w->acked[w->n_acked] = s;
+        __atomic_store_n(&w->n_acked, w->n_acked + 1, __ATOMIC_RELEASE);
     }
     return NULL;
 }
@@ -204,7 +205,13 @@ static void kill9_loses_no_acknowledged_upload(void **state)
         struct loop l = {.w = &w, .url = sp.url};
         pthread_t th;
         assert_int_equal(pthread_create(&th, NULL, upload_loop, &l), 0);
-        struct timespec ts = {0, (long)(2 + rand() % 40) * 1000000L};
+        /* let the round make progress first (bounded: 5 s), so that a loaded
+         * machine still kills mid-stream rather than mid-start */
+        struct timespec tick = {0, 10 * 1000000L};
+        for (int t = 0; t < 500 && __atomic_load_n(&w.n_acked, __ATOMIC_ACQUIRE) == before; t++) {
+            nanosleep(&tick, NULL);
+        }
+        struct timespec ts = {0, (long)(rand() % 30) * 1000000L};
         nanosleep(&ts, NULL);
         kill9(&sp);
         kills++;

@@ -32,7 +32,10 @@ struct sm_arena_block {
     max_align_t data[];
 };
 
-#define ARENA_BLOCK (64u * 1024u)
+/* Blocks start small (a 4 KiB file's footer fits the first) and double up to
+ * a megabyte, so small footers never pay for pages they do not touch. */
+#define ARENA_FIRST (4u * 1024u)
+#define ARENA_MAX_BLOCK (1024u * 1024u)
 
 void sm_arena_init(struct sm_arena *a, size_t cap)
 {
@@ -65,7 +68,10 @@ void *sm_arena_alloc(struct sm_arena *a, size_t n)
     }
     struct sm_arena_block *b = a->head;
     if (b == NULL || b->size - b->used < n) {
-        size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+        size_t size = b == NULL ? ARENA_FIRST : b->size < ARENA_MAX_BLOCK ? 2 * b->size : b->size;
+        if (size < n) {
+            size = n;
+        }
         b = malloc(sizeof *b + size);
         if (b == NULL) {
             return NULL;
