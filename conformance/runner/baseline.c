@@ -1,7 +1,7 @@
 /*
  * baseline.c - --baseline FILE: adopt the suite before a client is perfect.
  *
- * What: FILE is a JSON report from an earlier run (docs/REPORT-SCHEMA.md).
+ * What: FILE is a JSON report from an earlier run (docs/CONFORMANCE.md, "The JSON report").
  * A result that fails now and failed (or errored) in the baseline for the same
  * case id and adapter name is marked `known`: reported, not counted. Anything
  * that passed in the baseline, or that the baseline does not have, counts as

@@ -67,7 +67,7 @@ struct conf_case {
     size_t n_stages;
     struct conf_key *keys;
     size_t n_keys;
-    char *api_key;  /* the key the adapter gets (STAGE_API_KEY); default: first key */
+    char *api_key;  /* the key handed to the adapter (STAGE_API_KEY); default: first key */
     char *profile;  /* JSON text or NULL */
     char *scenario; /* JSON text or NULL */
     char **faults;

@@ -54,7 +54,7 @@ static void usage(FILE *f)
                "  -j, --jobs N       cases in parallel (default: the core count)\n"
                "  --strict           SHOULD failures fail the run too\n"
                "  --junit FILE       JUnit XML report      --tap FILE   TAP report\n"
-               "  --json FILE        JSON report (docs/REPORT-SCHEMA.md)\n"
+               "  --json FILE        JSON report (docs/CONFORMANCE.md)\n"
                "  --html FILE        self-contained HTML report\n"
                "  --baseline FILE    a --json report: fail only on cases that passed in it\n"
                "  --seed N           run seed (default: random; printed, and in the artifact)\n"

@@ -1,6 +1,6 @@
 /*
  * report.h - the reports of a conformance run: the terminal summary, JUnit
- * XML, TAP, versioned JSON (docs/REPORT-SCHEMA.md) and one self-contained
+ * XML, TAP, versioned JSON (docs/CONFORMANCE.md, "The JSON report") and one self-contained
  * HTML page. Each reads a tallied struct conf_run (run.h) and writes a file
  * or stream; none changes the run.
  */
@@ -12,7 +12,7 @@
 
 #include "run.h"
 
-/* Version of the JSON report's schema (docs/REPORT-SCHEMA.md). */
+/* Version of the JSON report's schema (docs/CONFORMANCE.md, "The JSON report"). */
 #define CONF_REPORT_SCHEMA_VERSION 1
 
 /* One line per case (a column per adapter when there are several), the

@@ -7,7 +7,7 @@
  * seen), the journal lines, the fault schedule and the adapter's output.
  * Design: inline CSS, no script, no font, no image, no URL other than
  * in-page anchors, so it renders offline, from a CI artifact, in any browser
- * (conformance/tests/html_render_test.sh renders it in headless Chromium).
+ * (conformance/tests/conform_html_test.sh renders it in headless Chromium).
  * Every piece of text goes through conf_buf_put_xml.
  */
 #include "report.h"

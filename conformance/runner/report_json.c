@@ -1,5 +1,5 @@
 /*
- * report_json.c - the machine-readable report (docs/REPORT-SCHEMA.md,
+ * report_json.c - the machine-readable report (docs/CONFORMANCE.md, "The JSON report",
  * "schema": "stagemock-conform-report", "version": CONF_REPORT_SCHEMA_VERSION).
  *
  * What: run facts (seed, strictness, adapters, timing), the summary and exit
