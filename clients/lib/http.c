@@ -202,7 +202,7 @@ static CURLcode perform_once(struct exchange *x, struct curl_slist *hdrs, const 
     curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
-    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, x->c->fresh ? 1L : 0L);
+    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, x->c->fresh || x->rq->fresh_connection ? 1L : 0L);
     if (x->rq->make_mime != NULL) {
         x->mime = x->rq->make_mime(x->rq->mime_cls, h);
         if (x->mime == NULL) {

@@ -46,6 +46,10 @@ struct smc_request {
     void *mime_cls;
     const char *form;            /* an application/x-www-form-urlencoded body */
     const struct smc_sink *sink; /* NULL: the 2xx body is kept in smc_response */
+    /* never reuse a kept-alive connection: libcurl silently re-sends a request
+     * whose reused connection dies before an answer, which for an upload that
+     * the server committed is a blind second upload */
+    bool fresh_connection;
     enum smc_lost (*on_lost)(void *cls, struct smc_error *err);
     void *lost_cls;
 };

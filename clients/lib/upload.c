@@ -13,6 +13,9 @@
  * it holds a file of this name and size, the upload committed and its id is
  * reported; if not, the upload is retried; if the list fails too, the upload
  * fails without a retry, so a file is never stored twice.
+ * Every upload opens a new connection: on a reused one libcurl would re-send
+ * the request by itself if the connection died before an answer, and that
+ * hidden retry is exactly the double upload this file exists to prevent.
  * Not here: retry timing (http.c), the listing itself (list.c).
  */
 #include <cjson/cJSON.h>
@@ -148,6 +151,7 @@ enum smc_code smc_upload(struct smc_client *c, const char *stage, const char *pa
     struct smc_request rq = {.path = "/upload-to-stage",
                              .name = name,
                              .make_mime = upload_body,
+                             .fresh_connection = true,
                              .mime_cls = &body,
                              .on_lost = check_stage,
                              .lost_cls = &lost};

@@ -63,12 +63,13 @@ class Client:
 
     def upload(self, stage, path):
         name = os.path.basename(path)
-        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            data = f.read()  # requests would read it whole anyway, once per attempt
+        size = len(data)
         for attempt in range(MAX_RETRIES + 1):
             try:
-                with open(path, "rb") as f:
-                    r = self.post("/upload-to-stage", data={"stage_id": stage},
-                                  files={"file": (name, f, "application/octet-stream")})
+                r = self.post("/upload-to-stage", data={"stage_id": stage},
+                              files={"file": (name, data, "application/octet-stream")})
             except requests.Timeout as e:
                 raise Failure(0, "timed out: %s" % e, 3) from e
             except requests.ConnectionError as e:

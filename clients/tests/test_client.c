@@ -179,6 +179,16 @@ static void lost_response_checks_listing_and_never_uploads_twice(void **state)
     assert_int_equal(journal_count(f->srv, "/list-stage-files"), 1);
 }
 
+static void lost_response_after_a_kept_alive_request_is_not_resent(void **state)
+{
+    struct fx *f = *state;
+    fault(f, "upload:file=b.parquet:lose-response");
+    upload_ok(f, "a.parquet", NULL);
+    upload_ok(f, "b.parquet", NULL);
+    assert_int_equal(stage_count(f, "s1"), 2);
+    assert_int_equal(journal_count(f->srv, "/upload-to-stage"), 2);
+}
+
 static void close_before_answer_not_stored_is_retried(void **state)
 {
     struct fx *f = *state;
@@ -362,6 +372,7 @@ int main(void)
         T(status_503_retry_after_is_honoured_once),
         T(status_429_forever_gives_up_after_bounded_retries),
         T(lost_response_checks_listing_and_never_uploads_twice),
+        T(lost_response_after_a_kept_alive_request_is_not_resent),
         T(close_before_answer_not_stored_is_retried),
         T(reset_every_upload_fails_bounded_with_transport),
         T(download_stall_times_out_and_leaves_nothing),
