@@ -269,7 +269,7 @@ static void blind_retry_uploads_twice_after_a_lost_answer(void **state)
 static void no_timeout_hangs_on_a_stalled_download(void **state)
 {
     struct fx *f = *state;
-    char out[4096], bin[1024];
+    char out[4096], bin[PATH_MAX + 16];
     assert_true(sm_server_preload(f->srv, "s1", "a.parquet", f->pq, f->pq_len, NULL) == SM_OK);
     fault(f, "download:response-stall=1000");
     assert_int_equal(run_client(f, "broken/no_timeout.sh", 2, out, sizeof out, "download",
