@@ -10,6 +10,9 @@
 
 #include "smc_test.h"
 
+/* the end of a variadic argument list, typed (NULL alone may be an int) */
+#define END ((const char *)NULL)
+
 static int bfx_setup(void **state)
 {
     int rc = fx_setup(state);
@@ -112,13 +115,13 @@ static void parallel_breaks_order_under_a_slow_first_upload(void **state)
     char out[4096], first[256];
     fault(f, "upload:file=a.parquet:real:delay=1000");
     (void)run_client(f, "broken/parallel.sh", 10, out, sizeof out, "upload", "--stage", "s1",
-                     "a.parquet", "b.parquet", "c.parquet", NULL);
+                     "a.parquet", "b.parquet", "c.parquet", END);
     assert_int_equal(stage_count(f, "s1"), 3);
     first_in_stage(f, first, sizeof first);
     assert_string_not_equal(first, "a.parquet");
     sm_server_reset(f->srv);
     assert_int_equal(run_client(f, "shell/stagectl.sh", 10, out, sizeof out, "upload", "--stage",
-                                "s1", "a.parquet", "b.parquet", "c.parquet", NULL),
+                                "s1", "a.parquet", "b.parquet", "c.parquet", END),
                      0);
     first_in_stage(f, first, sizeof first);
     assert_string_equal(first, "a.parquet");
@@ -145,11 +148,11 @@ static void two_in_one_sends_two_file_parts(void **state)
     struct fx *f = *state;
     char out[4096];
     (void)run_client(f, "broken/two_in_one.sh", 10, out, sizeof out, "upload", "--stage", "s1",
-                     "a.parquet", "b.parquet", NULL);
+                     "a.parquet", "b.parquet", END);
     assert_int_equal(max_file_parts(f), 2);
     sm_server_reset(f->srv);
     assert_int_equal(run_client(f, "shell/stagectl.sh", 10, out, sizeof out, "upload", "--stage",
-                                "s1", "a.parquet", "b.parquet", NULL),
+                                "s1", "a.parquet", "b.parquet", END),
                      0);
     assert_int_equal(max_file_parts(f), 1);
 }
@@ -159,10 +162,10 @@ static void no_key_gets_401(void **state)
     struct fx *f = *state;
     char out[4096];
     assert_int_not_equal(
-        run_client(f, "broken/no_key.sh", 10, out, sizeof out, "list", "--stage", "s1", NULL), 0);
+        run_client(f, "broken/no_key.sh", 10, out, sizeof out, "list", "--stage", "s1", END), 0);
     assert_non_null(strstr(out, "\"status\":401"));
     assert_int_equal(
-        run_client(f, "shell/stagectl.sh", 10, out, sizeof out, "list", "--stage", "s1", NULL), 0);
+        run_client(f, "shell/stagectl.sh", 10, out, sizeof out, "list", "--stage", "s1", END), 0);
 }
 
 static void ignore_status_reports_a_rejected_upload_as_ok(void **state)
@@ -170,11 +173,11 @@ static void ignore_status_reports_a_rejected_upload_as_ok(void **state)
     struct fx *f = *state;
     char out[4096];
     (void)run_client(f, "broken/ignore_status.sh", 10, out, sizeof out, "upload", "--stage", "s1",
-                     "bad.parquet", NULL);
+                     "bad.parquet", END);
     assert_non_null(strstr(out, "\"ok\":true"));
     assert_int_equal(stage_count(f, "s1"), 0);
     assert_int_equal(run_client(f, "shell/stagectl.sh", 10, out, sizeof out, "upload", "--stage",
-                                "s1", "bad.parquet", NULL),
+                                "s1", "bad.parquet", END),
                      1);
     assert_non_null(strstr(out, "\"ok\":false"));
 }
@@ -184,13 +187,13 @@ static void error_body_is_left_as_the_downloaded_file(void **state)
     struct fx *f = *state;
     char out[4096];
     (void)run_client(f, "broken/error_body.sh", 10, out, sizeof out, "download", "--stage", "s1",
-                     "--name", "missing.parquet", "--out", "got.parquet", NULL);
+                     "--name", "missing.parquet", "--out", "got.parquet", END);
     assert_true(fx_exists(f, "got.parquet"));
     char p[512];
     fx_path(f, "got.parquet", p, sizeof p);
     assert_int_equal(unlink(p), 0);
     assert_int_equal(run_client(f, "shell/stagectl.sh", 10, out, sizeof out, "download", "--stage",
-                                "s1", "--name", "missing.parquet", "--out", "got.parquet", NULL),
+                                "s1", "--name", "missing.parquet", "--out", "got.parquet", END),
                      1);
     assert_false(fx_exists(f, "got.parquet"));
     assert_false(fx_exists(f, "got.parquet.part"));
@@ -225,11 +228,11 @@ static void mangle_changes_crlf_bytes(void **state)
     free(pq);
     char out[4096];
     (void)run_client(f, "broken/mangle.sh", 10, out, sizeof out, "upload", "--stage", "s1",
-                     "crlf.parquet", NULL);
+                     "crlf.parquet", END);
     assert_false(stored_intact(f, "crlf.parquet", len));
     sm_server_reset(f->srv);
     assert_int_equal(run_client(f, "shell/stagectl.sh", 10, out, sizeof out, "upload", "--stage",
-                                "s1", "crlf.parquet", NULL),
+                                "s1", "crlf.parquet", END),
                      0);
     assert_true(stored_intact(f, "crlf.parquet", len));
 }
@@ -239,11 +242,11 @@ static void raw_names_lose_a_quote(void **state)
     struct fx *f = *state;
     char out[4096];
     (void)run_client(f, "broken/raw_names.sh", 10, out, sizeof out, "upload", "--stage", "s1",
-                     "q\"uote.parquet", NULL);
+                     "q\"uote.parquet", END);
     assert_false(stored_intact(f, "q\"uote.parquet", f->pq_len));
     sm_server_reset(f->srv);
     assert_int_equal(run_client(f, "shell/stagectl.sh", 10, out, sizeof out, "upload", "--stage",
-                                "s1", "q\"uote.parquet", NULL),
+                                "s1", "q\"uote.parquet", END),
                      0);
     assert_true(stored_intact(f, "q\"uote.parquet", f->pq_len));
 }
@@ -254,13 +257,13 @@ static void blind_retry_uploads_twice_after_a_lost_answer(void **state)
     char out[4096];
     fault(f, "upload:nth=1:lose-response");
     (void)run_client(f, "broken/blind_retry.sh", 10, out, sizeof out, "upload", "--stage", "s1",
-                     "a.parquet", NULL);
+                     "a.parquet", END);
     assert_int_equal(journal_count(f->srv, "/upload-to-stage"), 2);
     sm_server_reset(f->srv);
     sm_server_clear_rules(f->srv);
     fault(f, "upload:nth=1:lose-response");
     assert_int_equal(run_client(f, "shell/stagectl.sh", 10, out, sizeof out, "upload", "--stage",
-                                "s1", "a.parquet", NULL),
+                                "s1", "a.parquet", END),
                      0);
     assert_int_equal(journal_count(f->srv, "/upload-to-stage"), 1);
     assert_non_null(strstr(out, "\"ok\":true"));
@@ -273,10 +276,10 @@ static void no_timeout_hangs_on_a_stalled_download(void **state)
     assert_true(sm_server_preload(f->srv, "s1", "a.parquet", f->pq, f->pq_len, NULL) == SM_OK);
     fault(f, "download:response-stall=1000");
     assert_int_equal(run_client(f, "broken/no_timeout.sh", 2, out, sizeof out, "download",
-                                "--stage", "s1", "--name", "a.parquet", "--out", "o.parquet", NULL),
+                                "--stage", "s1", "--name", "a.parquet", "--out", "o.parquet", END),
                      128 + 9);
     assert_int_equal(run_client(f, stagectl_bin(bin, sizeof bin), 3, out, sizeof out, "download",
-                                "--stage", "s1", "--name", "a.parquet", "--out", "o.parquet", NULL),
+                                "--stage", "s1", "--name", "a.parquet", "--out", "o.parquet", END),
                      3);
     assert_false(fx_exists(f, "o.parquet"));
 }
@@ -288,14 +291,14 @@ static void unbounded_retry_follows_retry_after_past_any_bound(void **state)
     /* six 503s, then the real answer: a bounded client gives up after 4 requests */
     fault(f, "upload:times=6:status=503:retry-after=0");
     assert_int_equal(run_client(f, "broken/unbounded_retry.sh", 20, out, sizeof out, "upload",
-                                "--stage", "s1", "a.parquet", NULL),
+                                "--stage", "s1", "a.parquet", END),
                      0);
     assert_int_equal(journal_count(f->srv, "/upload-to-stage"), 7);
     sm_server_reset(f->srv);
     sm_server_clear_rules(f->srv);
     fault(f, "upload:times=6:status=503:retry-after=0");
     assert_int_equal(run_client(f, "shell/stagectl.sh", 10, out, sizeof out, "upload", "--stage",
-                                "s1", "a.parquet", NULL),
+                                "s1", "a.parquet", END),
                      1);
     assert_int_equal(journal_count(f->srv, "/upload-to-stage"), 4);
 }

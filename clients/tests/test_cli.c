@@ -6,6 +6,9 @@
  */
 #include "smc_test.h"
 
+/* the end of a variadic argument list, typed (NULL alone may be an int) */
+#define END ((const char *)NULL)
+
 #include "../cli/cli.h"
 
 struct run {
@@ -68,21 +71,21 @@ static void usage_errors_exit_2(void **state)
     struct run r;
     cli(&r, NULL);
     assert_int_equal(r.rc, 2);
-    cli(&r, "frobnicate", "--stage", "s1", NULL);
+    cli(&r, "frobnicate", "--stage", "s1", END);
     assert_int_equal(r.rc, 2);
     assert_non_null(strstr(r.err, "unknown command"));
-    cli(&r, "list", NULL);
+    cli(&r, "list", END);
     assert_int_equal(r.rc, 2);
     assert_non_null(strstr(r.err, "--stage"));
-    cli(&r, "list", "--stage", "s1", "--timeout", "soon", NULL);
+    cli(&r, "list", "--stage", "s1", "--timeout", "soon", END);
     assert_int_equal(r.rc, 2);
-    cli(&r, "download", "--stage", "s1", NULL);
+    cli(&r, "download", "--stage", "s1", END);
     assert_int_equal(r.rc, 2);
-    cli(&r, "--help", NULL);
+    cli(&r, "--help", END);
     assert_int_equal(r.rc, 0);
     assert_non_null(strstr(r.out, "usage:"));
     assert_int_equal(unsetenv("STAGE_API_URL"), 0);
-    cli(&r, "list", "--stage", "s1", NULL);
+    cli(&r, "list", "--stage", "s1", END);
     assert_int_equal(r.rc, 2);
     assert_non_null(strstr(r.err, "STAGE_API_URL"));
 }
@@ -94,18 +97,18 @@ static void upload_json_lines_in_order_then_list_and_download(void **state)
     fx_path(f, "a.parquet", a, sizeof a);
     fx_path(f, "b.parquet", b, sizeof b);
     struct run r;
-    cli(&r, "upload", "--json", "--stage", "s1", b, a, NULL);
+    cli(&r, "upload", "--json", "--stage", "s1", b, a, END);
     assert_int_equal(r.rc, 0);
     const char *l2 = strchr(r.out, '\n');
     assert_non_null(l2);
     assert_true(strncmp(r.out, "{\"file\":\"b.parquet\",\"ok\":true,\"file_id\":\"f_", 42) == 0);
     assert_true(strncmp(l2 + 1, "{\"file\":\"a.parquet\",\"ok\":true,\"file_id\":\"f_", 42) == 0);
-    cli(&r, "--json", "list", "--stage", "s1", NULL);
+    cli(&r, "--json", "list", "--stage", "s1", END);
     assert_int_equal(r.rc, 0);
     assert_true(strncmp(r.out, "{\"name\":\"b.parquet\",\"file_id\":\"f_", 33) == 0);
     assert_non_null(strstr(r.out, "\n{\"name\":\"a.parquet\""));
     fx_path(f, "copy.parquet", out, sizeof out);
-    cli(&r, "download", "--json", "--stage", "s1", "--name", "a.parquet", "--out", out, NULL);
+    cli(&r, "download", "--json", "--stage", "s1", "--name", "a.parquet", "--out", out, END);
     assert_int_equal(r.rc, 0);
     assert_non_null(strstr(r.out, "{\"file\":\"a.parquet\",\"ok\":true"));
     size_t len = 0;
@@ -123,18 +126,18 @@ static void rejection_exits_1_with_server_message(void **state)
     fx_path(f, "bad.parquet", bad, sizeof bad);
     fx_path(f, "a.parquet", a, sizeof a);
     struct run r;
-    cli(&r, "upload", "--json", "--stage", "s1", bad, a, NULL);
+    cli(&r, "upload", "--json", "--stage", "s1", bad, a, END);
     assert_int_equal(r.rc, 1);
     assert_non_null(strstr(r.out, "{\"file\":\"bad.parquet\",\"ok\":false,\"status\":400,"
                                   "\"message\":\"not a parquet file"));
     assert_non_null(strstr(r.out, "\"rule\":\"parquet-only\""));
     assert_non_null(strstr(r.out, "{\"file\":\"a.parquet\",\"ok\":true"));
     /* human output: the message on stderr */
-    cli(&r, "upload", "--stage", "s1", a, NULL);
+    cli(&r, "upload", "--stage", "s1", a, END);
     assert_int_equal(r.rc, 1);
     assert_non_null(strstr(r.err, "HTTP 409, rule unique-names"));
     /* a flag overrides the environment's key */
-    cli(&r, "list", "--key", "wrong", "--stage", "s1", NULL);
+    cli(&r, "list", "--key", "wrong", "--stage", "s1", END);
     assert_int_equal(r.rc, 1);
     assert_non_null(strstr(r.err, "HTTP 401"));
 }
@@ -144,12 +147,12 @@ static void transport_failure_exits_3_and_local_error_4(void **state)
     struct fx *f = *state;
     struct run r;
     cli(&r, "list", "--json", "--retries", "0", "--url", "http://127.0.0.1:1", "--stage", "s1",
-        NULL);
+        END);
     assert_int_equal(r.rc, 3);
     assert_non_null(strstr(r.out, "\"ok\":false,\"status\":0"));
     char missing[512];
     fx_path(f, "absent.parquet", missing, sizeof missing);
-    cli(&r, "upload", "--json", "--stage", "s1", missing, NULL);
+    cli(&r, "upload", "--json", "--stage", "s1", missing, END);
     assert_int_equal(r.rc, 4);
 }
 
@@ -160,11 +163,11 @@ static void stage_api_timeout_bounds_a_stalled_download(void **state)
     fx_path(f, "a.parquet", a, sizeof a);
     fx_path(f, "stalled.parquet", out, sizeof out);
     struct run r;
-    cli(&r, "upload", "--stage", "s1", a, NULL);
+    cli(&r, "upload", "--stage", "s1", a, END);
     assert_int_equal(r.rc, 0);
     fault(f, "download:response-stall=1000");
     assert_int_equal(setenv("STAGE_API_TIMEOUT", "1", 1), 0);
-    cli(&r, "download", "--json", "--stage", "s1", "--name", "a.parquet", "--out", out, NULL);
+    cli(&r, "download", "--json", "--stage", "s1", "--name", "a.parquet", "--out", out, END);
     assert_int_equal(unsetenv("STAGE_API_TIMEOUT"), 0);
     assert_int_equal(r.rc, 3);
     assert_non_null(strstr(r.out, "timed out"));
