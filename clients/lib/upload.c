@@ -91,28 +91,29 @@ static curl_mime *upload_body(void *cls, CURL *curl)
     return mime;
 }
 
-/* The file id of a 2xx upload answer, or NULL with err filled. */
-static char *answer_id(const struct smc_response *r, struct smc_error *err)
+/* The file id of a 2xx upload answer into *out (smc_free), or an error. */
+static enum smc_code answer_id(const struct smc_response *r, char **out, struct smc_error *err)
 {
     cJSON *doc = r->body != NULL ? cJSON_ParseWithLength(r->body, r->len) : NULL;
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "file_id");
-    char *out = NULL;
+    enum smc_code rc = SMC_OK;
+    *out = NULL;
     if (cJSON_IsString(id) && id->valuestring[0] != '\0') {
-        out = strdup(id->valuestring);
-        if (out == NULL) {
-            (void)smc_err_set(err, SMC_E_NOMEM, "out of memory");
+        *out = strdup(id->valuestring);
+        if (*out == NULL) {
+            rc = smc_err_set(err, SMC_E_NOMEM, "out of memory");
         }
     } else {
-        (void)smc_err_set(err, SMC_E_PROTOCOL,
-                          doc == NULL ? "HTTP %ld answer to an upload is not JSON"
-                                      : "HTTP %ld answer to an upload has no file_id",
-                          r->status);
+        rc = smc_err_set(err, SMC_E_PROTOCOL,
+                         doc == NULL ? "HTTP %ld answer to an upload is not JSON"
+                                     : "HTTP %ld answer to an upload has no file_id",
+                         r->status);
         if (err != NULL) {
             err->status = r->status;
         }
     }
     cJSON_Delete(doc);
-    return out;
+    return rc;
 }
 
 static enum smc_code check_file(const char *path, uint64_t *size, struct smc_error *err)
@@ -158,10 +159,11 @@ enum smc_code smc_upload(struct smc_client *c, const char *stage, const char *pa
     struct smc_response resp;
     rc = smc_http_call(c, &rq, &resp, err);
     char *id = NULL;
-    if (rc == SMC_OK) {
-        id = lost.found_id != NULL ? lost.found_id : answer_id(&resp, err);
+    if (rc == SMC_OK && lost.found_id != NULL) {
+        id = lost.found_id;
         lost.found_id = NULL;
-        rc = id != NULL ? SMC_OK : err != NULL ? err->code : SMC_E_PROTOCOL;
+    } else if (rc == SMC_OK) {
+        rc = answer_id(&resp, &id, err);
     }
     free(lost.found_id);
     smc_response_cleanup(&resp);
