@@ -4,24 +4,27 @@
  * to try again.
  *
  * How: every attempt resets the reused easy handle and sets the URL, the
- * `Authorization: Key` header, the connect timeout and a stall timeout:
- * the progress callback aborts when no byte moved either way for
- * stall_timeout_s, waiting for the status line included (libcurl's own
- * low-speed check averages over seconds of history, so it fires late; it
- * stays on as a backstop). A 2xx body goes to
- * the request's sink (downloads) or into memory (capped); a non-2xx body
- * always goes into memory (64 KiB cap), so an error answer can never reach a
- * downloaded file. The outcome of an attempt is one of: 2xx, rejected,
- * busy (429/503), unsent (failed before any request byte left), lost (failed
- * after), timed out, or local failure. Busy and unsent are retried up to
- * max_retries times, waiting Retry-After (seconds or an HTTP date) or an
- * exponential backoff, capped at max_retry_wait_ms; lost asks the request's
- * on_lost hook (uploads list the stage) before any retry; the rest end the
- * call. After anything but a 2xx the next request opens a new connection:
- * a server that answered before reading the whole body (a canned 503, a 413)
- * may still have our unread bytes on the old one. Expect: 100-continue is turned off: the answer to
- * a refused upload arrives either way and the one-second wait for a 100 is saved. Not here: what
- * the bodies mean (upload.c, download.c, list.c).
+ * `Authorization: Key` header, the connect timeout, and a stall timeout: the
+ * progress callback aborts when no byte moved either way for stall_timeout_s,
+ * waiting for the status line included (libcurl's own low-speed check
+ * averages over seconds of history, so it fires late; it stays on as a
+ * backstop). A 2xx body goes to the request's sink (downloads) or into memory
+ * (capped); a non-2xx body always goes into memory (64 KiB cap), so an error
+ * answer can never reach a downloaded file.
+ *
+ * The outcome of an attempt is one of: 2xx, rejected, busy (429/503), unsent
+ * (failed before any request byte left), lost (failed after), timed out, or
+ * local failure. Busy and unsent are retried up to max_retries times, waiting
+ * Retry-After (seconds or an HTTP date) or an exponential backoff, capped at
+ * max_retry_wait_ms; lost asks the request's on_lost hook (uploads list the
+ * stage) before any retry; the rest end the call.
+ *
+ * Connections: after anything but a 2xx the next request opens a new one (a
+ * server that answered before reading the whole body may leave our unread
+ * bytes on the old one), and a request may ask for a new one always (uploads:
+ * see upload.c). Multipart bodies are built afresh per attempt. Expect:
+ * 100-continue is off: a refusal arrives either way, and the wait is saved.
+ * Not here: what the bodies mean (upload.c, download.c, list.c).
  */
 #include <cjson/cJSON.h>
 #include <errno.h>
