@@ -65,8 +65,11 @@ serve enc --profile "$work/enc.json"
 probe enc --write-profile "$work/enc-written.json"
 check "base64 and id field seen" test "$(jq -c 'del(.comment)' "$work/enc-written.json")" = '{"file_id_field":"id","download_encoding":"base64"}'
 
-"$bin" probe --url "$url" --key k1 > /dev/null 2>&1
-check "missing --stage: exit 2" test $? -eq 2
+"$bin" probe --url http://127.0.0.1:1 --key k1 > "$work/nostage.out" 2>&1
+rc=$?
+check "missing --stage: exit 2" test $rc -eq 2
+check "missing --stage: says so" grep -q "are required" "$work/nostage.out"
+[ $rc -eq 2 ] || { echo "exit $rc"; cat "$work/nostage.out"; }
 "$bin" probe --url http://127.0.0.1:1 --key k1 --stage s1 --timeout 2 > "$work/down.out" 2>&1
 check "unreachable server: exit 2" test $? -eq 2
 check "unreachable server: says why" grep -q "refused" "$work/down.out"

@@ -13,7 +13,8 @@
 # any non-2xx, transport error or 200 without a file id is a failure with the
 # server's message (or a description when the body is not JSON); 429/503
 # retried after Retry-After at most 3 times; a transport error never retried
-# blindly; downloads land in a temp file renamed only on success; curl's
+# blindly; downloads land in a temp file renamed only on success (base64
+# text from a download_encoding=base64 server is decoded); curl's
 # --max-time is the adapter's own timeout.
 . "$(dirname "$0")/lib.sh"
 adapter_main "$@"

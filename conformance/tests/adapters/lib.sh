@@ -93,7 +93,15 @@ save_download() { # out name code
   case $3 in
     2??) [ "$(cat "$tmp/rc")" = 0 ] || return 1
          part=$(mktemp "$(dirname "$1")/.download.XXXXXX") || return 1
-         if cp "$tmp/body" "$part" && mv "$part" "$1"; then return 0; fi
+         body=$tmp/body
+         # a server that sends base64 text (RULES.md, download_encoding): every
+         # stored file is parquet, so a body without the magic that decodes to
+         # one is that text
+         if [ "$(head -c 4 "$body")" != PAR1 ] && base64 -d < "$body" > "$tmp/decoded" 2>/dev/null &&
+            [ "$(head -c 4 "$tmp/decoded")" = PAR1 ]; then
+           body=$tmp/decoded
+         fi
+         if cp "$body" "$part" && mv "$part" "$1"; then return 0; fi
          rm -f "$part"; return 1 ;;
   esac
   return 1
