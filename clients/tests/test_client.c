@@ -162,6 +162,34 @@ static void status_429_forever_gives_up_after_bounded_retries(void **state)
     assert_int_equal(journal_count(f->srv, "/upload-to-stage"), 4);
 }
 
+static void retry_after_http_date_and_cap_are_honoured(void **state)
+{
+    struct fx *f = *state;
+    struct sm_error se;
+    /* an HTTP date in the past: retry at once */
+    assert_int_equal(sm_server_add_rule(f->srv,
+                                        "{\"match\":{\"endpoint\":\"list\",\"nth\":1},"
+                                        "\"action\":{\"status\":503,\"headers\":{"
+                                        "\"Retry-After\":\"Wed, 21 Oct 2015 07:28:00 GMT\"}}}",
+                                        &se),
+                     SM_OK);
+    /* an hour: waited only as long as the cap allows */
+    fault(f, "list:nth=2:status=429:retry-after=3600");
+    struct smc_options o;
+    smc_options_init(&o);
+    o.url = sm_server_url(f->srv);
+    o.key = "k1";
+    o.max_retry_wait_ms = 50;
+    struct smc_client *c = NULL;
+    struct smc_error e;
+    assert_int_equal(smc_client_new(&o, &c, &e), SMC_OK);
+    struct smc_file_list l;
+    assert_int_equal(smc_list(c, "s1", &l, &e), SMC_OK);
+    assert_int_equal(e.attempts, 3);
+    smc_file_list_cleanup(&l);
+    smc_client_free(c);
+}
+
 static void lost_response_checks_listing_and_never_uploads_twice(void **state)
 {
     struct fx *f = *state;
@@ -371,6 +399,7 @@ int main(void)
         T(awkward_names_roundtrip),
         T(status_503_retry_after_is_honoured_once),
         T(status_429_forever_gives_up_after_bounded_retries),
+        T(retry_after_http_date_and_cap_are_honoured),
         T(lost_response_checks_listing_and_never_uploads_twice),
         T(lost_response_after_a_kept_alive_request_is_not_resent),
         T(close_before_answer_not_stored_is_retried),
