@@ -18,8 +18,9 @@
 // failure with the server's message; 429/503 retried at most 3 times after
 // Retry-After (capped); a lost upload answer is checked against the listing
 // before any retry; downloads stream into PATH.part, renamed after a complete
-// 200. The stall timer restarts on every chunk, so a slow but moving transfer
-// is not cut off.
+// 200. The stall timer restarts on every received chunk, so a slow but moving
+// download is not cut off; fetch reports no upload progress, so an upload
+// must be sent whole within STAGE_API_TIMEOUT.
 import { openAsBlob, createWriteStream, promises as fsp } from "node:fs";
 import { basename } from "node:path";
 
