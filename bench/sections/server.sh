@@ -28,7 +28,7 @@ ms_now() { date +%s%3N; }
 # wait until URL answers (any HTTP status); prints the startup time in ms
 wait_up() { # start_ms url [method]
   local start=$1 url=$2 i
-  for i in $(seq 1 3000); do
+  for i in $(seq 1 300); do # bounded: about 30 s
     if curl -s -o /dev/null -X "${3:-POST}" --max-time 1 "$url" 2>/dev/null; then
       echo $(( $(ms_now) - start )); return 0
     fi
@@ -101,10 +101,11 @@ measure_downloads() { # name base_url [skip64]
 }
 
 port=$((20000 + RANDOM % 20000))
-next_port() { port=$((port + 1)); echo $port; }
+# a fresh port for every server (a stopped one may still hold its own)
+next_port() { port=$((port + 1)); }
 
 run_stagemock() { # name binary
-  local name=$1 bin=$2 p; p=$(next_port)
+  local name=$1 bin=$2 p; next_port; p=$port
   local t0; t0=$(ms_now)
   "$bin" serve --port "$p" --stage s --key k ${3:-} > "$T/$name.log" 2>&1 &
   local pid=$!; pids+=("$pid")
@@ -149,7 +150,7 @@ fi
 run_stagemock scenario "$B/stagemock" "--fault download:status=500"
 
 # 2) the stack's ceiling
-p=$(next_port); t0=$(ms_now)
+next_port; p=$port; t0=$(ms_now)
 "$B/bench/raw_mhd" "$p" "$files/64m.parquet" > /dev/null 2>&1 & pid=$!; pids+=("$pid")
 R[raw.start]=$(wait_up "$t0" "http://127.0.0.1:$p/x"); sleep 0.3
 measure_stage_api raw "http://127.0.0.1:$p" "$pid"
@@ -169,7 +170,7 @@ if [ -n "$WIREMOCK_JAR" ] && command -v java >/dev/null; then
  {"priority": 5, "request": {"method": "POST", "url": "/download-from-stage"},
   "response": {"status": 200, "bodyFileName": "4k.parquet", "headers": {"Content-Type": "application/octet-stream"}}}]}
 JSON
-  p=$(next_port); t0=$(ms_now)
+  next_port; p=$port; t0=$(ms_now)
   java -jar "$WIREMOCK_JAR" --port "$p" --root-dir "$wm" --disable-banner > "$T/wm.log" 2>&1 & pid=$!; pids+=("$pid")
   R[wiremock.start]=$(wait_up "$t0" "http://127.0.0.1:$p/upload-to-stage"); sleep 1
   measure_stage_api wiremock "http://127.0.0.1:$p" "$pid"
@@ -180,7 +181,7 @@ fi
 
 # 4) Mountebank (one imposter; the 4 KiB download as a base64 binary body)
 if [ -x "$NODE_BIN/mb" ]; then
-  mbp=$(next_port); p=$(next_port)
+  next_port; mbp=$port; next_port; p=$port
   b64=$(base64 -w0 "$files/4k.parquet")
   cat > "$T/imposters.json" <<JSON
 {"imposters": [{"port": $p, "protocol": "http", "stubs": [
@@ -200,7 +201,7 @@ fi
 
 # 5) nginx: the download ceiling (GET of the same 64 MiB, sendfile on)
 if command -v nginx >/dev/null; then
-  ng=$T/nginx; mkdir -p "$ng"; p=$(next_port)
+  ng=$T/nginx; mkdir -p "$ng"; next_port; p=$port
   cat > "$ng/nginx.conf" <<CONF
 daemon off; master_process on; worker_processes 2; pid $ng/nginx.pid; error_log $ng/error.log;
 events { worker_connections 1024; }

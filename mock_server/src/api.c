@@ -186,7 +186,7 @@ void sm_server_reset(struct sm_server *srv)
     for (size_t i = 0; i < srv->n_stages; i++) {
         sm_stage_clear(&srv->stages[i]);
     }
-    sm_journal_cleanup(&srv->journal);
+    sm_journal_clear(&srv->journal);
     if (srv->store != NULL) {
         struct sm_error e;
         enum sm_code rc = sm_store_clear(srv, &e);

@@ -16,8 +16,16 @@
 
 #include "internal.h"
 
+void sm_reply_answered(struct sm_req *r)
+{
+    if (r->je.answered_us == 0) {
+        r->je.answered_us = sm_clock_now_us();
+    }
+}
+
 void sm_reply_counted(struct sm_req *r)
 {
+    sm_reply_answered(r);
     if (!r->counted) {
         r->counted = true;
         pthread_mutex_lock(&r->srv->lock);
