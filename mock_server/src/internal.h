@@ -223,9 +223,12 @@ struct sm_server {
     struct sm_key *keys;
     size_t n_keys, cap_keys;
     struct sm_profile profile;
+    /* The journal has its own lock, so completing requests never wait for an
+     * upload's commit; lock order: lock, then jlock. */
+    pthread_mutex_t jlock;
     struct sm_journal journal;
-    unsigned answering;      /* plain answers queued, not yet journaled (under lock) */
-    pthread_cond_t answered; /* signalled as answering drops */
+    unsigned answering;      /* answers queued, not yet journaled (atomic; drops under jlock) */
+    pthread_cond_t answered; /* signalled under jlock as answering drops */
     struct sm_slabs slabs;
     uint64_t next_seq;   /* request sequence numbers */
     uint64_t commit_seq; /* commits so far: a stored file's place in commit order */
