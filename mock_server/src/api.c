@@ -186,7 +186,9 @@ void sm_server_reset(struct sm_server *srv)
     for (size_t i = 0; i < srv->n_stages; i++) {
         sm_stage_clear(&srv->stages[i]);
     }
-    sm_journal_cleanup(&srv->journal);
+    pthread_mutex_lock(&srv->jlock);
+    sm_journal_clear(&srv->journal);
+    pthread_mutex_unlock(&srv->jlock);
     if (srv->store != NULL) {
         struct sm_error e;
         enum sm_code rc = sm_store_clear(srv, &e);
@@ -250,13 +252,13 @@ void sm_file_list_cleanup(struct sm_file_list *list)
  * must not hang a reader), so a test that reads the journal as soon as its
  * request returns always finds that request.
  */
-static void wait_answered_locked(struct sm_server *srv)
+static void wait_answered_locked(struct sm_server *srv) /* under jlock */
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += 1;
-    while (srv->answering > 0) {
-        if (pthread_cond_timedwait(&srv->answered, &srv->lock, &until) != 0) {
+    while (__atomic_load_n(&srv->answering, __ATOMIC_ACQUIRE) > 0) {
+        if (pthread_cond_timedwait(&srv->answered, &srv->jlock, &until) != 0) {
             break;
         }
     }
@@ -264,27 +266,27 @@ static void wait_answered_locked(struct sm_server *srv)
 
 char *sm_server_journal_json_now(struct sm_server *srv)
 {
-    pthread_mutex_lock(&srv->lock);
+    pthread_mutex_lock(&srv->jlock);
     char *text = sm_journal_to_json(&srv->journal, srv->cfg.seed, srv->cfg.seeded);
-    pthread_mutex_unlock(&srv->lock);
+    pthread_mutex_unlock(&srv->jlock);
     return text;
 }
 
 char *sm_server_journal_json(struct sm_server *srv)
 {
-    pthread_mutex_lock(&srv->lock);
+    pthread_mutex_lock(&srv->jlock);
     wait_answered_locked(srv);
     char *text = sm_journal_to_json(&srv->journal, srv->cfg.seed, srv->cfg.seeded);
-    pthread_mutex_unlock(&srv->lock);
+    pthread_mutex_unlock(&srv->jlock);
     return text;
 }
 
 size_t sm_server_journal_count(struct sm_server *srv)
 {
-    pthread_mutex_lock(&srv->lock);
+    pthread_mutex_lock(&srv->jlock);
     wait_answered_locked(srv);
     size_t n = srv->journal.n;
-    pthread_mutex_unlock(&srv->lock);
+    pthread_mutex_unlock(&srv->jlock);
     return n;
 }
 

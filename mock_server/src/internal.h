@@ -65,9 +65,12 @@ int64_t sm_clock_now_us(void);
 #define SM_SLAB_SIZE     ((size_t)32 << 20)
 #define SM_SLAB_MAX_BLOB ((size_t)256 << 10)
 struct sm_slab;
+#define SM_SLAB_CACHE 8
 struct sm_slabs {
     pthread_mutex_t lock;
-    struct sm_slab *cur; /* the slab being filled */
+    struct sm_slab *cur;   /* the slab being filled */
+    struct sm_slab *cache; /* retired slabs kept for reuse (at most SM_SLAB_CACHE) */
+    unsigned n_cache;
 };
 void sm_slabs_init(struct sm_slabs *s);
 void sm_slabs_cleanup(struct sm_slabs *s);
@@ -161,6 +164,7 @@ SM_NODISCARD enum sm_code sm_profile_parse(struct sm_profile *p, const char *jso
 struct sm_journal_entry {
     uint64_t seq;
     int64_t start_us, end_us;
+    int64_t answered_us; /* the answer was queued (0: none) */
     char method[8];
     char *path;
     char *key; /* the key as sent (Authorization: Key …), or NULL */
@@ -192,6 +196,8 @@ struct sm_journal {
     size_t n, cap;
 };
 void sm_journal_cleanup(struct sm_journal *j);
+/* Forget the entries, keep the array. */
+void sm_journal_clear(struct sm_journal *j);
 /* Append (takes ownership of the entry's strings); false when out of memory. */
 bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry);
 char *sm_journal_to_json(const struct sm_journal *j, uint64_t seed, bool seeded);
@@ -217,9 +223,12 @@ struct sm_server {
     struct sm_key *keys;
     size_t n_keys, cap_keys;
     struct sm_profile profile;
+    /* The journal has its own lock, so completing requests never wait for an
+     * upload's commit; lock order: lock, then jlock. */
+    pthread_mutex_t jlock;
     struct sm_journal journal;
-    unsigned answering;      /* plain answers queued, not yet journaled (under lock) */
-    pthread_cond_t answered; /* signalled as answering drops */
+    unsigned answering;      /* answers queued, not yet journaled (atomic; drops under jlock) */
+    pthread_cond_t answered; /* signalled under jlock as answering drops */
     struct sm_slabs slabs;
     uint64_t next_seq;   /* request sequence numbers */
     uint64_t commit_seq; /* commits so far: a stored file's place in commit order */
@@ -332,6 +341,10 @@ enum MHD_Result sm_reply_json(struct sm_req *r, int status, char *json);
  * and its journal entry follows when MHD reports it complete: count it so
  * journal readers wait for it (api.c). Idempotent. */
 void sm_reply_counted(struct sm_req *r);
+/* Stamp je.answered_us (once): the answer is queued, the client may act on
+ * it from now on. Two requests overlapped only if each began before the
+ * other was answered. */
+void sm_reply_answered(struct sm_req *r);
 /* Queue a response, recording status and size in the journal entry. */
 enum MHD_Result sm_reply_queue(struct sm_req *r, int status, struct MHD_Response *resp,
                                uint64_t body_len);

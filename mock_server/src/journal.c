@@ -27,6 +27,14 @@ static void entry_free(struct sm_journal_entry *e)
     free(e->file_id);
 }
 
+void sm_journal_clear(struct sm_journal *j)
+{
+    for (size_t i = 0; i < j->n; i++) {
+        entry_free(&j->e[i]);
+    }
+    j->n = 0; /* the array stays: a test suite that resets reuses warm memory */
+}
+
 void sm_journal_cleanup(struct sm_journal *j)
 {
     for (size_t i = 0; i < j->n; i++) {
@@ -69,6 +77,7 @@ static cJSON *entry_json(const struct sm_journal_entry *e)
     cJSON_AddNumberToObject(o, "seq", (double)e->seq);
     cJSON_AddNumberToObject(o, "start_us", (double)e->start_us);
     cJSON_AddNumberToObject(o, "end_us", (double)e->end_us);
+    cJSON_AddNumberToObject(o, "answered_us", (double)e->answered_us);
     cJSON_AddStringToObject(o, "method", e->method);
     add_str(o, "path", e->path);
     add_str(o, "key", e->key);

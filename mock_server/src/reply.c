@@ -16,13 +16,21 @@
 
 #include "internal.h"
 
+void sm_reply_answered(struct sm_req *r)
+{
+    if (r->je.answered_us == 0) {
+        r->je.answered_us = sm_clock_now_us();
+    }
+}
+
 void sm_reply_counted(struct sm_req *r)
 {
+    sm_reply_answered(r);
     if (!r->counted) {
         r->counted = true;
-        pthread_mutex_lock(&r->srv->lock);
-        r->srv->answering++;
-        pthread_mutex_unlock(&r->srv->lock);
+        /* before the answer can reach the client, so a reader that saw the
+         * answer also sees the count (api.c) */
+        __atomic_add_fetch(&r->srv->answering, 1, __ATOMIC_ACQ_REL);
     }
 }
 

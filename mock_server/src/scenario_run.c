@@ -395,6 +395,7 @@ static enum MHD_Result canned(struct sm_req *r)
     r->je.status = a->status;
     r->je.bytes_sent = needs_shaping(a) ? 0 : len;
     r->responded = true;
+    sm_reply_answered(r);
     if (ret == MHD_YES && !needs_shaping(a)) { /* shaped ones may take long: not waited for */
         sm_reply_counted(r);
     }
@@ -665,6 +666,7 @@ enum MHD_Result sm_scn_run_queue(struct sm_req *r, int status, struct MHD_Respon
     }
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned int)status, out);
     MHD_destroy_response(out);
+    sm_reply_answered(r);
     if (ret == MHD_YES && !needs_shaping(a)) {
         sm_reply_counted(r);
     }

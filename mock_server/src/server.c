@@ -62,6 +62,7 @@ enum sm_code sm_server_new(const struct sm_server_config *cfg, struct sm_server 
     srv->cfg.tmp_dir = srv->tmp_dir;
     srv->cfg.admin_token = srv->admin_token;
     pthread_mutex_init(&srv->lock, NULL);
+    pthread_mutex_init(&srv->jlock, NULL);
     pthread_cond_init(&srv->answered, NULL);
     sm_slabs_init(&srv->slabs);
     sm_profile_defaults(&srv->profile, cfg);
@@ -291,12 +292,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (srv->cfg.log != NULL && srv->cfg.log_format != SM_LOG_NONE) {
         line = sm_journal_entry_line(&r->je, srv->cfg.log_format);
     }
-    pthread_mutex_lock(&srv->lock);
+    pthread_mutex_lock(&srv->jlock);
     (void)sm_journal_append(&srv->journal, &r->je);
-    if (r->counted && --srv->answering == 0) {
+    if (r->counted && __atomic_sub_fetch(&srv->answering, 1, __ATOMIC_ACQ_REL) == 0) {
         pthread_cond_broadcast(&srv->answered);
     }
-    pthread_mutex_unlock(&srv->lock);
+    pthread_mutex_unlock(&srv->jlock);
     if (line != NULL) {
         srv->cfg.log(srv->cfg.log_cls, line);
         free(line);
@@ -413,6 +414,7 @@ void sm_server_free(struct sm_server *srv)
     sm_store_close(srv->store);
     sm_slabs_cleanup(&srv->slabs);
     pthread_cond_destroy(&srv->answered);
+    pthread_mutex_destroy(&srv->jlock);
     pthread_mutex_destroy(&srv->lock);
     free(srv->host);
     free(srv->data_dir);

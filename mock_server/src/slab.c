@@ -12,9 +12,12 @@
  * How: a slab is one SM_SLAB_SIZE mapping with a reference count: one
  * reference for each blob carved from it and one while it is the slab being
  * filled. Carving takes the slabs' own mutex, never the server's lock. A slab
- * is unmapped when its count drops to zero, so the space of dropped files is
+ * retired when its count drops to zero, so the space of dropped files is
  * given back a whole slab at a time; stages are append-mostly and a reset
- * drops everything, so this wastes little. Files over SM_SLAB_MAX_BLOB stay
+ * drops everything, so this wastes little. Retired slabs wait in a small
+ * cache (SM_SLAB_CACHE) marked MADV_FREE: the kernel may take their pages
+ * under pressure, and otherwise the next test after a reset refills warm
+ * memory instead of faulting in new pages. Files over SM_SLAB_MAX_BLOB stay
  * in their own malloc'd buffer (spool.c).
  */
 #include <stdlib.h>
@@ -25,13 +28,23 @@
 struct sm_slab {
     uint8_t *base;
     size_t used;
-    unsigned refs; /* atomic */
+    unsigned refs;         /* atomic */
+    struct sm_slabs *home; /* whose cache takes it back; NULL once that is gone */
+    struct sm_slab *next;  /* in the cache */
 };
 
 void sm_slabs_init(struct sm_slabs *s)
 {
     pthread_mutex_init(&s->lock, NULL);
     s->cur = NULL;
+    s->cache = NULL;
+    s->n_cache = 0;
+}
+
+static void slab_destroy(struct sm_slab *slab)
+{
+    (void)munmap(slab->base, SM_SLAB_SIZE);
+    free(slab);
 }
 
 void sm_slab_unref(struct sm_slab *slab)
@@ -39,19 +52,55 @@ void sm_slab_unref(struct sm_slab *slab)
     if (slab == NULL || __atomic_sub_fetch(&slab->refs, 1, __ATOMIC_ACQ_REL) != 0) {
         return;
     }
-    (void)munmap(slab->base, SM_SLAB_SIZE);
-    free(slab);
+    struct sm_slabs *home = __atomic_load_n(&slab->home, __ATOMIC_ACQUIRE);
+    if (home != NULL) {
+        pthread_mutex_lock(&home->lock);
+        if (slab->home != NULL && home->n_cache < SM_SLAB_CACHE) {
+            (void)madvise(slab->base, SM_SLAB_SIZE, MADV_FREE);
+            slab->used = 0;
+            slab->next = home->cache;
+            home->cache = slab;
+            home->n_cache++;
+            slab = NULL;
+        }
+        pthread_mutex_unlock(&home->lock);
+    }
+    if (slab != NULL) {
+        slab_destroy(slab);
+    }
 }
 
+/* Called by sm_server_free after the stages, the journal and the daemon are
+ * gone, so the only slab that can still have blobs out is the current one. */
 void sm_slabs_cleanup(struct sm_slabs *s)
 {
-    sm_slab_unref(s->cur); /* blobs still out keep their slab alive */
+    struct sm_slab *cur = s->cur;
+    pthread_mutex_lock(&s->lock);
     s->cur = NULL;
+    while (s->cache != NULL) {
+        struct sm_slab *next = s->cache->next;
+        slab_destroy(s->cache);
+        s->cache = next;
+    }
+    s->n_cache = 0;
+    if (cur != NULL) {
+        /* blobs still out (a download in flight) keep it alive, homeless */
+        __atomic_store_n(&cur->home, NULL, __ATOMIC_RELEASE);
+    }
+    pthread_mutex_unlock(&s->lock);
+    sm_slab_unref(cur);
     pthread_mutex_destroy(&s->lock);
 }
 
-static struct sm_slab *slab_new(void)
+static struct sm_slab *slab_new(struct sm_slabs *home)
 {
+    if (home->cache != NULL) {
+        struct sm_slab *slab = home->cache;
+        home->cache = slab->next;
+        home->n_cache--;
+        slab->refs = 1;
+        return slab;
+    }
     struct sm_slab *slab = malloc(sizeof *slab);
     if (slab == NULL) {
         return NULL;
@@ -66,6 +115,8 @@ static struct sm_slab *slab_new(void)
     slab->base = p;
     slab->used = 0;
     slab->refs = 1; /* the filling reference */
+    slab->home = home;
+    slab->next = NULL;
     return slab;
 }
 
@@ -78,13 +129,25 @@ uint8_t *sm_slab_alloc(struct sm_slabs *s, size_t n, struct sm_slab **owner)
     n = (n + 15) & ~(size_t)15;
     pthread_mutex_lock(&s->lock);
     if (s->cur == NULL || SM_SLAB_SIZE - s->cur->used < n) {
-        struct sm_slab *fresh = slab_new();
+        struct sm_slab *fresh = slab_new(s);
         if (fresh == NULL) {
             pthread_mutex_unlock(&s->lock);
             return NULL;
         }
-        sm_slab_unref(s->cur);
+        struct sm_slab *old = s->cur;
         s->cur = fresh;
+        if (old != NULL && __atomic_sub_fetch(&old->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+            /* already under our lock: retire it here rather than in sm_slab_unref */
+            if (s->n_cache < SM_SLAB_CACHE) {
+                (void)madvise(old->base, SM_SLAB_SIZE, MADV_FREE);
+                old->used = 0;
+                old->next = s->cache;
+                s->cache = old;
+                s->n_cache++;
+            } else {
+                slab_destroy(old);
+            }
+        }
     }
     struct sm_slab *slab = s->cur;
     uint8_t *p = slab->base + slab->used;
