@@ -6,6 +6,7 @@
 # Defect: passes no connect or stall limit to curl, so a stalled server holds it forever.
 # `diff clients/shell/stagectl.sh clients/broken/no_timeout.sh` shows the defect and
 # nothing else (besides this comment). Never use it as a client.
+# body never stays on disk.
 set -u
 T=${STAGE_API_TIMEOUT:-30}
 T=${T%%.*}; [ -n "$T" ] && [ "$T" -gt 0 ] 2>/dev/null || T=1

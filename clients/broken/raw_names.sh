@@ -7,6 +7,7 @@
 #   filename="...": a quote in the name ends the filename early.
 # `diff clients/shell/stagectl.sh clients/broken/raw_names.sh` shows the defect and
 # nothing else (besides this comment). Never use it as a client.
+# body never stays on disk.
 set -u
 T=${STAGE_API_TIMEOUT:-30}
 T=${T%%.*}; [ -n "$T" ] && [ "$T" -gt 0 ] 2>/dev/null || T=1
@@ -38,7 +39,7 @@ URL=${STAGE_API_URL%/}
 call() {
   p=$1; shift
   curl -sS -o "$tmp/body" -D "$tmp/hdr" -w '%{http_code}' -H 'Expect:' \
-    --connect-timeout "$T" --speed-limit 1 --speed-time "$T" \
+    --connect-timeout "$T" --speed-limit 1024 --speed-time "$T" \
     -H "Authorization: Key $KEY" "$@" "$URL$p" 2>"$tmp/cerr"
   echo $? > "$tmp/rc"
 }

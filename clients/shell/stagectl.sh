@@ -7,8 +7,9 @@
 #   stagectl.sh list --stage S
 #
 # Environment: STAGE_API_URL, STAGE_API_KEY, STAGE_API_TIMEOUT (seconds: the
-# connect timeout, and how long a transfer may stand still; curl averages its
-# speed over a few seconds, so a stall is noticed up to ~5 s later than that).
+# connect timeout, and how long a transfer may crawl below 1 KiB/s; curl
+# averages its speed over the last 5 s, hence a limit well above one byte a
+# second: a stall right after a fast megabyte is noticed up to ~5 s late).
 # Output: one JSON line per file. Exit: 0 ok, 1 rejected, 2 usage,
 # 3 transport/timeout, 4 local file error (the largest wins).
 #
@@ -51,7 +52,7 @@ URL=${STAGE_API_URL%/}
 call() {
   p=$1; shift
   curl -sS -o "$tmp/body" -D "$tmp/hdr" -w '%{http_code}' -H 'Expect:' \
-    --connect-timeout "$T" --speed-limit 1 --speed-time "$T" \
+    --connect-timeout "$T" --speed-limit 1024 --speed-time "$T" \
     -H "Authorization: Key $KEY" "$@" "$URL$p" 2>"$tmp/cerr"
   echo $? > "$tmp/rc"
 }
