@@ -449,7 +449,7 @@ static bool check_key(const struct conf_check *k, const cJSON *entries, const ch
 /* The server stamps end_us when it releases a request, which can be a little
  * after a sequential client already read the answer and sent the next one
  * (keep-alive). Overlaps up to this long are that bookkeeping, not two
- * uploads in flight; the cases that test ordering slow one upload by 400 ms
+ * uploads in flight; the cases that test ordering slow one upload by 1.5 s
  * or more, so a parallel client overlaps by far more. */
 #define OVERLAP_SLACK_US 50000.0
 
