@@ -8,6 +8,9 @@
  * opened on the first byte of a 2xx answer (or at the end, for an empty
  * file), written with a retry on short writes, and on success fsynced,
  * checked against Content-Length, renamed over PATH and the folder fsynced.
+ * A text/... answer is taken as base64 of the file (RULES.md: a deployment may
+ * send the bytes "encoded"; the mock's download_encoding profile key) and
+ * decoded as it streams (base64.c), so the file is the stored bytes either way.
  * On any failure, and before every retry, the .part is closed and unlinked,
  * so nothing is left behind. Memory does not grow with the file: libcurl's
  * receive buffer goes straight to write(2).
@@ -18,15 +21,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "smc_internal.h"
 
+#define B64_CHUNK 16384
+
 struct part_file {
-    char *path; /* PATH.part */
-    int fd;     /* -1 while not open */
-    uint64_t written;
-    int saved_errno; /* of the failed open or write */
+    char *path;        /* PATH.part */
+    int fd;            /* -1 while not open */
+    uint64_t written;  /* bytes in the file */
+    uint64_t received; /* body bytes as sent (base64 text counts here) */
+    int saved_errno;   /* of the failed open or write */
+    const struct smc_response *resp;
+    bool decided; /* whether the body is base64 text, known from its Content-Type */
+    bool base64;
+    bool bad_base64;
+    struct smc_b64 dec;
 };
 
 static bool part_open(struct part_file *pf)
@@ -41,9 +53,8 @@ static bool part_open(struct part_file *pf)
     return true;
 }
 
-static bool part_write(void *cls, const char *p, size_t n)
+static bool write_all(struct part_file *pf, const char *p, size_t n)
 {
-    struct part_file *pf = cls;
     if (!part_open(pf)) {
         return false;
     }
@@ -63,6 +74,35 @@ static bool part_write(void *cls, const char *p, size_t n)
     return true;
 }
 
+/* A text body is base64 of the file (a profile's download_encoding). */
+static bool part_write(void *cls, const char *p, size_t n)
+{
+    struct part_file *pf = cls;
+    if (!pf->decided) {
+        pf->base64 = strncasecmp(pf->resp->content_type, "text/", 5) == 0;
+        pf->decided = true;
+    }
+    pf->received += n;
+    if (!pf->base64) {
+        return write_all(pf, p, n);
+    }
+    while (n > 0) {
+        char out[B64_CHUNK / 4 * 3 + 3];
+        size_t take = n < B64_CHUNK ? n : B64_CHUNK;
+        size_t o = smc_b64_decode(&pf->dec, p, take, (uint8_t *)out);
+        if (pf->dec.bad) {
+            pf->bad_base64 = true;
+            return false;
+        }
+        if (!write_all(pf, out, o)) {
+            return false;
+        }
+        p += take;
+        n -= take;
+    }
+    return true;
+}
+
 static void part_discard(void *cls)
 {
     struct part_file *pf = cls;
@@ -72,6 +112,10 @@ static void part_discard(void *cls)
         (void)unlink(pf->path);
     }
     pf->written = 0;
+    pf->received = 0;
+    pf->decided = false;
+    pf->base64 = false;
+    memset(&pf->dec, 0, sizeof pf->dec);
 }
 
 static void sync_dir_of(const char *path)
@@ -98,9 +142,19 @@ static enum smc_code part_commit(struct smc_client *c, struct part_file *pf, con
 {
     curl_off_t cl = -1;
     (void)curl_easy_getinfo(c->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
-    if (cl >= 0 && (uint64_t)cl != pf->written) {
+    if (cl >= 0 && (uint64_t)cl != pf->received) {
         return smc_err_set(err, SMC_E_TRANSPORT, "answer declared %lld bytes, %llu arrived",
-                           (long long)cl, (unsigned long long)pf->written);
+                           (long long)cl, (unsigned long long)pf->received);
+    }
+    if (pf->base64) {
+        uint8_t tail[3];
+        size_t n = 0;
+        if (!smc_b64_finish(&pf->dec, tail, &n)) {
+            return smc_err_set(err, SMC_E_PROTOCOL, "download answered text that is not base64");
+        }
+        if (n > 0 && !write_all(pf, (const char *)tail, n)) {
+            return smc_err_set(err, SMC_E_IO, "%s: %s", pf->path, strerror(pf->saved_errno));
+        }
     }
     if (!part_open(pf)) {
         return smc_err_set(err, SMC_E_IO, "%s: %s", pf->path, strerror(pf->saved_errno));
@@ -137,12 +191,15 @@ enum smc_code smc_download(struct smc_client *c, const char *stage, const char *
         return smc_err_set(err, SMC_E_NOMEM, "out of memory (download)");
     }
     (void)snprintf(pf.path, plen, "%s.part", out_path);
+    struct smc_response resp;
+    pf.resp = &resp;
     struct smc_sink sink = {.write = part_write, .reset = part_discard, .cls = &pf};
     struct smc_request rq = {
         .path = "/download-from-stage", .name = name, .form = form, .sink = &sink};
-    struct smc_response resp;
     enum smc_code rc = smc_http_call(c, &rq, &resp, err);
-    if (rc == SMC_E_IO && pf.saved_errno != 0) {
+    if (rc == SMC_E_IO && pf.bad_base64) {
+        rc = smc_err_set(err, SMC_E_PROTOCOL, "download answered text that is not base64");
+    } else if (rc == SMC_E_IO && pf.saved_errno != 0) {
         rc = smc_err_set(err, SMC_E_IO, "%s: %s", pf.path, strerror(pf.saved_errno));
     } else if (rc == SMC_OK && resp.status != 200) {
         rc = smc_err_set(err, SMC_E_PROTOCOL, "download answered HTTP %ld, not 200", resp.status);

@@ -88,9 +88,11 @@ static size_t on_header(char *p, size_t size, size_t n, void *cls)
         /* a new response (after a 100 Continue, say): forget the last one's */
         x->r->rule[0] = '\0';
         x->r->retry_after[0] = '\0';
+        x->r->content_type[0] = '\0';
     }
     copy_header(x->r->rule, sizeof x->r->rule, p, len, "X-Stagemock-Rule");
     copy_header(x->r->retry_after, sizeof x->r->retry_after, p, len, "Retry-After");
+    copy_header(x->r->content_type, sizeof x->r->content_type, p, len, "Content-Type");
     return len;
 }
 

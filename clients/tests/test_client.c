@@ -8,6 +8,8 @@
  */
 #include "smc_test.h"
 
+#include "../lib/smc_internal.h"
+
 static void upload_ok(struct fx *f, const char *name, char **id)
 {
     char p[512];
@@ -285,6 +287,56 @@ static void download_reset_truncate_404_502_leave_nothing(void **state)
     assert_false(fx_exists(f, "out.parquet.part"));
 }
 
+static void base64_download_is_decoded_to_the_stored_bytes(void **state)
+{
+    struct fx *f = *state;
+    struct sm_error se;
+    upload_ok(f, "a.parquet", NULL);
+    assert_int_equal(sm_server_load_profile(f->srv, "{\"download_encoding\":\"base64\"}", 30, &se),
+                     SM_OK);
+    download_same(f, "a.parquet");
+    /* text that is not base64 is a protocol error, and nothing is left */
+    assert_int_equal(sm_server_add_rule(f->srv,
+                                        "{\"match\":{\"endpoint\":\"download\"},\"action\":{"
+                                        "\"status\":200,\"content_type\":\"text/plain\","
+                                        "\"body\":\"UEFS!!not base64\"}}",
+                                        &se),
+                     SM_OK);
+    assert_download_fails_clean(f, "a.parquet", SMC_E_PROTOCOL);
+}
+
+static void base64_decoder_handles_padding_whitespace_and_junk(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        const char *out;
+        bool ok;
+    } cases[] = {
+        {"UEFSMQ==", "PAR1", true},   {"UEFS\r\nMQ==\n", "PAR1", true},
+        {"UEFSMQ", "PAR1", true},     {"UEFSMTI=", "PAR12", true},
+        {"UEFSMTIz", "PAR123", true}, {"UEF*", "", false},
+        {"UQ==UQ==", "Q", false},     {"U===", "", false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        /* fed one byte at a time: pieces of any size must work */
+        struct smc_b64 d = {0};
+        uint8_t out[64];
+        size_t n = 0;
+        for (const char *p = cases[i].in; *p != '\0' && !d.bad; p++) {
+            n += smc_b64_decode(&d, p, 1, out + n);
+        }
+        size_t tail = 0;
+        bool ok = smc_b64_finish(&d, out + n, &tail);
+        n += tail;
+        assert_int_equal(ok, cases[i].ok);
+        if (ok) {
+            assert_int_equal(n, strlen(cases[i].out));
+            assert_memory_equal(out, cases[i].out, n);
+        }
+    }
+}
+
 static void delay_past_stall_timeout_times_out(void **state)
 {
     struct fx *f = *state;
@@ -406,6 +458,8 @@ int main(void)
         T(reset_every_upload_fails_bounded_with_transport),
         T(download_stall_times_out_and_leaves_nothing),
         T(download_reset_truncate_404_502_leave_nothing),
+        T(base64_download_is_decoded_to_the_stored_bytes),
+        T(base64_decoder_handles_padding_whitespace_and_junk),
         T(delay_past_stall_timeout_times_out),
         T(malformed_200_is_protocol_error_without_id),
         T(refused_connection_retried_then_transport),
