@@ -6,7 +6,7 @@
 # Defect: sends all files of an upload as file parts of a single request.
 # `diff clients/shell/stagectl.sh clients/broken/two_in_one.sh` shows the defect and
 # nothing else (besides this comment). Never use it as a client.
-# body never stays on disk.
+# is base64 of the file and is decoded), and an error body never stays on disk.
 set -u
 T=${STAGE_API_TIMEOUT:-30}
 T=${T%%.*}; [ -n "$T" ] && [ "$T" -gt 0 ] 2>/dev/null || T=1
@@ -126,11 +126,19 @@ download)
   [ -n "$out" ] || out=$name
   part=$out.part
   code=$(call_retry /download-from-stage --data-urlencode "stage_id=$stage" --data-urlencode "file_name=$name")
-  if [ "$code" = 200 ] && [ "$(cat "$tmp/rc")" = 0 ] && cp "$tmp/body" "$part" && mv "$part" "$out"; then
+  # a text answer is base64 of the file (RULES.md download_encoding)
+  bad=
+  if [ "$code" = 200 ] && grep -qi '^content-type: *text/' "$tmp/hdr"; then
+    if base64 -d < "$tmp/body" > "$tmp/decoded" 2>/dev/null; then mv "$tmp/decoded" "$tmp/body"
+    else printf '{"message":"download answered text that is not base64"}' > "$tmp/body"; bad=1; fi
+  fi
+  if [ -z "$bad" ] && [ "$code" = 200 ] && [ "$(cat "$tmp/rc")" = 0 ] && cp "$tmp/body" "$part" && mv "$part" "$out"; then
     jq -cn --arg f "$name" --argjson s "$(wc -c < "$out" | tr -d ' ')" '{file: $f, ok: true, size: $s}'
   else
     rm -f "$part"
-    case $code in 000|200) fail file "$name" 0 3 ;; *) fail file "$name" "$code" 1 ;; esac
+    if [ -n "$bad" ]; then fail file "$name" 200 1; else
+      case $code in 000|200) fail file "$name" 0 3 ;; *) fail file "$name" "$code" 1 ;; esac
+    fi
   fi ;;
 list)
   code=$(call_retry /list-stage-files --data-urlencode "stage_id=$stage")

@@ -18,7 +18,7 @@
 // failure with the server's message; 429/503 retried at most 3 times after
 // Retry-After (capped); a lost upload answer is checked against the listing
 // before any retry; downloads stream into PATH.part, renamed after a complete
-// 200. The stall timer restarts on every received chunk, so a slow but moving
+// 200 (a text answer is base64 of the file and is decoded). The stall timer restarts on every received chunk, so a slow but moving
 // download is not cut off; fetch reports no upload progress, so an upload
 // must be sent whole within STAGE_API_TIMEOUT.
 import { openAsBlob, createWriteStream, promises as fsp } from "node:fs";
@@ -156,18 +156,39 @@ async function download(stage, name, out) {
   const part = out + ".part";
   const { res, dog } = await post("/download-from-stage", new URLSearchParams({ stage_id: stage, file_name: name }));
   await check(res, dog);
+  // A text answer is base64 of the file (RULES.md download_encoding).
+  const b64 = (res.headers.get("content-type") || "").toLowerCase().startsWith("text/");
   let n = 0;
+  let size = 0;
+  let carry = "";
+  const unbase64 = (s) => {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(s)) throw new Failure(res.status, "download answered text that is not base64", 1);
+    return Buffer.from(s, "base64");
+  };
   const fh = await fsp.open(part, "w");
   try {
     const ws = createWriteStream(null, { fd: fh.fd, autoClose: false });
+    const put = async (buf) => {
+      size += buf.length;
+      if (!ws.write(buf)) await new Promise((r) => ws.once("drain", r));
+    };
     try {
       for await (const chunk of res.body) {
         dog.poke();
         n += chunk.length;
-        if (!ws.write(chunk)) await new Promise((r) => ws.once("drain", r));
+        if (!b64) {
+          await put(chunk);
+          continue;
+        }
+        const text = carry + Buffer.from(chunk).toString("latin1").replace(/[ \t\r\n]/g, "");
+        const cut = text.length - (text.length % 4);
+        carry = text.slice(cut);
+        await put(unbase64(text.slice(0, cut)));
       }
+      if (carry) await put(unbase64(carry + "=".repeat((4 - (carry.length % 4)) % 4)));
     } catch (e) {
       if (dog.signal.aborted) throw dog.signal.reason;
+      if (e instanceof Failure) throw e;
       throw new Failure(0, `answer cut off: ${e.cause?.code || e.message}`, 3);
     } finally {
       dog.stop();
@@ -178,7 +199,7 @@ async function download(stage, name, out) {
     await fh.sync();
     await fh.close();
     await fsp.rename(part, out);
-    return n;
+    return size;
   } catch (e) {
     await fh.close().catch(() => {});
     await fsp.unlink(part).catch(() => {});

@@ -22,10 +22,13 @@ What makes it correct (RULES.md, "What a conforming client does"):
 - 429/503 are retried at most 3 times, waiting Retry-After (capped);
 - when an upload's answer is lost, the stage listing is checked first, so a
   committed file is reported, not uploaded again;
-- downloads stream into PATH.part, renamed only after a complete 200.
+- downloads stream into PATH.part, renamed only after a complete 200; a
+  text answer is base64 of the file and is decoded as it streams.
 Limit: requests builds a multipart body in memory, so uploads are held whole;
 for files larger than memory use stagectl (C) or requests_toolbelt.
 """
+import base64
+import binascii
 import json
 import os
 import sys
@@ -115,22 +118,41 @@ class Client:
             with self.post("/download-from-stage", data={"stage_id": stage, "file_name": name},
                            stream=True) as r:
                 check(r)
-                n = 0
+                # a text answer is base64 of the file (RULES.md download_encoding)
+                b64 = r.headers.get("Content-Type", "").lower().startswith("text/")
+                n = size = 0
+                carry = b""
                 with open(part, "wb") as f:
                     for chunk in r.iter_content(65536):
-                        f.write(chunk)
                         n += len(chunk)
+                        if b64:
+                            data = carry + chunk.translate(None, b" \t\r\n")
+                            cut = len(data) - len(data) % 4
+                            carry, chunk = data[cut:], unbase64(data[:cut], r.status_code)
+                        f.write(chunk)
+                        size += len(chunk)
+                    if carry:
+                        tail = unbase64(carry + b"=" * (-len(carry) % 4), r.status_code)
+                        f.write(tail)
+                        size += len(tail)
                     f.flush()
                     os.fsync(f.fileno())
                 want = r.headers.get("Content-Length")
                 if want is not None and int(want) != n:
                     raise Failure(r.status_code, "declared %s bytes, %d arrived" % (want, n), 3)
             os.replace(part, out)
-            return n
+            return size
         except BaseException:
             if os.path.exists(part):
                 os.unlink(part)
             raise
+
+
+def unbase64(data, status):
+    try:
+        return base64.b64decode(data, validate=True)
+    except binascii.Error as e:
+        raise Failure(status, "download answered text that is not base64: %s" % e, 1) from e
 
 
 def retry_wait(value, attempt):
