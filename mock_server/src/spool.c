@@ -166,7 +166,9 @@ struct sm_blob *sm_spool_to_blob(struct sm_spool *s, struct sm_slabs *slabs)
     } else if (s->mem != NULL && s->mem_cap > s->mem_len) {
         /* a stage keeps the blob for its life: give back the doubling slack */
         uint8_t *fit = realloc(s->mem, s->mem_len ? s->mem_len : 1);
-        b->mem = fit != NULL ? fit : s->mem;
+        if (fit != NULL) {
+            b->mem = fit; /* else the larger block stays, still ours */
+        }
     }
     s->fd = -1;
     s->mem = NULL;

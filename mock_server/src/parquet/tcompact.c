@@ -34,7 +34,7 @@ struct sm_arena_block {
 
 /* Blocks start small (a 4 KiB file's footer fits the first) and double up to
  * a megabyte, so small footers never pay for pages they do not touch. */
-#define ARENA_FIRST (4u * 1024u)
+#define ARENA_FIRST     (4u * 1024u)
 #define ARENA_MAX_BLOCK (1024u * 1024u)
 
 void sm_arena_init(struct sm_arena *a, size_t cap)
