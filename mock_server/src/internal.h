@@ -327,6 +327,11 @@ struct sm_req {
     char *filename;  /* of the first file part */
     char *part_name; /* form field name of the first file part */
     bool in_file;    /* inside the (first) file part */
+    /* The part the last PostProcessor call was about, and the offset its next
+     * call would carry: MHD can call twice at offset 0 for one part (first
+     * with no bytes), so offset 0 alone does not mean a new part. */
+    int part_kind; /* 0 none, 1 stage_id, 2 a file, 3 another field */
+    uint64_t part_next_off;
     struct sm_spool spool;
     struct sm_sha256 sha;
     struct sm_scn_run *scn_run; /* a fired scenario rule (scenario_run.c), or NULL */

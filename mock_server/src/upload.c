@@ -31,10 +31,14 @@ static enum MHD_Result upload_iter(void *cls, enum MHD_ValueKind kind, const cha
     (void)content_type;
     (void)transfer_encoding;
     struct sm_req *r = cls;
+    int part = filename != NULL ? 2 : (key != NULL && strcmp(key, "stage_id") == 0) ? 1 : 3;
+    bool new_part = !(part == r->part_kind && off == r->part_next_off);
+    r->part_kind = part;
+    r->part_next_off = off + size;
     if (filename == NULL) {
-        if (key != NULL && strcmp(key, "stage_id") == 0) {
+        if (part == 1) {
             struct sm_form *f = &r->form;
-            if (off == 0) {
+            if (new_part) {
                 f->n_stage_id++;
                 if (f->n_stage_id == 1) {
                     f->stage_id_len = 0;
@@ -52,7 +56,7 @@ static enum MHD_Result upload_iter(void *cls, enum MHD_ValueKind kind, const cha
         }
         return MHD_YES;
     }
-    if (off == 0) {
+    if (new_part) {
         r->file_parts++;
         r->in_file = r->file_parts == 1;
         if (r->in_file) {
