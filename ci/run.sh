@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh - the whole CI, as `.ci/run` calls it on a fresh clone:
 #   deps -> format and static checks -> debug and asan builds (-Werror) ->
-#   make test under ASan/UBSan -> symbol check -> fuzz smoke.
+#   symbol check -> fuzz smoke -> make test under ASan/UBSan -> the
+#   conformance suite against every reference client (one matrix run).
 # Each step prints a banner; the first failure stops the run with its status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +32,14 @@ make --no-print-directory fuzz FUZZ_SECONDS="${SM_FUZZ_SECONDS:-60}"
 
 step "tests (asan)"
 make --no-print-directory MODE=asan test
+
+step "conformance: the reference clients, one matrix"
+# Every MUST case must pass for the C client (stagectl) and the Python, Node
+# and shell adapters; the reports land in build/ci/ for the CI system to keep.
+mkdir -p build/ci
+build/debug/stagemock conform --color never --artifact build/ci/conform-artifact.json \
+  --junit build/ci/conform.xml --html build/ci/conform.html \
+  --adapter "stagectl=build/debug/stagectl --json" \
+  --adapter "python=/usr/bin/python3 clients/python/stagectl.py" \
+  --adapter "node=node clients/node/stagectl.mjs" \
+  --adapter "shell=sh clients/shell/stagectl.sh"
