@@ -114,6 +114,27 @@ static inline int journal_count(struct sm_server *srv, const char *path)
     return n;
 }
 
+/* journal_count once it reaches want, or after 2 s (a request whose
+ * connection was reset is journaled when the server releases it, which may
+ * come a moment after the client has moved on). */
+static inline int journal_wait(struct sm_server *srv, const char *path, int want)
+{
+    int n = journal_count(srv, path);
+    for (int i = 0; i < 100 && n < want; i++) {
+        (void)usleep(20000);
+        n = journal_count(srv, path);
+    }
+    return n;
+}
+
+/* journal_count after stopping the server, which finishes every request in
+ * flight first: the exact count, for the end of a test. */
+static inline int journal_final(struct sm_server *srv, const char *path)
+{
+    sm_server_stop(srv);
+    return journal_count(srv, path);
+}
+
 static inline void fault(struct fx *f, const char *spec)
 {
     struct sm_error e;
