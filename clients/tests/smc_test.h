@@ -127,12 +127,15 @@ static inline int journal_wait(struct sm_server *srv, const char *path, int want
     return n;
 }
 
-/* journal_count after stopping the server, which finishes every request in
- * flight first: the exact count, for the end of a test. */
-static inline int journal_final(struct sm_server *srv, const char *path)
+/* journal_count after closing the client's connections and stopping the
+ * server, which finishes every request in flight first: the exact count, for
+ * the end of a test. */
+static inline int journal_final(struct fx *f, const char *path)
 {
-    sm_server_stop(srv);
-    return journal_count(srv, path);
+    smc_client_free(f->c);
+    f->c = NULL;
+    sm_server_stop(f->srv);
+    return journal_count(f->srv, path);
 }
 
 static inline void fault(struct fx *f, const char *spec)

@@ -266,7 +266,7 @@ static void blind_retry_uploads_twice_after_a_lost_answer(void **state)
                                 "s1", "a.parquet", END),
                      0);
     assert_non_null(strstr(out, "\"ok\":true"));
-    assert_int_equal(journal_final(f->srv, "/upload-to-stage"), 1);
+    assert_int_equal(journal_final(f, "/upload-to-stage"), 1);
 }
 
 static void no_timeout_hangs_on_a_stalled_download(void **state)
@@ -300,7 +300,7 @@ static void unbounded_retry_follows_retry_after_past_any_bound(void **state)
     assert_int_equal(run_client(f, "shell/stagectl.sh", 10, out, sizeof out, "upload", "--stage",
                                 "s1", "a.parquet", END),
                      1);
-    assert_int_equal(journal_final(f->srv, "/upload-to-stage"), 4);
+    assert_int_equal(journal_final(f, "/upload-to-stage"), 4);
 }
 
 int main(void)

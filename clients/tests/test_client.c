@@ -145,7 +145,7 @@ static void status_503_retry_after_is_honoured_once(void **state)
     fx_path(f, "a.parquet", p, sizeof p);
     assert_int_equal(smc_upload(f->c, "s1", p, NULL, NULL, &e), SMC_OK);
     assert_int_equal(e.attempts, 2);
-    assert_int_equal(journal_final(f->srv, "/upload-to-stage"), 2);
+    assert_int_equal(journal_final(f, "/upload-to-stage"), 2);
     assert_int_equal(stage_count(f, "s1"), 1);
 }
 
@@ -161,7 +161,7 @@ static void status_429_forever_gives_up_after_bounded_retries(void **state)
     assert_int_equal(e.status, 429);
     assert_string_equal(e.message, "slow down");
     assert_int_equal(e.attempts, 4);
-    assert_int_equal(journal_final(f->srv, "/upload-to-stage"), 4);
+    assert_int_equal(journal_final(f, "/upload-to-stage"), 4);
 }
 
 static void retry_after_http_date_and_cap_are_honoured(void **state)
@@ -205,8 +205,8 @@ static void lost_response_checks_listing_and_never_uploads_twice(void **state)
     assert_string_equal(l.files[0].file_id, id);
     sm_file_list_cleanup(&l);
     smc_free(id);
-    assert_int_equal(journal_final(f->srv, "/upload-to-stage"), 1);
-    assert_int_equal(journal_final(f->srv, "/list-stage-files"), 1);
+    assert_int_equal(journal_final(f, "/upload-to-stage"), 1);
+    assert_int_equal(journal_final(f, "/list-stage-files"), 1);
 }
 
 static void lost_response_after_a_kept_alive_request_is_not_resent(void **state)
@@ -216,7 +216,7 @@ static void lost_response_after_a_kept_alive_request_is_not_resent(void **state)
     upload_ok(f, "a.parquet", NULL);
     upload_ok(f, "b.parquet", NULL);
     assert_int_equal(stage_count(f, "s1"), 2);
-    assert_int_equal(journal_final(f->srv, "/upload-to-stage"), 2);
+    assert_int_equal(journal_final(f, "/upload-to-stage"), 2);
 }
 
 static void close_before_answer_not_stored_is_retried(void **state)
@@ -225,7 +225,7 @@ static void close_before_answer_not_stored_is_retried(void **state)
     fault(f, "upload:nth=1:close");
     upload_ok(f, "a.parquet", NULL);
     assert_int_equal(stage_count(f, "s1"), 1);
-    assert_int_equal(journal_final(f->srv, "/upload-to-stage"), 2);
+    assert_int_equal(journal_final(f, "/upload-to-stage"), 2);
 }
 
 static void reset_every_upload_fails_bounded_with_transport(void **state)
