@@ -907,7 +907,7 @@ enum sm_code conf_case_parse(const char *text, size_t len, const char *origin,
         return sm_err_set(p.err, SM_E_NOMEM, 0, NULL, "out of memory");
     }
     p.c->api_timeout_s = 2;
-    p.c->time_limit_s = 20;
+    p.c->time_limit_s = 30;
     enum sm_code rc = split_lines(&p, text, len, &es, &n);
     for (size_t i = 0; rc == SM_OK && i < n; i++) {
         rc = apply(&p, &es[i]);

@@ -75,7 +75,7 @@ struct conf_case {
     struct conf_preload *preloads;
     size_t n_preloads;
     unsigned api_timeout_s; /* STAGE_API_TIMEOUT; default 2 */
-    unsigned time_limit_s;  /* per step; the adapter is killed after it; default 20 */
+    unsigned time_limit_s;  /* per step; the adapter is killed after it; default 30 */
     bool needs_lint;        /* skipped when the server journals no `lint` */
     /* [step] ... */
     struct conf_step *steps;

@@ -31,7 +31,7 @@ for r in client-non-json client-retry-after client-timeout client-lost-response;
   check "obligation $r has SHOULD cases" grep -Eq "^$r-[0-9]+ +SHOULD +$r " "$work/list"
 done
 
-"$bin" conform --adapter "good=$ad/good.sh" --strict --color never -j 6 \
+"$bin" conform --adapter "good=$ad/good.sh" --strict --color never \
   --junit "$work/r.xml" --tap "$work/r.tap" --json "$work/r.json" --artifact "$work/art.json" \
   > "$work/out" 2>&1
 rc=$?

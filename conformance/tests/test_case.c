@@ -113,7 +113,7 @@ static void parse_minimal_case_gets_defaults(void **state)
     assert_string_equal(c->stages[0], "s1");
     assert_string_equal(c->api_key, "k-conform");
     assert_int_equal(c->api_timeout_s, 2);
-    assert_int_equal(c->time_limit_s, 20);
+    assert_int_equal(c->time_limit_s, 30);
     conf_case_free(c);
 }
 
