@@ -13,7 +13,7 @@ pkgs=(
   build-essential pkg-config
   libmicrohttpd-dev libcurl4-openssl-dev libssl-dev libcjson-dev libcmocka-dev
   libsnappy-dev zlib1g-dev libzstd-dev
-  python3 python3-requests curl
+  python3 python3-requests curl jq
   clang clang-format clang-tidy cppcheck libclang-rt-14-dev llvm
   libxml2-utils chromium
 )

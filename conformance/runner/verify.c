@@ -10,7 +10,7 @@
  * message (RULES.md: surface the server's message, never report a file id for
  * a rejected upload).
  * Design: the journal is parsed once per check with cJSON (cases hold a few
- * dozen requests at most); times come from the journal's start_us/end_us, so
+ * dozen requests at most); times come from the journal (start_us, answered_us, end_us), so
  * no check depends on the runner's own clock.
  * Not here: running anything (job.c, spawn.c).
  */
@@ -446,14 +446,15 @@ static bool check_key(const struct conf_check *k, const cJSON *entries, const ch
     return ok;
 }
 
-/* The server stamps end_us when it releases a request, which can be a little
- * after a sequential client already read the answer and sent the next one
- * (keep-alive), later still when a loaded machine deschedules the server
- * thread. A second upload sent up to this long before the first was
- * answered is that bookkeeping, not two uploads in flight; the cases that
- * test ordering slow one upload by 1 s, so a parallel client sends the
- * others about a second early. */
-#define OVERLAP_SLACK_US 250000.0
+/* When a request was answered: answered_us, stamped as the answer was
+ * queued (docs/SERVER.md), so a strictly sequential client always starts its
+ * next request after it; end_us (release, a little later) for an entry
+ * without one. */
+static double answered_at(const cJSON *e)
+{
+    double t = jnum(e, "answered_us");
+    return t > 0 ? t : jnum(e, "end_us");
+}
 
 static bool check_overlap(const struct conf_check *k, const cJSON *entries, struct conf_buf *ev)
 {
@@ -471,8 +472,8 @@ static bool check_overlap(const struct conf_check *k, const cJSON *entries, stru
              * answered the other one was sent (both intervals may nest) */
             const cJSON *first = jnum(a, "start_us") <= jnum(b, "start_us") ? a : b;
             const cJSON *second = first == a ? b : a;
-            double lead = jnum(first, "end_us") - jnum(second, "start_us");
-            if (lead > OVERLAP_SLACK_US) {
+            double lead = answered_at(first) - jnum(second, "start_us");
+            if (lead > 0) {
                 conf_buf_printf(ev,
                                 "line %u: journal: expected uploads one at a time, seen "
                                 "#%.0f (%s) sent %.1f ms before #%.0f (%s) was answered\n",
@@ -565,7 +566,7 @@ static bool check_gap(const struct conf_check *k, const cJSON *entries, struct c
             continue;
         }
         if (prev != NULL) {
-            double gap = jnum(e, "start_us") - jnum(prev, "end_us");
+            double gap = jnum(e, "start_us") - answered_at(prev);
             if (gap < want_us) {
                 conf_buf_printf(ev,
                                 "line %u: journal: expected at least %s ms between uploads, "

@@ -3,7 +3,7 @@
  * checks on an adapter's JSON lines and exit code (and the implied ones: an
  * ok:true upload carries a file id, an ok:false line a message and no id),
  * and the [expect] checks on a hand-written journal and stage view:
- * requests, one file part, key, no-overlap (with its bookkeeping slack),
+ * requests, one file part, key, no-overlap (judged on answer times),
  * no-duplicate after a commit, commit-order names, Retry-After gaps. Each
  * failing check must leave one evidence line naming the case line.
  */
@@ -122,6 +122,12 @@ static enum conf_outcome expect(const char *checks, const char *entries,
     "\"file_name\":\"" name "\",\"file_parts\":1,\"start_us\":" #s ",\"end_us\":" #e  \
     ",\"commit_seq\":" #commit ",\"sha256\":\"" sha "\",\"status\":200}"
 
+/* the same, with answered_us (when the answer was queued) */
+#define UPA(seq, name, s, a, e, commit, sha)                                              \
+    "{\"seq\":" #seq ",\"path\":\"/upload-to-stage\",\"key\":\"k\",\"stage\":\"s1\","     \
+    "\"file_name\":\"" name "\",\"file_parts\":1,\"start_us\":" #s ",\"answered_us\":" #a \
+    ",\"end_us\":" #e ",\"commit_seq\":" #commit ",\"sha256\":\"" sha "\",\"status\":200}"
+
 static void expect_requests_parts_key(void **state)
 {
     (void)state;
@@ -146,14 +152,20 @@ static void expect_requests_parts_key(void **state)
     conf_buf_cleanup(&ev);
 }
 
-static void expect_overlap_with_slack(void **state)
+static void expect_overlap_on_answer_time(void **state)
 {
     (void)state;
     struct conf_buf ev;
     conf_buf_init(&ev);
-    /* 0.1 ms of release bookkeeping: one at a time */
-    const char *seq = UP(1, "a", 0, 1000100, 1, "x") "," UP(2, "b", 1000000, 2000000, 2, "y");
+    /* a answered at 0.9999 s and released at 1.0001 s, b sent at 1.0 s: one
+     * at a time (the answer, not the release, is what the client waited for) */
+    const char *seq =
+        UPA(1, "a", 0, 999900, 1000100, 1, "x") "," UPA(2, "b", 1000000, 1999000, 2000000, 2, "y");
     assert_int_equal(expect("journal = no-overlap\n", seq, NULL, 0, &ev), CONF_PASS);
+    /* no answered_us (an older journal): the release time decides, with no slack */
+    const char *old = UP(1, "a", 0, 1000100, 1, "x") "," UP(2, "b", 1000000, 2000000, 2, "y");
+    assert_int_equal(expect("journal = no-overlap\n", old, NULL, 0, &ev), CONF_FAIL);
+    conf_buf_cleanup(&ev);
     /* b sent 900 ms before a was answered (nested) */
     const char *par = UP(1, "a", 0, 1500000, 2, "x") "," UP(2, "b", 600000, 1400000, 1, "y");
     assert_int_equal(expect("journal = no-overlap\n", par, NULL, 0, &ev), CONF_FAIL);
@@ -210,9 +222,12 @@ static void expect_stage_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(step_ok_lines_and_exit),      cmocka_unit_test(step_implied_checks),
-        cmocka_unit_test(step_list_and_json_matchers), cmocka_unit_test(expect_requests_parts_key),
-        cmocka_unit_test(expect_overlap_with_slack),   cmocka_unit_test(expect_duplicate_and_gap),
+        cmocka_unit_test(step_ok_lines_and_exit),
+        cmocka_unit_test(step_implied_checks),
+        cmocka_unit_test(step_list_and_json_matchers),
+        cmocka_unit_test(expect_requests_parts_key),
+        cmocka_unit_test(expect_overlap_on_answer_time),
+        cmocka_unit_test(expect_duplicate_and_gap),
         cmocka_unit_test(expect_stage_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

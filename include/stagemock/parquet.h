@@ -69,6 +69,15 @@ SM_API const struct sm_pq_schema *sm_pq_file_schema(const struct sm_pq_file *f);
  * values give "UNKNOWN". */
 SM_API const char *sm_pq_codec_name(unsigned codec);
 
+/* The words of our schema text (docs/PARQUET.md): "int64", "optional",
+ * "UTF8", "MILLIS"; "?" for a value outside the format. The fixture
+ * generator writes its manifests with these too, so reader and writer can
+ * never spell one schema two ways. */
+SM_API const char *sm_pq_type_name(int type);
+SM_API const char *sm_pq_repetition_name(int repetition);
+SM_API const char *sm_pq_converted_name(int converted);
+SM_API const char *sm_pq_time_unit_name(int unit);
+
 /* A copy the caller owns (e.g. a stage keeps its first file's schema);
  * NULL on allocation failure. */
 SM_API struct sm_pq_schema *sm_pq_schema_dup(const struct sm_pq_schema *s);

@@ -132,21 +132,29 @@ static enum sm_code want_one(const struct sm_form *f, bool need_file, const char
     return SM_OK;
 }
 
-enum MHD_Result sm_download_finish(struct sm_req *r)
+/* The body parsed, its stage and file name journaled, and exactly the fields
+ * the endpoint needs present; else the error to answer with is in *e. */
+static enum sm_code form_prologue(struct sm_req *r, bool need_file, const char *rule,
+                                  struct sm_error *e)
 {
-    struct sm_server *srv = r->srv;
-    struct sm_error e;
     if (r->failed || sm_form_finish(r) != SM_OK) {
-        e = r->err;
-        return sm_reply_error(r, &e);
+        *e = r->err;
+        return e->code;
     }
     if (r->form.n_stage_id > 0) {
         r->je.stage = strdup(r->form.stage_id);
     }
-    if (r->form.n_file_name > 0) {
+    if (need_file && r->form.n_file_name > 0) {
         r->je.file_name = strdup(r->form.file_name);
     }
-    if (want_one(&r->form, true, "one-file-per-request", &e) != SM_OK) {
+    return want_one(&r->form, need_file, rule, e);
+}
+
+enum MHD_Result sm_download_finish(struct sm_req *r)
+{
+    struct sm_server *srv = r->srv;
+    struct sm_error e;
+    if (form_prologue(r, true, "one-file-per-request", &e) != SM_OK) {
         return sm_reply_error(r, &e);
     }
     struct sm_stage *st;
@@ -204,14 +212,7 @@ enum MHD_Result sm_list_finish(struct sm_req *r)
 {
     struct sm_server *srv = r->srv;
     struct sm_error e;
-    if (r->failed || sm_form_finish(r) != SM_OK) {
-        e = r->err;
-        return sm_reply_error(r, &e);
-    }
-    if (r->form.n_stage_id > 0) {
-        r->je.stage = strdup(r->form.stage_id);
-    }
-    if (want_one(&r->form, false, "order", &e) != SM_OK) {
+    if (form_prologue(r, false, "order", &e) != SM_OK) {
         return sm_reply_error(r, &e);
     }
     struct sm_stage *st;

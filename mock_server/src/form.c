@@ -36,7 +36,10 @@ static void field_chunk(struct sm_form *f, const char *key, const char *data, ui
     } else {
         return;
     }
-    if (off == 0) {
+    bool same_field = dst == f->run_dst && off == f->run_next_off;
+    f->run_dst = dst;
+    f->run_next_off = off + size;
+    if (!same_field) {
         (*count)++;
         if (*count > 1) {
             return; /* keep the first occurrence; the count tells the rest */

@@ -303,6 +303,10 @@ struct sm_form {
     size_t file_name_len;
     unsigned n_file_name;
     bool field_too_long;
+    /* the field the last call filled and the offset its next call carries: a
+     * call continuing that run is the same field even at offset 0 (upload.c) */
+    const char *run_dst;
+    uint64_t run_next_off;
 };
 
 struct sm_req {

@@ -43,14 +43,14 @@ enum MHD_Result sm_reply_queue(struct sm_req *r, int status, struct MHD_Response
     if (r->scn_run != NULL) {
         return sm_scn_run_queue(r, status, resp, body_len); /* a scenario may alter it */
     }
+    /* counted before queueing: the answer may leave at once, and the request
+     * reaches on_completed (which uncounts it) whether or not queueing works */
+    sm_reply_counted(r);
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned int)status, resp);
     MHD_destroy_response(resp);
     r->je.status = status;
     r->je.bytes_sent = body_len;
     r->responded = true;
-    if (ret == MHD_YES) {
-        sm_reply_counted(r);
-    }
     return ret;
 }
 

@@ -390,27 +390,27 @@ static enum MHD_Result canned(struct sm_req *r)
     }
     add_headers(resp, a);
     r->scn_run->did = "respond";
+    sm_reply_answered(r);
+    if (!needs_shaping(a)) { /* shaped ones may take long: not waited for */
+        sm_reply_counted(r);
+    }
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned int)a->status, resp);
     MHD_destroy_response(resp);
     r->je.status = a->status;
     r->je.bytes_sent = needs_shaping(a) ? 0 : len;
     r->responded = true;
-    sm_reply_answered(r);
-    if (ret == MHD_YES && !needs_shaping(a)) { /* shaped ones may take long: not waited for */
-        sm_reply_counted(r);
-    }
     return ret;
 }
 
 /* Close (FIN) or reset (RST) with no answer. */
 static enum MHD_Result hang_up(struct sm_req *r, enum sm_scn_conn how)
 {
+    sm_reply_counted(r); /* before the reset: the client may look at once */
     if (how == SM_SCN_CONN_RESET) {
         reset_now(r->conn);
     }
     r->scn_run->did = sm_scn_conn_name(how);
     r->responded = true;
-    sm_reply_counted(r);
     return MHD_NO;
 }
 
@@ -624,9 +624,9 @@ enum MHD_Result sm_scn_run_queue(struct sm_req *r, int status, struct MHD_Respon
     if (a->lose_response) {
         MHD_destroy_response(resp);
         run->did = "lose_response";
+        sm_reply_counted(r); /* before the reset: the client may look at once */
         reset_now(r->conn);
         r->je.bytes_sent = 0;
-        sm_reply_counted(r);
         return MHD_NO;
     }
     struct MHD_Response *out = resp;
@@ -664,12 +664,12 @@ enum MHD_Result sm_scn_run_queue(struct sm_req *r, int status, struct MHD_Respon
     if (run->did == NULL) {
         run->did = sm_scn_action_kind(a);
     }
+    sm_reply_answered(r);
+    if (!needs_shaping(a)) {
+        sm_reply_counted(r); /* before queueing, as in sm_reply_queue */
+    }
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned int)status, out);
     MHD_destroy_response(out);
-    sm_reply_answered(r);
-    if (ret == MHD_YES && !needs_shaping(a)) {
-        sm_reply_counted(r);
-    }
     return ret;
 }
 

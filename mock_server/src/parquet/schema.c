@@ -310,9 +310,32 @@ static void converted_str(const struct sm_pq_schema_el *e, char *buf, size_t siz
     }
 }
 
+#define NAME_OF(table, i) \
+    ((i) >= 0 && (size_t)(i) < sizeof(table) / sizeof((table)[0]) ? (table)[i] : "?")
+
+const char *sm_pq_type_name(int type)
+{
+    return NAME_OF(type_text, type);
+}
+
+const char *sm_pq_repetition_name(int repetition)
+{
+    return NAME_OF(rep_text, repetition);
+}
+
+const char *sm_pq_converted_name(int converted)
+{
+    return NAME_OF(converted_text, converted);
+}
+
+const char *sm_pq_time_unit_name(int unit)
+{
+    return unit >= 1 && unit <= 3 ? unit_text[unit] : "?";
+}
+
 static const char *unit_name(int32_t u)
 {
-    return u >= 1 && u <= 3 ? unit_text[u] : "?";
+    return sm_pq_time_unit_name(u);
 }
 
 /* The CRS as printed: itself when short, else sha1:<first 10 hex digits>. */
