@@ -14,6 +14,7 @@ NODE_BIN=bench/node_modules/.bin
 WIREMOCK_JAR=$(ls bench/node_modules/wiremock/build/wiremock-standalone-*.jar 2>/dev/null | head -1)
 files=$T/files
 mkdir -p "$files"
+chmod a+rx "$T" "$files" # nginx's workers run as another user and must read the files
 "$B/bench/bench_files" "$files" --large >/dev/null
 
 pids=()
