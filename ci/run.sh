@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # run.sh - the whole CI, as `.ci/run` calls it on a fresh clone:
 #   deps -> format and static checks -> debug and asan builds (-Werror) ->
-#   symbol check -> fuzz smoke -> make test under ASan/UBSan -> the
+#   symbol check -> fuzz smoke -> make test under ASan/UBSan -> stagectl over
+#   the whole corpus -> the
 #   conformance suite against every reference client (one matrix run).
 # Each step prints a banner; the first failure stops the run with its status.
 set -euo pipefail
@@ -32,6 +33,11 @@ make --no-print-directory fuzz FUZZ_SECONDS="${SM_FUZZ_SECONDS:-60}"
 
 step "tests (asan)"
 make --no-print-directory MODE=asan test
+
+step "stagectl over the whole shared corpus"
+# make test runs a sample (every rejected file, an eighth of the accepted
+# ones); CI runs all of them. Skips itself where ../shared is absent.
+SM_CORPUS_ALL=1 SM_BUILD=build/debug bash clients/tests/corpus_test.sh
 
 step "conformance: the reference clients, one matrix"
 # Every MUST case must pass for the C client (stagectl) and the Python, Node
