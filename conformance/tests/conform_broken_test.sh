@@ -5,21 +5,7 @@
 # table, a JUnit testsuite for the rule with failures, and the evidence line.
 # Each runs against the rules it breaks (--rule), all in parallel, so the
 # test stays within seconds.
-set -u
-top=${SM_TOP:-$PWD}
-bin=$top/${SM_BUILD:-build/debug}/stagemock
-ad=$top/conformance/tests/adapters
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0 skipped=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
-if ! command -v jq > /dev/null || ! command -v curl > /dev/null; then
-  echo "SKIP: the test adapters need curl and jq"; echo "0 passed, 0 failed, 1 skipped"; exit 0
-fi
-cd "$top"
+. "$(dirname "$0")/testlib.sh"
 
 # adapter | --rule list | cases that must fail | extra flags
 plan="parallel|order|order-01 order-02|

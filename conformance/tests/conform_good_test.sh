@@ -4,21 +4,7 @@
 # XML validates against tests/junit.xsd, TAP counts every result, the JSON
 # report carries its schema and version, and every rule of RULES.md and every
 # client obligation has cases at the level RULES.md gives it.
-set -u
-top=${SM_TOP:-$PWD}
-bin=$top/${SM_BUILD:-build/debug}/stagemock
-ad=$top/conformance/tests/adapters
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0 skipped=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
-if ! command -v jq > /dev/null || ! command -v curl > /dev/null; then
-  echo "SKIP: the test adapters need curl and jq"; echo "0 passed, 0 failed, 1 skipped"; exit 0
-fi
-cd "$top"
+. "$(dirname "$0")/testlib.sh"
 
 "$bin" conform --list > "$work/list" 2>&1
 check "--list exits 0" test $? -eq 0

@@ -5,21 +5,7 @@
 #    a run with one more failing case fail, naming only the new one;
 #  - a case failed under seeded faults replays from the run artifact with the
 #    same outcome, and a replay never overwrites its artifact.
-set -u
-top=${SM_TOP:-$PWD}
-bin=$top/${SM_BUILD:-build/debug}/stagemock
-ad=$top/conformance/tests/adapters
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-passed=0 failed=0 skipped=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
-if ! command -v jq > /dev/null || ! command -v curl > /dev/null; then
-  echo "SKIP: the test adapters need curl and jq"; echo "0 passed, 0 failed, 1 skipped"; exit 0
-fi
-cd "$top"
+. "$(dirname "$0")/testlib.sh"
 c() { "$bin" conform --color never -j 2 "$@"; }
 
 # the matrix
