@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "../../fixtures/pqwrite/pqw.h"
-#include "../../mock_server/src/internal.h" /* sm_sha256_* only */
+#include "../../mock_server/src/sha256.h"
 
 struct gen_state {
     uint64_t base;
@@ -267,19 +267,11 @@ bool conf_fixture_path(const char *dir, const char *name, char *out, size_t cap)
 
 bool conf_sha256_file(const char *path, char hex[65])
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
         return false;
     }
-    struct sm_sha256 s;
-    sm_sha256_init(&s);
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
-        sm_sha256_update(&s, buf, n);
-    }
-    bool ok = ferror(f) == 0;
-    fclose(f);
-    sm_sha256_hex(&s, hex);
+    bool ok = sm_sha256_fd(fd, hex, NULL);
+    close(fd);
     return ok;
 }

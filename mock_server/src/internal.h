@@ -17,13 +17,11 @@
 #include <stdio.h>
 
 #include <microhttpd.h>
-/* SHA256_CTX: deprecated in OpenSSL 3, kept on purpose (sha256.c) */
-#define OPENSSL_SUPPRESS_DEPRECATED
-#include <openssl/sha.h>
 
 #include "stagemock/error.h"
 #include "stagemock/parquet.h"
 #include "stagemock/server.h"
+#include "sha256.h"
 
 /* ---- rules (RULES.md ids) ---------------------------------------------- */
 
@@ -42,16 +40,6 @@ enum sm_rule {
 extern const char *const sm_rule_ids[SM_RULE_COUNT];
 /* Index of a rule id, or -1. */
 int sm_rule_find(const char *id);
-
-/* ---- sha256 ------------------------------------------------------------- */
-
-struct sm_sha256 {
-    SHA256_CTX ctx; /* OpenSSL's; see sha256.c for why the low-level API */
-};
-void sm_sha256_init(struct sm_sha256 *s);
-void sm_sha256_update(struct sm_sha256 *s, const void *data, size_t n);
-/* Finish and write 64 hex digits and a NUL into hex. */
-void sm_sha256_hex(struct sm_sha256 *s, char hex[65]);
 
 /* ---- clock ------------------------------------------------------------- */
 

@@ -1,6 +1,7 @@
 /*
- * sha256.c - SHA-256, streamed, for the journal's body digests, the stage
- * listing's checksums and the store's directory names.
+ * sha256.c - SHA-256 for the whole project (sha256.h): the journal's body
+ * digests, the listing's checksums, the store's directory names, the fixture
+ * manifest and the conformance runner's byte checks.
  *
  * How: a thin layer over OpenSSL's libcrypto, which libcurl already pulls in
  * and which uses the CPU's SHA extensions where they exist. The first version
@@ -10,9 +11,10 @@
  * EVP they need no heap context, so a request that dies halfway has nothing
  * to free and struct sm_sha256 stays a plain value.
  */
-#include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 
-#include "internal.h"
+#include "sha256.h"
 
 void sm_sha256_init(struct sm_sha256 *s)
 {
@@ -36,4 +38,38 @@ void sm_sha256_hex(struct sm_sha256 *s, char hex[65])
         hex[2 * i + 1] = digits[md[i] & 15];
     }
     hex[64] = '\0';
+}
+
+void sm_sha256_buf(const void *p, size_t n, char hex[65])
+{
+    struct sm_sha256 s;
+    sm_sha256_init(&s);
+    sm_sha256_update(&s, p, n);
+    sm_sha256_hex(&s, hex);
+}
+
+bool sm_sha256_fd(int fd, char hex[65], uint64_t *size)
+{
+    enum { CHUNK = 1 << 20 };
+    uint8_t *buf = malloc(CHUNK);
+    if (buf == NULL) {
+        return false;
+    }
+    struct sm_sha256 s;
+    sm_sha256_init(&s);
+    uint64_t total = 0;
+    ssize_t got;
+    while ((got = read(fd, buf, CHUNK)) > 0) {
+        sm_sha256_update(&s, buf, (size_t)got);
+        total += (uint64_t)got;
+    }
+    free(buf);
+    if (got < 0) {
+        return false;
+    }
+    sm_sha256_hex(&s, hex);
+    if (size != NULL) {
+        *size = total;
+    }
+    return true;
 }

@@ -61,11 +61,8 @@ static enum sm_code io_fail(struct sm_error *err, const char *what, const char *
 
 static void stage_dir(const struct sm_store *s, const char *stage, char *out, size_t size)
 {
-    struct sm_sha256 sha;
     char hex[65];
-    sm_sha256_init(&sha);
-    sm_sha256_update(&sha, stage, strlen(stage));
-    sm_sha256_hex(&sha, hex);
+    sm_sha256_buf(stage, strlen(stage), hex);
     (void)snprintf(out, size, "%s/%s", s->root, hex);
 }
 

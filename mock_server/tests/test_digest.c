@@ -5,7 +5,9 @@
  */
 #include "../../tests/support/sm_test.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../src/internal.h"
 
@@ -58,6 +60,30 @@ static void sha256_of_a_million_a(void **state)
     assert_string_equal(h, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+static void sha256_buf_and_fd_agree_with_the_stream(void **state)
+{
+    (void)state;
+    static const char abc[] = "abc";
+    const char *want = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    char hex[65];
+    sm_sha256_buf(abc, 3, hex);
+    assert_string_equal(hex, want);
+    sm_sha256_buf(NULL, 0, hex);
+    assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(fwrite(abc, 1, 3, f), 3);
+    assert_int_equal(fflush(f), 0);
+    rewind(f);
+    uint64_t size = 0;
+    memset(hex, 0, sizeof hex);
+    assert_true(sm_sha256_fd(fileno(f), hex, &size));
+    assert_string_equal(hex, want);
+    assert_int_equal(size, 3);
+    fclose(f);
+    assert_false(sm_sha256_fd(-1, hex, NULL)); /* a read error is reported, not hashed */
+}
+
 static void sha256_differs_for_one_flipped_bit(void **state)
 {
     (void)state;
@@ -72,6 +98,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sha256_matches_fips_vectors),
         cmocka_unit_test(sha256_of_a_million_a),
+        cmocka_unit_test(sha256_buf_and_fd_agree_with_the_stream),
         cmocka_unit_test(sha256_differs_for_one_flipped_bit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
