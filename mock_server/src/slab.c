@@ -47,25 +47,38 @@ static void slab_destroy(struct sm_slab *slab)
     free(slab);
 }
 
+/* A slab nothing uses any more, under s->lock: into the cache, or unmapped
+ * when the cache is full. */
+static void retire_locked(struct sm_slabs *s, struct sm_slab *slab)
+{
+    if (s->n_cache < SM_SLAB_CACHE) {
+        (void)madvise(slab->base, SM_SLAB_SIZE, MADV_FREE);
+        slab->used = 0;
+        slab->next = s->cache;
+        s->cache = slab;
+        s->n_cache++;
+    } else {
+        slab_destroy(slab);
+    }
+}
+
 void sm_slab_unref(struct sm_slab *slab)
 {
     if (slab == NULL || __atomic_sub_fetch(&slab->refs, 1, __ATOMIC_ACQ_REL) != 0) {
         return;
     }
     struct sm_slabs *home = __atomic_load_n(&slab->home, __ATOMIC_ACQUIRE);
-    if (home != NULL) {
-        pthread_mutex_lock(&home->lock);
-        if (slab->home != NULL && home->n_cache < SM_SLAB_CACHE) {
-            (void)madvise(slab->base, SM_SLAB_SIZE, MADV_FREE);
-            slab->used = 0;
-            slab->next = home->cache;
-            home->cache = slab;
-            home->n_cache++;
-            slab = NULL;
-        }
-        pthread_mutex_unlock(&home->lock);
+    if (home == NULL) {
+        slab_destroy(slab); /* homeless: its server is gone */
+        return;
     }
-    if (slab != NULL) {
+    pthread_mutex_lock(&home->lock);
+    bool housed = slab->home != NULL; /* cleanup may have turned it out meanwhile */
+    if (housed) {
+        retire_locked(home, slab);
+    }
+    pthread_mutex_unlock(&home->lock);
+    if (!housed) {
         slab_destroy(slab);
     }
 }
@@ -137,16 +150,7 @@ uint8_t *sm_slab_alloc(struct sm_slabs *s, size_t n, struct sm_slab **owner)
         struct sm_slab *old = s->cur;
         s->cur = fresh;
         if (old != NULL && __atomic_sub_fetch(&old->refs, 1, __ATOMIC_ACQ_REL) == 0) {
-            /* already under our lock: retire it here rather than in sm_slab_unref */
-            if (s->n_cache < SM_SLAB_CACHE) {
-                (void)madvise(old->base, SM_SLAB_SIZE, MADV_FREE);
-                old->used = 0;
-                old->next = s->cache;
-                s->cache = old;
-                s->n_cache++;
-            } else {
-                slab_destroy(old);
-            }
+            retire_locked(s, old); /* already under our lock */
         }
     }
     struct sm_slab *slab = s->cur;
