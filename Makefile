@@ -28,7 +28,7 @@ endif
 CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS   += -std=c11 -fPIC -fvisibility=hidden $(WARNINGS) $(MODE_$(MODE)) -MMD -MP
 LDFLAGS  += $(filter -fsanitize=%,$(MODE_$(MODE)))
-LDLIBS   := -lmicrohttpd -lcurl -lcrypto -lcjson -lsnappy -lzstd -lz -lpthread -lm
+LDLIBS   := -lmicrohttpd -lcurl -lcrypto -lxxhash -lcjson -lsnappy -lzstd -lz -lpthread -lm
 TESTLIBS := -lcmocka
 
 .DEFAULT_GOAL := all

@@ -5,7 +5,7 @@ B        := build/fuzz
 CC       := clang
 CPPFLAGS := -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DSM_FUZZING
 CFLAGS   := -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
-LDLIBS   := -lmicrohttpd -lcurl -lcrypto -lcjson -lsnappy -lzstd -lz -lpthread -lm
+LDLIBS   := -lmicrohttpd -lcurl -lcrypto -lxxhash -lcjson -lsnappy -lzstd -lz -lpthread -lm
 FUZZ_SRCS := $(wildcard */fuzz/fuzz_*.c)
 FUZZERS   := $(patsubst %.c,$(B)/%,$(notdir $(FUZZ_SRCS)))
 LIB_SRCS  := $(wildcard mock_server/src/*.c mock_server/src/parquet/*.c fixtures/pqwrite/*.c \

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 # nginx-light and the JVM drive the benchmarks (`make bench`).
 pkgs=(
   build-essential pkg-config
-  libmicrohttpd-dev libcurl4-openssl-dev libssl-dev libcjson-dev libcmocka-dev
+  libmicrohttpd-dev libcurl4-openssl-dev libssl-dev libxxhash-dev libcjson-dev libcmocka-dev
   libsnappy-dev zlib1g-dev libzstd-dev
   python3 python3-requests curl jq
   clang clang-format clang-tidy cppcheck libclang-rt-14-dev llvm

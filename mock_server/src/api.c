@@ -137,35 +137,38 @@ enum sm_code sm_server_preload(struct sm_server *srv, const char *stage, const c
     }
     struct sm_spool sp;
     sm_spool_init(&sp, srv->tmp_dir);
-    struct sm_sha256 sha;
-    sm_sha256_init(&sha);
-    sm_sha256_update(&sha, data, len);
-    char hex[65];
-    sm_sha256_hex(&sha, hex);
     rc = sm_spool_append(&sp, data, len, err);
+    struct sm_stage_put put = {.name = name, .sha256 = ""}; /* the stage digests on demand */
+    put.keyed = sm_spool_content_key(&sp, &put.content_key);
     struct sm_pq_options opt;
     pthread_mutex_lock(&srv->lock);
     opt.deep = srv->profile.deep;
     opt.codecs = srv->profile.codecs;
+    struct sm_stage *st = sm_stage_find(srv, stage);
+    struct sm_blob *like = st != NULL && put.keyed ? sm_stage_blob_like(st, put.content_key) : NULL;
     pthread_mutex_unlock(&srv->lock);
     struct sm_pq_file *pf = NULL;
     if (rc == SM_OK) {
         rc = sm_spool_check(&sp, &opt, &pf, err);
     }
-    struct sm_blob *blob = rc == SM_OK ? sm_spool_to_blob(&sp, &srv->slabs) : NULL;
-    if (rc == SM_OK && blob == NULL) {
+    put.new_content = like == NULL;
+    put.blob = rc == SM_OK ? sm_spool_to_blob_like(&sp, like, &srv->slabs) : NULL;
+    if (rc != SM_OK) {
+        sm_blob_unref(like);
+    } else if (put.blob == NULL) {
         rc = oom(err);
     }
     if (rc == SM_OK) {
-        pthread_mutex_lock(&srv->lock);
-        struct sm_stage *st = sm_stage_find(srv, stage);
+        put.schema = sm_pq_file_schema(pf);
         const char *id = NULL;
+        pthread_mutex_lock(&srv->lock);
+        st = sm_stage_find(srv, stage);
         rc = st == NULL
                  ? sm_err_set(err, SM_E_NOT_FOUND, 404, "auth", "stage '%s' not found", stage)
-                 : sm_stage_commit(srv, st, name, sm_pq_file_schema(pf), blob, hex, 0, &id, err);
+                 : sm_stage_commit(srv, st, &put, &id, err);
         pthread_mutex_unlock(&srv->lock);
     }
-    sm_blob_unref(blob);
+    sm_blob_unref(put.blob);
     sm_pq_file_free(pf);
     sm_spool_cleanup(&sp);
     return rc;
@@ -213,13 +216,13 @@ enum sm_code sm_server_get_files(struct sm_server *srv, const char *stage, struc
             rc = oom(err);
         }
         for (size_t i = 0; out->files != NULL && rc == SM_OK && i < st->n_files; i++) {
-            const struct sm_stage_file *f = &st->files[i];
+            struct sm_stage_file *f = &st->files[i];
             struct sm_file_info *fi = &out->files[i];
             fi->name = strdup(f->name);
             fi->file_id = strdup(f->file_id);
             fi->size = f->size;
             fi->commit_seq = f->commit_seq;
-            memcpy(fi->sha256, f->sha256, sizeof fi->sha256);
+            memcpy(fi->sha256, sm_stage_file_sha256(f), sizeof fi->sha256);
             out->n = i + 1;
             if (fi->name == NULL || fi->file_id == NULL) {
                 rc = oom(err);
@@ -296,17 +299,17 @@ char *sm_server_stages_json(struct sm_server *srv)
     cJSON *arr = cJSON_AddArrayToObject(root, "stages");
     pthread_mutex_lock(&srv->lock);
     for (size_t i = 0; arr != NULL && i < srv->n_stages; i++) {
-        const struct sm_stage *st = &srv->stages[i];
+        struct sm_stage *st = &srv->stages[i];
         cJSON *s = cJSON_CreateObject();
         cJSON_AddStringToObject(s, "name", st->name);
         cJSON *files = cJSON_AddArrayToObject(s, "files");
         for (size_t k = 0; files != NULL && k < st->n_files; k++) {
-            const struct sm_stage_file *f = &st->files[k];
+            struct sm_stage_file *f = &st->files[k];
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "name", f->name);
             cJSON_AddStringToObject(o, "file_id", f->file_id);
             cJSON_AddNumberToObject(o, "size", (double)f->size);
-            cJSON_AddStringToObject(o, "sha256", f->sha256);
+            cJSON_AddStringToObject(o, "sha256", sm_stage_file_sha256(f));
             cJSON_AddNumberToObject(o, "commit_seq", (double)f->commit_seq);
             cJSON_AddItemToArray(files, o);
         }

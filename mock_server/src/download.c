@@ -168,7 +168,7 @@ enum MHD_Result sm_download_finish(struct sm_req *r)
                             r->form.stage_id, r->form.file_name);
         } else {
             blob = sm_blob_ref(f->blob);
-            memcpy(r->je.sha256, f->sha256, sizeof r->je.sha256);
+            memcpy(r->je.sha256, sm_stage_file_sha256(f), sizeof r->je.sha256);
         }
     }
     bool b64 = srv->profile.download_base64;

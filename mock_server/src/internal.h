@@ -72,8 +72,6 @@ struct sm_blob {
     uint8_t *mem; /* else: these bytes, in slab or malloc'd when slab is NULL */
     struct sm_slab *slab;
     uint64_t size;
-    char *path; /* data-dir file to unlink when the blob is dropped, or NULL */
-    bool unlink_on_free;
     unsigned refs; /* atomic */
 };
 struct sm_blob *sm_blob_ref(struct sm_blob *b);
@@ -89,6 +87,7 @@ struct sm_spool {
     int fd; /* -1 until the spool moves to disk */
     uint64_t size;
     const char *tmp_dir;
+    struct sm_sha256 sha; /* of the bytes on disk, streamed as they are written */
 };
 void sm_spool_init(struct sm_spool *s, const char *tmp_dir);
 SM_NODISCARD enum sm_code sm_spool_append(struct sm_spool *s, const void *data, size_t n,
@@ -96,10 +95,23 @@ SM_NODISCARD enum sm_code sm_spool_append(struct sm_spool *s, const void *data, 
 /* Judge the spooled bytes as parquet. */
 SM_NODISCARD enum sm_code sm_spool_check(const struct sm_spool *s, const struct sm_pq_options *opt,
                                          struct sm_pq_file **out, struct sm_error *err);
-/* Turn the spool into a blob (the spool is left empty). NULL when out of memory. */
+/* The sha256 of everything appended: finished from the stream for a spool
+ * on disk, one pass over the bytes for one in memory (so an upload that
+ * nobody asks the digest of never pays for it). At most once per spool. */
+void sm_spool_sha256(struct sm_spool *s, char hex[65]);
+/* A 64-bit key of the contents of a spool in memory (XXH3), for finding a
+ * stored copy of the same bytes; false for a spool on disk. */
+bool sm_spool_content_key(const struct sm_spool *s, uint64_t *key);
+/* The sha256 of a blob's bytes; false (hex untouched) when reading them failed. */
+bool sm_blob_sha256(const struct sm_blob *b, char hex[65]);
 /* Hand the spooled bytes to a new blob (small ones copied into a slab when
  * slabs is not NULL); the spool is left empty. */
 struct sm_blob *sm_spool_to_blob(struct sm_spool *s, struct sm_slabs *slabs);
+/* The same, except that when the spool holds exactly like's bytes (both in
+ * memory) like itself is the answer and the spooled copy is dropped. Takes
+ * the reference on like (which may be NULL). */
+struct sm_blob *sm_spool_to_blob_like(struct sm_spool *s, struct sm_blob *like,
+                                      struct sm_slabs *slabs);
 void sm_spool_cleanup(struct sm_spool *s);
 
 /* ---- stages ------------------------------------------------------------ */
@@ -108,9 +120,17 @@ struct sm_stage_file {
     char *name;
     char *file_id;
     uint64_t size;
-    char sha256[65];
+    char sha256[65]; /* "" until first asked for (sm_stage_file_sha256) */
     uint64_t commit_seq;
     struct sm_blob *blob;
+    bool keyed;           /* content_key is set (the bytes are in memory) */
+    uint64_t content_key; /* sm_spool_content_key of the bytes */
+};
+
+/* An index over a stage's files (stage.c): a power of two slots, at most half full. */
+struct sm_findex {
+    uint64_t *slot;
+    size_t cap;
 };
 
 struct sm_stage {
@@ -118,8 +138,8 @@ struct sm_stage {
     struct sm_stage_file *files;
     size_t n_files, cap;
     struct sm_pq_schema *schema; /* fixed by the first accepted file */
-    size_t *index;               /* open-addressing hash of names: file number + 1, 0 empty */
-    size_t index_cap;            /* a power of two, at least twice n_files; 0: none yet */
+    struct sm_findex by_name;    /* unique-names */
+    struct sm_findex by_content; /* equal contents share one blob */
 };
 
 struct sm_key {
@@ -149,6 +169,19 @@ SM_NODISCARD enum sm_code sm_profile_parse(struct sm_profile *p, const char *jso
 
 /* ---- journal ------------------------------------------------------------ */
 
+/* What a loaded scenario did to a request (docs/SCENARIOS.md); kept out of
+ * line so that the entries of the common, scenario-free run stay small. */
+struct sm_journal_scn {
+    bool fired;         /* a rule fired */
+    char rule[64];      /* its name, or "rules[i]" */
+    const char *action; /* what it did: "respond", "reset", ... (static) */
+    char state_before[64];
+    char state_after[64];
+    uint64_t firing; /* 1 for the rule's first firing */
+    uint64_t seed;
+    uint64_t bytes_received; /* request-body bytes the server consumed */
+};
+
 struct sm_journal_entry {
     uint64_t seq;
     int64_t start_us, end_us;
@@ -161,22 +194,14 @@ struct sm_journal_entry {
     unsigned file_parts;
     uint64_t size; /* bytes of the file part (uploads) or sent file (downloads) */
     char sha256[65];
+    struct sm_blob *digest_of; /* sha256 still "": compute it from these bytes when read */
     int status;
     const char *rule;
     char *message;
     uint64_t bytes_sent;
     uint64_t commit_seq; /* the upload's place in commit order (1, 2, ...); 0: stored nothing */
     char *file_id;
-    /* scenarios (scenario_run.c): set only while a scenario is loaded */
-    bool scn_seen;          /* a scenario was loaded when the request ran */
-    bool scn_fired;         /* a rule fired */
-    char scn_rule[64];      /* its name, or "rules[i]" */
-    const char *scn_action; /* what it did: "respond", "reset", ... (static) */
-    char scn_state_before[64];
-    char scn_state_after[64];
-    uint64_t scn_firing; /* 1 for the rule's first firing */
-    uint64_t scn_seed;
-    uint64_t bytes_received; /* request-body bytes the server consumed */
+    struct sm_journal_scn *scn; /* set only while a scenario is loaded (scenario_run.c) */
 };
 
 struct sm_journal {
@@ -188,12 +213,13 @@ void sm_journal_cleanup(struct sm_journal *j);
 void sm_journal_clear(struct sm_journal *j);
 /* Append (takes ownership of the entry's strings); false when out of memory. */
 bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry);
-char *sm_journal_to_json(const struct sm_journal *j, uint64_t seed, bool seeded);
+/* Render the journal (its lock held: pending digests are filled in). */
+char *sm_journal_to_json(struct sm_journal *j, uint64_t seed, bool seeded);
 /* The journal as JSON without waiting for answers in flight: for the
  * server's own threads (the admin API), which must never block on them. */
 char *sm_server_journal_json_now(struct sm_server *srv);
 /* One log line for an entry; caller frees. */
-char *sm_journal_entry_line(const struct sm_journal_entry *e, enum sm_log_format fmt);
+char *sm_journal_entry_line(struct sm_journal_entry *e, enum sm_log_format fmt);
 
 /* ---- the server -------------------------------------------------------- */
 
@@ -235,16 +261,31 @@ struct sm_stage_file *sm_stage_file_find(struct sm_stage *st, const char *name);
 /* Index files[n_files] (filled in by the caller, who then bumps n_files);
  * false when out of memory (store.c, loading a data dir). */
 bool sm_stage_index_add(struct sm_stage *st);
+/* The stored bytes of the stage's first file whose contents have this key
+ * (a new reference), or NULL: a file uploaded again under another name may
+ * share them instead of taking more memory (sm_spool_to_blob_like). */
+struct sm_blob *sm_stage_blob_like(struct sm_stage *st, uint64_t content_key);
+/* A stored file's sha256 in hex, computed on first use (lock held). */
+const char *sm_stage_file_sha256(struct sm_stage_file *f);
 
 /*
  * Commit an accepted upload into a stage (lock held): unique name, then first
  * schema wins, then persist (data dir) and append. Takes a reference on blob
  * only on success. On success *file_id points at the stored id.
  */
+struct sm_stage_put {
+    const char *name;
+    const struct sm_pq_schema *schema;
+    struct sm_blob *blob;
+    const char *sha256; /* hex, or "" for the stage to compute when first asked */
+    bool keyed;         /* content_key is set */
+    uint64_t content_key;
+    bool new_content; /* no file in the stage had this key a moment ago */
+    uint64_t seq;     /* place in commit order; 0 for preloaded files */
+};
 SM_NODISCARD enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
-                                          const char *name, const struct sm_pq_schema *schema,
-                                          struct sm_blob *blob, const char *sha256, uint64_t seq,
-                                          const char **file_id, struct sm_error *err);
+                                          const struct sm_stage_put *put, const char **file_id,
+                                          struct sm_error *err);
 void sm_stage_clear(struct sm_stage *st);
 void sm_stage_cleanup(struct sm_stage *st);
 
@@ -325,7 +366,6 @@ struct sm_req {
     int part_kind; /* 0 none, 1 stage_id, 2 a file, 3 another field */
     uint64_t part_next_off;
     struct sm_spool spool;
-    struct sm_sha256 sha;
     struct sm_scn_run *scn_run; /* a fired scenario rule (scenario_run.c), or NULL */
 };
 

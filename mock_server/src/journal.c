@@ -25,6 +25,19 @@ static void entry_free(struct sm_journal_entry *e)
     free(e->file_name);
     free(e->message);
     free(e->file_id);
+    free(e->scn);
+    sm_blob_unref(e->digest_of);
+}
+
+/* An accepted upload's digest is computed when first read (spool.c says why). */
+static const char *entry_sha256(struct sm_journal_entry *e)
+{
+    if (e->sha256[0] == '\0' && e->digest_of != NULL) {
+        (void)sm_blob_sha256(e->digest_of, e->sha256);
+        sm_blob_unref(e->digest_of);
+        e->digest_of = NULL;
+    }
+    return e->sha256[0] ? e->sha256 : NULL;
 }
 
 void sm_journal_clear(struct sm_journal *j)
@@ -71,7 +84,7 @@ static void add_str(cJSON *o, const char *k, const char *v)
     }
 }
 
-static cJSON *entry_json(const struct sm_journal_entry *e)
+static cJSON *entry_json(struct sm_journal_entry *e)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "seq", (double)e->seq);
@@ -85,30 +98,31 @@ static cJSON *entry_json(const struct sm_journal_entry *e)
     add_str(o, "file_name", e->file_name);
     cJSON_AddNumberToObject(o, "file_parts", e->file_parts);
     cJSON_AddNumberToObject(o, "size", (double)e->size);
-    add_str(o, "sha256", e->sha256[0] ? e->sha256 : NULL);
+    add_str(o, "sha256", entry_sha256(e));
     cJSON_AddNumberToObject(o, "status", e->status);
     add_str(o, "rule", e->rule);
     add_str(o, "message", e->message);
     cJSON_AddNumberToObject(o, "bytes_sent", (double)e->bytes_sent);
     cJSON_AddNumberToObject(o, "commit_seq", (double)e->commit_seq);
     add_str(o, "file_id", e->file_id);
-    if (e->scn_seen) {
+    const struct sm_journal_scn *s = e->scn;
+    if (s != NULL) {
         /* docs/SCENARIOS.md: which rule fired, what it did, the state, the seed */
         cJSON *sc = cJSON_AddObjectToObject(o, "scenario");
         if (sc != NULL) {
-            add_str(sc, "rule", e->scn_fired ? e->scn_rule : NULL);
-            add_str(sc, "action", e->scn_fired ? e->scn_action : NULL);
-            add_str(sc, "state_before", e->scn_fired ? e->scn_state_before : NULL);
-            add_str(sc, "state_after", e->scn_fired ? e->scn_state_after : NULL);
-            cJSON_AddNumberToObject(sc, "firing", (double)e->scn_firing);
-            cJSON_AddNumberToObject(sc, "seed", (double)e->scn_seed);
-            cJSON_AddNumberToObject(sc, "bytes_received", (double)e->bytes_received);
+            add_str(sc, "rule", s->fired ? s->rule : NULL);
+            add_str(sc, "action", s->fired ? s->action : NULL);
+            add_str(sc, "state_before", s->fired ? s->state_before : NULL);
+            add_str(sc, "state_after", s->fired ? s->state_after : NULL);
+            cJSON_AddNumberToObject(sc, "firing", (double)s->firing);
+            cJSON_AddNumberToObject(sc, "seed", (double)s->seed);
+            cJSON_AddNumberToObject(sc, "bytes_received", (double)s->bytes_received);
         }
     }
     return o;
 }
 
-char *sm_journal_to_json(const struct sm_journal *j, uint64_t seed, bool seeded)
+char *sm_journal_to_json(struct sm_journal *j, uint64_t seed, bool seeded)
 {
     cJSON *root = cJSON_CreateObject();
     if (seeded) {
@@ -125,7 +139,7 @@ char *sm_journal_to_json(const struct sm_journal *j, uint64_t seed, bool seeded)
     return text;
 }
 
-char *sm_journal_entry_line(const struct sm_journal_entry *e, enum sm_log_format fmt)
+char *sm_journal_entry_line(struct sm_journal_entry *e, enum sm_log_format fmt)
 {
     if (fmt == SM_LOG_JSON) {
         cJSON *o = entry_json(e);

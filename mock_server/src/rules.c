@@ -85,10 +85,18 @@ static uint64_t splitmix64(uint64_t *state)
 char *sm_file_id_new(struct sm_server *srv)
 {
     uint64_t a = splitmix64(&srv->id_state), b = splitmix64(&srv->id_state);
-    char *id = malloc(32);
+    static const char digits[] = "0123456789abcdef";
+    char *id = malloc(2 + 24 + 1); /* f_, 64 + 32 bits in hex */
     if (id != NULL) {
-        (void)snprintf(id, 32, "f_%016llx%08llx", (unsigned long long)a,
-                       (unsigned long long)(b >> 32));
+        id[0] = 'f';
+        id[1] = '_';
+        for (int i = 0; i < 16; i++) {
+            id[2 + i] = digits[(a >> (60 - 4 * i)) & 15];
+        }
+        for (int i = 0; i < 8; i++) {
+            id[18 + i] = digits[(b >> (60 - 4 * i)) & 15];
+        }
+        id[26] = '\0';
     }
     return id;
 }

@@ -681,23 +681,28 @@ void sm_scn_run_end(struct sm_req *r, struct sm_scn *scn)
         return;
     }
     struct sm_journal_entry *je = &r->je;
-    je->bytes_received = run->body_read;
+    struct sm_journal_scn *js = calloc(1, sizeof *js); /* without memory the entry just lacks it */
+    if (js != NULL) {
+        js->bytes_received = run->body_read;
+        js->seed = scn != NULL ? sm_scn_seed(scn) : 0;
+    }
     if (run->hit.fired) {
-        je->scn_fired = true;
-        (void)snprintf(je->scn_rule, sizeof je->scn_rule, "%s", run->hit.rule_name);
-        je->scn_action = run->did ? run->did : sm_scn_action_kind(&run->hit.action);
-        (void)snprintf(je->scn_state_before, sizeof je->scn_state_before, "%s",
-                       run->hit.state_before);
-        (void)snprintf(je->scn_state_after, sizeof je->scn_state_after, "%s", run->hit.state_after);
-        je->scn_firing = run->hit.firing;
+        if (js != NULL) {
+            js->fired = true;
+            (void)snprintf(js->rule, sizeof js->rule, "%s", run->hit.rule_name);
+            js->action = run->did ? run->did : sm_scn_action_kind(&run->hit.action);
+            (void)snprintf(js->state_before, sizeof js->state_before, "%s", run->hit.state_before);
+            (void)snprintf(js->state_after, sizeof js->state_after, "%s", run->hit.state_after);
+            js->firing = run->hit.firing;
+        }
         if (needs_shaping(&run->hit.action) && run->bytes_sent > 0) {
             je->bytes_sent = run->bytes_sent;
         }
     } else if (scn != NULL) {
         sm_scn_note_unmatched(scn, je->method, je->path);
     }
-    je->scn_seed = scn != NULL ? sm_scn_seed(scn) : 0;
-    je->scn_seen = true;
+    free(je->scn);
+    je->scn = js;
     sm_scn_hit_cleanup(&run->hit);
     free(run->body);
     sm_blob_unref(run->blob);

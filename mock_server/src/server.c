@@ -121,7 +121,8 @@ static struct sm_req *req_begin(struct sm_server *srv, struct MHD_Connection *co
     r->conn = conn;
     r->je.start_us = sm_clock_now_us();
     r->je.seq = __atomic_fetch_add(&srv->next_seq, 1, __ATOMIC_RELAXED);
-    (void)snprintf(r->je.method, sizeof r->je.method, "%s", method);
+    size_t mlen = strnlen(method, sizeof r->je.method - 1);
+    memcpy(r->je.method, method, mlen); /* calloc'd: stays NUL-terminated */
     r->je.path = strdup(url);
     sm_spool_init(&r->spool, srv->tmp_dir);
     r->route = route_find(url);

@@ -48,7 +48,9 @@ void sm_sha256_buf(const void *p, size_t n, char hex[65])
     sm_sha256_hex(&s, hex);
 }
 
-bool sm_sha256_fd(int fd, char hex[65], uint64_t *size)
+/* Hash from fd to EOF: with read() from the current offset when at is
+ * negative, else with pread() from at, leaving the offset alone. */
+static bool hash_fd(int fd, off_t at, char hex[65], uint64_t *size)
 {
     enum { CHUNK = 1 << 20 };
     uint8_t *buf = malloc(CHUNK);
@@ -59,7 +61,7 @@ bool sm_sha256_fd(int fd, char hex[65], uint64_t *size)
     sm_sha256_init(&s);
     uint64_t total = 0;
     ssize_t got;
-    while ((got = read(fd, buf, CHUNK)) > 0) {
+    while ((got = at < 0 ? read(fd, buf, CHUNK) : pread(fd, buf, CHUNK, at + (off_t)total)) > 0) {
         sm_sha256_update(&s, buf, (size_t)got);
         total += (uint64_t)got;
     }
@@ -72,4 +74,14 @@ bool sm_sha256_fd(int fd, char hex[65], uint64_t *size)
         *size = total;
     }
     return true;
+}
+
+bool sm_sha256_fd(int fd, char hex[65], uint64_t *size)
+{
+    return hash_fd(fd, -1, hex, size);
+}
+
+bool sm_sha256_file(int fd, char hex[65])
+{
+    return hash_fd(fd, 0, hex, NULL);
 }

@@ -29,5 +29,8 @@ void sm_sha256_buf(const void *p, size_t n, char hex[65]);
  * many bytes that was (size may be NULL); false on a read error or no memory
  * (hex is then unset, errno says which). */
 bool sm_sha256_fd(int fd, char hex[65], uint64_t *size);
+/* The digest of the whole file fd refers to, read with pread (the offset,
+ * which others may share, is left alone); false on a read error or no memory. */
+bool sm_sha256_file(int fd, char hex[65]);
 
 #endif

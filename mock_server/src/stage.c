@@ -49,78 +49,163 @@ bool sm_key_sees(const struct sm_key *k, const char *stage)
     return false;
 }
 
-static size_t name_hash(const char *name)
+/*
+ * A stage's two indexes: over its files' names (unique-names), and over the
+ * 64-bit keys of their contents (so a file uploaded again under another name
+ * shares the stored bytes; upload.c compares them byte for byte first).
+ * Open addressing with linear probing; a probe looks at a file only when 32
+ * bits of the hashes agree. 0 is an empty slot.
+ */
+enum findex_kind { BY_NAME, BY_CONTENT };
+
+struct fkey {
+    uint64_t hash;
+    const char *name; /* BY_NAME */
+};
+
+static uint64_t name_hash(const char *name)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
     for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
         h = (h ^ *p) * 1099511628211ull;
     }
-    return (size_t)h;
+    return h;
+}
+
+static struct fkey file_key(const struct sm_stage_file *f, enum findex_kind kind)
+{
+    return kind == BY_NAME ? (struct fkey){name_hash(f->name), f->name}
+                           : (struct fkey){f->content_key, NULL};
+}
+
+static bool has_key(const struct sm_stage_file *f, enum findex_kind kind, struct fkey k)
+{
+    return kind == BY_NAME ? strcmp(f->name, k.name) == 0 : f->content_key == k.hash;
+}
+
+/* A slot: the low 32 bits of the key's hash above the file number + 1. The
+ * hash bits also place the slot, so growing the table moves slots without
+ * looking at a single file. */
+#define SLOT_FILE(v) ((size_t)((v)&0xffffffffu) - 1)
+#define SLOT_HASH(v) ((size_t)((v) >> 32))
+#define HASH32(h)    ((h)&0xffffffffu)
+
+static struct sm_stage_file *findex_get(const struct sm_findex *x, struct sm_stage_file *files,
+                                        enum findex_kind kind, struct fkey k)
+{
+    if (x->cap == 0) {
+        return NULL;
+    }
+    size_t mask = x->cap - 1;
+    for (size_t i = (size_t)k.hash & mask;; i = (i + 1) & mask) {
+        uint64_t v = x->slot[i];
+        if (v == 0) {
+            return NULL;
+        }
+        if (SLOT_HASH(v) == HASH32(k.hash) && has_key(&files[SLOT_FILE(v)], kind, k)) {
+            return &files[SLOT_FILE(v)];
+        }
+    }
+}
+
+static void slot_put(uint64_t *slot, size_t cap, uint64_t v)
+{
+    size_t mask = cap - 1;
+    size_t i = SLOT_HASH(v) & mask;
+    while (slot[i] != 0) {
+        i = (i + 1) & mask;
+    }
+    slot[i] = v;
+}
+
+/* Index files[file_no]. Names are unique already. Of files with equal
+ * contents only the first is indexed (a run of equal keys would make every
+ * later probe walk it), files without a key not at all; `fresh` says the
+ * caller knows the key is new, which saves a probe. */
+static void findex_add(struct sm_findex *x, struct sm_stage_file *files, enum findex_kind kind,
+                       size_t file_no, bool fresh)
+{
+    if (kind == BY_CONTENT && !files[file_no].keyed) {
+        return;
+    }
+    struct fkey k = file_key(&files[file_no], kind);
+    if (kind == BY_CONTENT && !fresh && findex_get(x, files, kind, k) != NULL) {
+        return;
+    }
+    slot_put(x->slot, x->cap, (uint64_t)HASH32(k.hash) << 32 | (uint64_t)(file_no + 1));
+}
+
+/* Room for one file more than n (at most half full); false when out of memory. */
+static bool findex_reserve(struct sm_findex *x, size_t n)
+{
+    if (x->cap >= 2 * (n + 1)) {
+        return true;
+    }
+    size_t cap = x->cap ? x->cap * 2 : 16;
+    uint64_t *slot = cap <= ((size_t)1 << 32) ? calloc(cap, sizeof *slot) : NULL;
+    if (slot == NULL) {
+        return false;
+    }
+    for (size_t i = 0; i < x->cap; i++) {
+        if (x->slot[i] != 0) {
+            slot_put(slot, cap, x->slot[i]);
+        }
+    }
+    free(x->slot);
+    x->slot = slot;
+    x->cap = cap;
+    return true;
+}
+
+static bool indexes_reserve(struct sm_stage *st)
+{
+    return findex_reserve(&st->by_name, st->n_files) &&
+           findex_reserve(&st->by_content, st->n_files);
+}
+
+static void indexes_add(struct sm_stage *st, size_t file_no, bool new_content)
+{
+    findex_add(&st->by_name, st->files, BY_NAME, file_no, true);
+    findex_add(&st->by_content, st->files, BY_CONTENT, file_no, new_content);
 }
 
 struct sm_stage_file *sm_stage_file_find(struct sm_stage *st, const char *name)
 {
-    if (st->index_cap == 0) {
-        return NULL;
-    }
-    size_t mask = st->index_cap - 1;
-    for (size_t i = name_hash(name) & mask;; i = (i + 1) & mask) {
-        size_t slot = st->index[i];
-        if (slot == 0) {
-            return NULL;
-        }
-        if (strcmp(st->files[slot - 1].name, name) == 0) {
-            return &st->files[slot - 1];
-        }
-    }
+    return findex_get(&st->by_name, st->files, BY_NAME, (struct fkey){name_hash(name), name});
 }
 
-static void index_put(size_t *index, size_t cap, const char *name, size_t file_no)
+struct sm_blob *sm_stage_blob_like(struct sm_stage *st, uint64_t content_key)
 {
-    size_t mask = cap - 1;
-    size_t i = name_hash(name) & mask;
-    while (index[i] != 0) {
-        i = (i + 1) & mask;
-    }
-    index[i] = file_no + 1;
+    struct sm_stage_file *f =
+        findex_get(&st->by_content, st->files, BY_CONTENT, (struct fkey){content_key, NULL});
+    return f != NULL ? sm_blob_ref(f->blob) : NULL;
 }
 
-/* Make room in the name index for one more file; false when out of memory. */
-static bool index_reserve(struct sm_stage *st)
+const char *sm_stage_file_sha256(struct sm_stage_file *f)
 {
-    if (st->index_cap >= 2 * (st->n_files + 1)) {
-        return true;
+    if (f->sha256[0] == '\0') {
+        (void)sm_blob_sha256(f->blob,
+                             f->sha256); /* a read error leaves it "": asked again next time */
     }
-    size_t cap = st->index_cap ? st->index_cap * 2 : 16;
-    size_t *ni = calloc(cap, sizeof *ni);
-    if (ni == NULL) {
-        return false;
-    }
-    for (size_t f = 0; f < st->n_files; f++) {
-        index_put(ni, cap, st->files[f].name, f);
-    }
-    free(st->index);
-    st->index = ni;
-    st->index_cap = cap;
-    return true;
+    return f->sha256;
 }
 
 bool sm_stage_index_add(struct sm_stage *st)
 {
-    if (!index_reserve(st)) {
+    if (!indexes_reserve(st)) {
         return false;
     }
-    index_put(st->index, st->index_cap, st->files[st->n_files].name, st->n_files);
+    indexes_add(st, st->n_files, false);
     return true;
 }
 
-enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st, const char *name,
-                             const struct sm_pq_schema *schema, struct sm_blob *blob,
-                             const char *sha256, uint64_t seq, const char **file_id,
+enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
+                             const struct sm_stage_put *put, const char **file_id,
                              struct sm_error *err)
 {
+    const char *name = put->name;
     if (st->schema != NULL) {
-        enum sm_code rc = sm_pq_schema_compare(st->schema, schema, err);
+        enum sm_code rc = sm_pq_schema_compare(st->schema, put->schema, err);
         if (rc != SM_OK) {
             return rc;
         }
@@ -138,16 +223,20 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st, const c
         st->files = nf;
         st->cap = cap;
     }
-    if (!index_reserve(st)) {
+    if (!indexes_reserve(st)) {
         return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory adding '%s'", name);
     }
-    struct sm_pq_schema *copy = st->schema == NULL ? sm_pq_schema_dup(schema) : NULL;
+    struct sm_pq_schema *copy = st->schema == NULL ? sm_pq_schema_dup(put->schema) : NULL;
     struct sm_stage_file f = {.name = strdup(name),
                               .file_id = sm_file_id_new(srv),
-                              .size = blob->size,
-                              .commit_seq = seq,
-                              .blob = blob};
-    memcpy(f.sha256, sha256, 65);
+                              .size = put->blob->size,
+                              .commit_seq = put->seq,
+                              .blob = put->blob,
+                              .keyed = put->keyed,
+                              .content_key = put->content_key};
+    size_t hl = strnlen(put->sha256, 64);
+    memcpy(f.sha256, put->sha256, hl);
+    f.sha256[hl] = '\0';
     if (f.name == NULL || f.file_id == NULL || (st->schema == NULL && copy == NULL)) {
         free(f.name);
         free(f.file_id);
@@ -155,6 +244,7 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st, const c
         return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory adding '%s'", name);
     }
     if (srv->store != NULL) {
+        (void)sm_stage_file_sha256(&f); /* the data dir's index records every digest */
         enum sm_code rc = sm_store_commit(srv, st, &f, err);
         if (rc != SM_OK) {
             free(f.name);
@@ -163,12 +253,12 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st, const c
             return rc;
         }
     }
-    sm_blob_ref(blob);
+    sm_blob_ref(put->blob);
     if (copy != NULL) {
         st->schema = copy;
     }
     st->files[st->n_files] = f;
-    index_put(st->index, st->index_cap, f.name, st->n_files);
+    indexes_add(st, st->n_files, put->new_content);
     st->n_files++;
     *file_id = f.file_id;
     return SM_OK;
@@ -184,8 +274,11 @@ void sm_stage_clear(struct sm_stage *st)
     st->n_files = 0;
     sm_pq_schema_free(st->schema);
     st->schema = NULL;
-    if (st->index != NULL) {
-        memset(st->index, 0, st->index_cap * sizeof *st->index);
+    if (st->by_name.slot != NULL) {
+        memset(st->by_name.slot, 0, st->by_name.cap * sizeof *st->by_name.slot);
+    }
+    if (st->by_content.slot != NULL) {
+        memset(st->by_content.slot, 0, st->by_content.cap * sizeof *st->by_content.slot);
     }
 }
 
@@ -194,9 +287,10 @@ void sm_stage_cleanup(struct sm_stage *st)
     sm_stage_clear(st);
     free(st->files);
     free(st->name);
-    free(st->index);
-    st->index = NULL;
-    st->index_cap = 0;
+    free(st->by_name.slot);
+    free(st->by_content.slot);
+    memset(&st->by_name, 0, sizeof st->by_name);
+    memset(&st->by_content, 0, sizeof st->by_content);
     st->files = NULL;
     st->cap = 0;
     st->name = NULL;

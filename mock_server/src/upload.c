@@ -11,8 +11,12 @@
  * the schema (`same-schema`) and the name's uniqueness (`unique-names`).
  * Validation runs without the lock, so slow deep checks never block other
  * stages; the stage is looked up again at commit.
- * Design: the file part's bytes are hashed (sha256) as they arrive, for the
- * journal and the listing; bytes of extra file parts are counted, not kept.
+ * Design: bytes of extra file parts are counted, not kept. The file part's
+ * sha256 (journal, listing) comes from the spool: streamed for large files,
+ * computed on first read for the accepted small ones (spool.c), at once for
+ * refused ones. A file whose bytes the stage holds already (same 64-bit
+ * content key, then compared byte for byte) shares that stored copy: a suite
+ * that uploads one fixture under a thousand names stores it once.
  * Not here: the HTTP plumbing (server.c), the answer's shape (reply.c).
  */
 #include <stdlib.h>
@@ -79,7 +83,6 @@ static enum MHD_Result upload_iter(void *cls, enum MHD_ValueKind kind, const cha
                          (unsigned long long)r->srv->profile.max_upload);
         return MHD_NO;
     }
-    sm_sha256_update(&r->sha, data, size);
     if (sm_spool_append(&r->spool, data, size, &r->err) != SM_OK) {
         r->failed = true;
         return MHD_NO;
@@ -94,7 +97,6 @@ enum MHD_Result sm_upload_body(struct sm_req *r, const char *data, size_t n)
     }
     if (r->pp == NULL) {
         sm_spool_init(&r->spool, r->srv->tmp_dir);
-        sm_sha256_init(&r->sha);
         r->pp = MHD_create_post_processor(r->conn, 16 * 1024, upload_iter, r);
         if (r->pp == NULL) {
             const char *ct =
@@ -155,6 +157,21 @@ static enum sm_code check_shape(struct sm_req *r, struct sm_error *e)
     return sm_name_check(r->filename, len, e);
 }
 
+/* Refuse a whole file: its digest goes to the journal now, from the spool
+ * or, once they have moved there, from blob. */
+static enum MHD_Result refuse(struct sm_req *r, const struct sm_blob *blob,
+                              const struct sm_error *e)
+{
+    if (r->je.sha256[0] == '\0') {
+        if (blob != NULL) {
+            (void)sm_blob_sha256(blob, r->je.sha256);
+        } else {
+            sm_spool_sha256(&r->spool, r->je.sha256);
+        }
+    }
+    return sm_reply_error(r, e);
+}
+
 enum MHD_Result sm_upload_finish(struct sm_req *r)
 {
     struct sm_server *srv = r->srv;
@@ -177,42 +194,48 @@ enum MHD_Result sm_upload_finish(struct sm_req *r)
         r->je.stage = strdup(r->form.stage_id);
     }
     struct sm_error e = r->err;
-    if (r->failed) {
-        return sm_reply_error(r, &e);
-    }
-    if (check_shape(r, &e) != SM_OK) {
-        return sm_reply_error(r, &e);
+    if (r->failed || check_shape(r, &e) != SM_OK) {
+        return sm_reply_error(r, &e); /* no digest: the file part is missing or cut short */
     }
     free(r->je.file_name);
-    r->je.file_name = r->filename != NULL ? strdup(r->filename) : NULL;
+    r->je.file_name = r->filename != NULL ? strdup(r->filename) : NULL; /* now decoded */
+    struct sm_stage_put put = {.name = r->filename, .sha256 = r->je.sha256};
+    put.keyed = sm_spool_content_key(&r->spool, &put.content_key);
+    if (!put.keyed) {
+        sm_spool_sha256(&r->spool, r->je.sha256); /* on disk: streamed, cheap to finish */
+    }
     struct sm_stage *st;
     pthread_mutex_lock(&srv->lock);
     enum sm_code rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
     struct sm_pq_options opt = {.deep = srv->profile.deep, .codecs = srv->profile.codecs};
+    struct sm_blob *like =
+        rc == SM_OK && put.keyed ? sm_stage_blob_like(st, put.content_key) : NULL;
     pthread_mutex_unlock(&srv->lock);
     if (rc != SM_OK) {
         return sm_reply_error(r, &e);
     }
-    sm_sha256_hex(&r->sha, r->je.sha256);
     struct sm_pq_file *pf = NULL;
     rc = sm_spool_check(&r->spool, &opt, &pf, &e);
     if (rc != SM_OK) {
+        sm_blob_unref(like);
         sm_pq_file_free(pf);
-        return sm_reply_error(r, &e);
+        return refuse(r, NULL, &e);
     }
-    struct sm_blob *blob = sm_spool_to_blob(&r->spool, &srv->slabs);
-    if (blob == NULL) {
+    put.new_content = like == NULL; /* a race may add it meanwhile: then it is indexed twice */
+    put.blob = sm_spool_to_blob_like(&r->spool, like, &srv->slabs);
+    if (put.blob == NULL) {
         sm_pq_file_free(pf);
         (void)sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory");
-        return sm_reply_error(r, &e);
+        return refuse(r, NULL, &e);
     }
+    put.schema = sm_pq_file_schema(pf);
     const char *id = NULL;
     char *id_copy = NULL;
     pthread_mutex_lock(&srv->lock);
     rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
     if (rc == SM_OK) {
-        rc = sm_stage_commit(srv, st, r->filename, sm_pq_file_schema(pf), blob, r->je.sha256,
-                             srv->commit_seq + 1, &id, &e);
+        put.seq = srv->commit_seq + 1;
+        rc = sm_stage_commit(srv, st, &put, &id, &e);
     }
     if (rc == SM_OK) { /* commit order: 1, 2, 3, ... across the server */
         id_copy = strdup(id);
@@ -221,10 +244,16 @@ enum MHD_Result sm_upload_finish(struct sm_req *r)
     char field[64];
     memcpy(field, srv->profile.file_id_field, sizeof field);
     pthread_mutex_unlock(&srv->lock);
-    sm_blob_unref(blob);
     sm_pq_file_free(pf);
     if (rc != SM_OK) {
-        return sm_reply_error(r, &e);
+        enum MHD_Result ret = refuse(r, put.blob, &e);
+        sm_blob_unref(put.blob);
+        return ret;
+    }
+    if (r->je.sha256[0] == '\0') {
+        r->je.digest_of = put.blob; /* our reference: the journal computes the digest when read */
+    } else {
+        sm_blob_unref(put.blob);
     }
     r->je.file_id = id_copy;
     cJSON *o = cJSON_CreateObject();

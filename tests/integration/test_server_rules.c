@@ -272,6 +272,23 @@ static void unsafe_names_are_refused_with_the_reason(void **state)
         assert_string_equal(r.rule, "unique-names");
         sm_resp_cleanup(&r);
     }
+    /* the length limit: 1024 bytes pass, 1025 and 4000 are refused by length */
+    static const size_t lens[] = {1024, 1025, 4000};
+    for (size_t i = 0; i < sizeof lens / sizeof lens[0]; i++) {
+        char *name = malloc(lens[i] + 1);
+        assert_non_null(name);
+        memset(name, 'n', lens[i]);
+        name[lens[i]] = '\0';
+        struct sm_resp r;
+        sm_http_upload(url(state), "k1", "s1", name, pq, len, &r);
+        if (lens[i] <= 1024) {
+            assert_int_equal(r.status, 200);
+        } else {
+            assert_error(&r, 400, "unique-names", "at most 1024");
+        }
+        sm_resp_cleanup(&r);
+        free(name);
+    }
     free(pq);
 }
 

@@ -3,8 +3,10 @@
  * 32 concurrent uploaders into one stage end in one clean sequence that
  * matches the journal's commit order; an upload cut off mid-body leaves no
  * trace; names with spaces, quotes, +, %, &, = and non-ASCII round-trip; a
- * data dir survives a restart byte for byte; the shared corpus's stage
- * sequence and whole manifest replay with the expected verdicts.
+ * data dir survives a restart byte for byte; one file's bytes uploaded under
+ * several names are stored once, and every digest (journal, listing) is
+ * still the digest of the bytes; the shared corpus's stage sequence and
+ * whole manifest replay with the expected verdicts.
  */
 #include "../support/sm_test.h"
 
@@ -20,6 +22,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
+#include "../../mock_server/src/internal.h" /* which blob a stored file has */
 #include "../support/sm_http.h"
 #include "stagemock/server.h"
 
@@ -175,6 +178,142 @@ static void awkward_names_round_trip(void **state)
     }
     sm_file_list_cleanup(&list);
     free(pq);
+    sm_server_free(srv);
+}
+
+static const cJSON *journal_entry(const cJSON *journal, size_t i)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(journal, "entries"), (int)i);
+}
+
+static const char *entry_str(const cJSON *entry, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(entry, key);
+    return cJSON_IsString(v) ? v->valuestring : "(null)";
+}
+
+static void equal_contents_are_stored_once_with_their_digests(void **state)
+{
+    (void)state;
+    struct sm_server *srv = sm_test_server_start(NULL);
+    assert_non_null(srv);
+    size_t xlen, ylen;
+    uint8_t *x = sm_test_parquet(1, 0, 21, &xlen);
+    uint8_t *y = sm_test_parquet(1, 0, 22, &ylen); /* same schema, other rows */
+    assert_false(xlen == ylen && memcmp(x, y, xlen) == 0);
+    char xsha[65], ysha[65], junksha[65];
+    sm_sha256_buf(x, xlen, xsha);
+    sm_sha256_buf(y, ylen, ysha);
+    static const char junk[] = "not parquet at all";
+    sm_sha256_buf(junk, sizeof junk - 1, junksha);
+    static const struct {
+        const char *name;
+        int which; /* 0 x, 1 y, 2 junk */
+        long status;
+    } up[] = {{"a.parquet", 0, 200}, {"b.parquet", 0, 200}, {"c.parquet", 1, 200},
+              {"a.parquet", 0, 409}, {"d.parquet", 2, 400}, {"e.parquet", 0, 200}};
+    for (size_t i = 0; i < sizeof up / sizeof up[0]; i++) {
+        const void *data = up[i].which == 0   ? (const void *)x
+                           : up[i].which == 1 ? (const void *)y
+                                              : junk;
+        size_t n = up[i].which == 0 ? xlen : up[i].which == 1 ? ylen : sizeof junk - 1;
+        struct sm_resp r;
+        sm_http_upload(sm_server_url(srv), "k1", "s1", up[i].name, data, n, &r);
+        assert_int_equal(r.status, up[i].status);
+        sm_resp_cleanup(&r);
+    }
+    /* stored once: a, b and e share x's bytes, c has its own */
+    struct sm_stage *st = sm_stage_find(srv, "s1");
+    assert_non_null(st);
+    assert_int_equal(st->n_files, 4);
+    assert_ptr_equal(st->files[0].blob, st->files[1].blob);
+    assert_ptr_equal(st->files[0].blob, st->files[3].blob);
+    assert_ptr_not_equal(st->files[0].blob, st->files[2].blob);
+    /* every digest is the bytes' own: the journal's (refused uploads too) ... */
+    char *text = sm_server_journal_json(srv);
+    cJSON *j = cJSON_Parse(text);
+    free(text);
+    assert_non_null(j);
+    /* (entries are in completion order, which may differ from request order) */
+    for (size_t i = 0; i < sizeof up / sizeof up[0]; i++) {
+        const cJSON *entry = NULL;
+        for (size_t k = 0; (entry = journal_entry(j, k)) != NULL; k++) {
+            const cJSON *status = cJSON_GetObjectItemCaseSensitive(entry, "status");
+            if (strcmp(entry_str(entry, "file_name"), up[i].name) == 0 &&
+                (long)status->valuedouble == up[i].status) {
+                break;
+            }
+        }
+        assert_non_null(entry);
+        const char *want = up[i].which == 0 ? xsha : up[i].which == 1 ? ysha : junksha;
+        assert_string_equal(entry_str(entry, "sha256"), want);
+    }
+    cJSON_Delete(j);
+    /* ... the listing's ... */
+    struct sm_file_list list;
+    struct sm_error e;
+    assert_int_equal(sm_server_get_files(srv, "s1", &list, &e), SM_OK);
+    assert_int_equal(list.n, 4);
+    assert_string_equal(list.files[0].sha256, xsha);
+    assert_string_equal(list.files[1].sha256, xsha);
+    assert_string_equal(list.files[2].sha256, ysha);
+    assert_string_equal(list.files[3].sha256, xsha);
+    sm_file_list_cleanup(&list);
+    /* ... and a download gives back each name's bytes */
+    static const char *const names[] = {"a.parquet", "b.parquet", "c.parquet", "e.parquet"};
+    for (size_t i = 0; i < 4; i++) {
+        char body[128];
+        (void)snprintf(body, sizeof body, "stage_id=s1&file_name=%s", names[i]);
+        struct sm_resp r;
+        sm_http_request(sm_server_url(srv), NULL, "/download-from-stage", "k1", NULL, body, &r);
+        assert_int_equal(r.status, 200);
+        const uint8_t *want = i == 2 ? y : x;
+        assert_int_equal(r.len, i == 2 ? ylen : xlen);
+        assert_memory_equal(r.body, want, r.len);
+        sm_resp_cleanup(&r);
+    }
+    free(x);
+    free(y);
+    sm_server_free(srv);
+}
+
+/* Thousands of files: the name and content indexes grow many times over and
+ * still find every file, refuse every taken name, and share equal bytes. */
+static void many_files_stay_findable(void **state)
+{
+    (void)state;
+    struct sm_server *srv = sm_test_server_start(NULL);
+    assert_non_null(srv);
+    enum { N = 3000, KINDS = 7 };
+    uint8_t *pq[KINDS];
+    size_t len[KINDS];
+    for (int k = 0; k < KINDS; k++) {
+        pq[k] = sm_test_parquet(1, 0, 100 + (unsigned)k, &len[k]);
+    }
+    struct sm_error e;
+    char name[64];
+    for (int i = 0; i < N; i++) {
+        (void)snprintf(name, sizeof name, "f-%d.parquet", i);
+        assert_int_equal(sm_server_preload(srv, "s1", name, pq[i % KINDS], len[i % KINDS], &e),
+                         SM_OK);
+    }
+    for (int i = 0; i < N; i += 97) {
+        (void)snprintf(name, sizeof name, "f-%d.parquet", i);
+        assert_int_equal(sm_server_preload(srv, "s1", name, pq[0], len[0], &e), SM_E_CONFLICT);
+    }
+    struct sm_stage *st = sm_stage_find(srv, "s1");
+    assert_int_equal(st->n_files, N);
+    for (int i = 0; i < N; i++) {
+        (void)snprintf(name, sizeof name, "f-%d.parquet", i);
+        struct sm_stage_file *f = sm_stage_file_find(st, name);
+        assert_non_null(f);
+        assert_string_equal(f->name, name);
+        assert_ptr_equal(f->blob, st->files[i % KINDS].blob); /* one copy per kind */
+    }
+    assert_null(sm_stage_file_find(st, "f-3000.parquet"));
+    for (int k = 0; k < KINDS; k++) {
+        free(pq[k]);
+    }
     sm_server_free(srv);
 }
 
@@ -362,6 +501,8 @@ int main(void)
         cmocka_unit_test(concurrent_uploads_form_one_clean_sequence),
         cmocka_unit_test(aborted_upload_leaves_no_trace),
         cmocka_unit_test(awkward_names_round_trip),
+        cmocka_unit_test(equal_contents_are_stored_once_with_their_digests),
+        cmocka_unit_test(many_files_stay_findable),
         cmocka_unit_test(data_dir_survives_restart),
         cmocka_unit_test(corpus_stage_sequence_replays),
         cmocka_unit_test(corpus_manifest_uploads_match_verdicts),

@@ -69,10 +69,13 @@ void sm_pq_schema_free(struct sm_pq_schema *s)
 
 static char *join_path(const char *parent, const char *name)
 {
-    size_t n = strlen(parent) + strlen(name) + 2;
-    char *p = malloc(n);
+    size_t lp = strlen(parent), ln = strlen(name), dot = lp > 0;
+    char *p = malloc(lp + dot + ln + 1);
     if (p != NULL) {
-        (void)snprintf(p, n, "%s%s%s", parent, parent[0] ? "." : "", name);
+        memcpy(p, parent, lp);
+        p[lp] = '.'; /* overwritten by name when there is no parent */
+        memcpy(p + lp + dot, name, ln);
+        p[lp + dot + ln] = '\0';
     }
     return p;
 }
