@@ -84,6 +84,7 @@ declare -A R  # results: R[system.metric]
 measure_stage_api() { # name base_url pid
   local name=$1 url=$2 pid=$3
   R[$name.rss]=$(rss_mib "$pid")
+  DUR=2 wrk_run "$url" bench/lua/upload.lua "$files/4k.parquet" s k > /dev/null # warm-up, unmeasured
   local up; up=$(wrk_median "$url" bench/lua/upload.lua "$files/4k.parquet" s k)
   R[$name.up_rps]=$(echo "$up" | cut -d' ' -f1); R[$name.up_p50]=$(echo "$up" | cut -d' ' -f2)
   R[$name.up_p99]=$(echo "$up" | cut -d' ' -f3); R[$name.up_bad]=$(echo "$up" | cut -d' ' -f4)
@@ -125,11 +126,20 @@ next_port; t0=$(ms_now)
 R[raw.start]=$(wait_up "$t0" "http://127.0.0.1:$port/x"); R[raw.url]=http://127.0.0.1:$port; R[raw.pid]=$pid
 sleep 0.3
 for sys in stagemock again scenario raw; do R[$sys.rss]=$(rss_mib "${R[$sys.pid]}"); done
+# one unmeasured warm-up pass each (first-touch memory, lazily built tables)
+for sys in stagemock again scenario raw; do
+  DUR=2 wrk_run "${R[$sys.url]}" bench/lua/upload.lua "$files/4k.parquet" s k > /dev/null
+done
 declare -A UP  # UP[system.pass] = "rps p50 p99 non2xx"
+declare -A UQ  # the same with every upload's bytes different (upload.lua ... unique)
 for i in $(seq 1 "$PASSES"); do
   for sys in stagemock again scenario raw; do
     [ "$sys" != raw ] && curl -s -o /dev/null -X POST "${R[$sys.url]}/_stagemock/reset"
     UP[$sys.$i]=$(wrk_run "${R[$sys.url]}" bench/lua/upload.lua "$files/4k.parquet" s k)
+  done
+  for sys in stagemock raw; do
+    [ "$sys" != raw ] && curl -s -o /dev/null -X POST "${R[$sys.url]}/_stagemock/reset"
+    UQ[$sys.$i]=$(wrk_run "${R[$sys.url]}" bench/lua/upload.lua "$files/4k.parquet" s k unique)
   done
 done
 field() { echo "$1" | cut -d' ' -f"$2"; }
@@ -140,12 +150,19 @@ for sys in stagemock again scenario raw; do
   R[$sys.up_bad]=$(for i in $(seq 1 "$PASSES"); do field "${UP[$sys.$i]}" 4; done | awk '{s+=$1} END {print s+0}')
   R[$sys.up_all]=$(for i in $(seq 1 "$PASSES"); do printf '%.0f ' "$(field "${UP[$sys.$i]}" 1)"; done)
 done
-pass_ratio() { # a b: median over passes of a/b
+pass_ratio() { # a b [array]: median over passes of a/b
+  local -n runs=${3:-UP}
   for i in $(seq 1 "$PASSES"); do
-    awk -v a="$(field "${UP[$1.$i]}" 1)" -v b="$(field "${UP[$2.$i]}" 1)" 'BEGIN { if (b > 0) printf "%.3f\n", a / b }'
+    awk -v a="$(field "${runs[$1.$i]}" 1)" -v b="$(field "${runs[$2.$i]}" 1)" 'BEGIN { if (b > 0) printf "%.3f\n", a / b }'
   done | median
 }
 R[ratio.raw]=$(pass_ratio stagemock raw)
+R[ratio.unique]=$(pass_ratio stagemock raw UQ)
+for sys in stagemock raw; do
+  R[$sys.uq_rps]=$(for i in $(seq 1 "$PASSES"); do field "${UQ[$sys.$i]}" 1; done | median)
+  R[$sys.uq_p99]=$(for i in $(seq 1 "$PASSES"); do field "${UQ[$sys.$i]}" 3; done | median)
+  R[$sys.uq_bad]=$(for i in $(seq 1 "$PASSES"); do field "${UQ[$sys.$i]}" 4; done | awk '{s+=$1} END {print s+0}')
+done
 R[ratio.rule]=$(pass_ratio scenario stagemock)
 R[ratio.again]=$(pass_ratio again stagemock)
 # within noise: the loaded rule moves the figure no further from 1 than a
@@ -257,7 +274,12 @@ this same run on 127.0.0.1. stagemock runs with validation on (deep) and the jou
 stage is reset between passes; every upload has a fresh name and is a real parquet file, so
 every one is judged, stored and journaled. WireMock and Mountebank answer canned stubs for the
 same requests; raw MHD (\`bench/raw_mhd.c\`) parses the multipart and answers JSON, validating
-nothing: the ceiling of this stack. nginx serves the same 64 MiB with \`sendfile\` (GET).
+nothing: the ceiling of this stack. Each system first takes one unmeasured 2 s upload pass.
+The headline runs upload one file's bytes under fresh names, as every system here is asked;
+stagemock stores equal bytes once per stage, so it is also measured with every upload's bytes
+different (\`upload.lua ... unique\`: sixteen letters of a string page differ per request),
+which makes it store every file: stagemock $(g stagemock.uq_rps) req/s (p99 $(g stagemock.uq_p99) ms),
+raw MHD $(g raw.uq_rps) req/s, non-2xx $(g stagemock.uq_bad). nginx serves the same 64 MiB with \`sendfile\` (GET).
 stagemock, "stagemock + rule" (one scenario rule loaded that never matches uploads,
 \`--fault download:status=500\`, so every upload runs the scenario hooks) and raw MHD are up
 side by side and take their upload passes in turn; their ratios are medians of per-pass
@@ -281,6 +303,7 @@ Mountebank $(g mountebank.up_bad). WireMock's RSS after the load: $(g wiremock.r
 | figure | value | target |
 |---|---|---|
 | 4 KiB upload req/s, stagemock / raw MHD (median of per-pass ratios) | $(g ratio.raw) | at least 0.70: $(met "$(g ratio.raw)" ">=" 0.70) |
+| the same, every upload's bytes different (all stored) | $(g ratio.unique) | (for scale) |
 | 4 KiB upload req/s, stagemock / WireMock | $(ratio "$(g stagemock.up_rps)" "$(g wiremock.up_rps)") | far above 1 |
 | 4 KiB upload req/s, stagemock / Mountebank | $(ratio "$(g stagemock.up_rps)" "$(g mountebank.up_rps)") | far above 1 |
 | p99, stagemock / WireMock | $(ratio "$(g stagemock.up_p99)" "$(g wiremock.up_p99)") | at most 0.10: $(met "$(ratio "$(g stagemock.up_p99)" "$(g wiremock.up_p99)")" "<=" 0.10) |
