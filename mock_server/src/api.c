@@ -140,23 +140,33 @@ enum sm_code sm_server_preload(struct sm_server *srv, const char *stage, const c
     rc = sm_spool_append(&sp, data, len, err);
     struct sm_stage_put put = {.name = name, .sha256 = ""}; /* the stage digests on demand */
     put.keyed = sm_spool_content_key(&sp, &put.content_key);
-    struct sm_pq_options opt;
     pthread_mutex_lock(&srv->lock);
-    opt.deep = srv->profile.deep;
-    opt.codecs = srv->profile.codecs;
-    struct sm_stage *st = sm_stage_find(srv, stage);
-    struct sm_blob *like = st != NULL && put.keyed ? sm_stage_blob_like(st, put.content_key) : NULL;
+    put.judged = (struct sm_pq_options){.deep = srv->profile.deep, .codecs = srv->profile.codecs};
     pthread_mutex_unlock(&srv->lock);
-    struct sm_pq_file *pf = NULL;
+    struct sm_pq_file *pf = NULL; /* preloads are judged every time: no shortcut for setup code */
     if (rc == SM_OK) {
-        rc = sm_spool_check(&sp, &opt, &pf, err);
+        rc = sm_spool_check(&sp, &put.judged, &pf, err);
     }
-    put.new_content = like == NULL;
-    put.blob = rc == SM_OK ? sm_spool_to_blob_like(&sp, like, &srv->slabs) : NULL;
-    if (rc != SM_OK) {
-        sm_blob_unref(like);
-    } else if (put.blob == NULL) {
-        rc = oom(err);
+    struct sm_stage *st = NULL;
+    if (rc == SM_OK) {
+        pthread_mutex_lock(&srv->lock);
+        st = sm_stage_find(srv, stage);
+        struct sm_pq_schema *unused = NULL;
+        struct sm_blob *like = st != NULL && put.keyed
+                                   ? sm_stage_blob_like(st, put.content_key, &put.judged, &unused)
+                                   : NULL;
+        pthread_mutex_unlock(&srv->lock);
+        sm_pq_schema_free(unused);
+        put.new_content = like == NULL;
+        if (like != NULL && sm_spool_holds(&sp, like)) {
+            put.blob = like;
+        } else {
+            sm_blob_unref(like);
+            put.blob = sm_spool_to_blob(&sp, &srv->slabs);
+        }
+        if (put.blob == NULL) {
+            rc = oom(err);
+        }
     }
     if (rc == SM_OK) {
         put.schema = sm_pq_file_schema(pf);

@@ -107,11 +107,8 @@ bool sm_blob_sha256(const struct sm_blob *b, char hex[65]);
 /* Hand the spooled bytes to a new blob (small ones copied into a slab when
  * slabs is not NULL); the spool is left empty. */
 struct sm_blob *sm_spool_to_blob(struct sm_spool *s, struct sm_slabs *slabs);
-/* The same, except that when the spool holds exactly like's bytes (both in
- * memory) like itself is the answer and the spooled copy is dropped. Takes
- * the reference on like (which may be NULL). */
-struct sm_blob *sm_spool_to_blob_like(struct sm_spool *s, struct sm_blob *like,
-                                      struct sm_slabs *slabs);
+/* The spool (in memory) holds exactly b's bytes (in memory). */
+bool sm_spool_holds(const struct sm_spool *s, const struct sm_blob *b);
 void sm_spool_cleanup(struct sm_spool *s);
 
 /* ---- stages ------------------------------------------------------------ */
@@ -123,8 +120,9 @@ struct sm_stage_file {
     char sha256[65]; /* "" until first asked for (sm_stage_file_sha256) */
     uint64_t commit_seq;
     struct sm_blob *blob;
-    bool keyed;           /* content_key is set (the bytes are in memory) */
-    uint64_t content_key; /* sm_spool_content_key of the bytes */
+    bool keyed;                  /* content_key is set (the bytes are in memory) */
+    uint64_t content_key;        /* sm_spool_content_key of the bytes */
+    struct sm_pq_options judged; /* the validation the bytes passed */
 };
 
 /* An index over a stage's files (stage.c): a power of two slots, at most half full. */
@@ -263,8 +261,12 @@ struct sm_stage_file *sm_stage_file_find(struct sm_stage *st, const char *name);
 bool sm_stage_index_add(struct sm_stage *st);
 /* The stored bytes of the stage's first file whose contents have this key
  * (a new reference), or NULL: a file uploaded again under another name may
- * share them instead of taking more memory (sm_spool_to_blob_like). */
-struct sm_blob *sm_stage_blob_like(struct sm_stage *st, uint64_t content_key);
+ * share them instead of taking more memory (sm_spool_holds says whether the
+ * bytes are really equal). When that file passed the same validation as opt
+ * asks, *schema is a copy of the stage's schema (caller frees): equal bytes
+ * get the same verdict, so they need not be judged again. */
+struct sm_blob *sm_stage_blob_like(struct sm_stage *st, uint64_t content_key,
+                                   const struct sm_pq_options *opt, struct sm_pq_schema **schema);
 /* A stored file's sha256 in hex, computed on first use (lock held). */
 const char *sm_stage_file_sha256(struct sm_stage_file *f);
 
@@ -280,8 +282,9 @@ struct sm_stage_put {
     const char *sha256; /* hex, or "" for the stage to compute when first asked */
     bool keyed;         /* content_key is set */
     uint64_t content_key;
-    bool new_content; /* no file in the stage had this key a moment ago */
-    uint64_t seq;     /* place in commit order; 0 for preloaded files */
+    bool new_content;            /* no file in the stage had this key a moment ago */
+    struct sm_pq_options judged; /* the validation the bytes passed */
+    uint64_t seq;                /* place in commit order; 0 for preloaded files */
 };
 SM_NODISCARD enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
                                           const struct sm_stage_put *put, const char **file_id,

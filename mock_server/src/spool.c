@@ -208,16 +208,10 @@ struct sm_blob *sm_spool_to_blob(struct sm_spool *s, struct sm_slabs *slabs)
     return b;
 }
 
-struct sm_blob *sm_spool_to_blob_like(struct sm_spool *s, struct sm_blob *like,
-                                      struct sm_slabs *slabs)
+bool sm_spool_holds(const struct sm_spool *s, const struct sm_blob *b)
 {
-    if (like != NULL && like->fd < 0 && s->fd < 0 && like->size == s->size &&
-        (s->size == 0 || memcmp(like->mem, s->mem, s->mem_len) == 0)) {
-        sm_spool_cleanup(s);
-        return like;
-    }
-    sm_blob_unref(like);
-    return sm_spool_to_blob(s, slabs);
+    return b->fd < 0 && s->fd < 0 && b->size == s->size &&
+           (s->size == 0 || memcmp(b->mem, s->mem, s->mem_len) == 0);
 }
 
 void sm_spool_cleanup(struct sm_spool *s)

@@ -174,11 +174,19 @@ struct sm_stage_file *sm_stage_file_find(struct sm_stage *st, const char *name)
     return findex_get(&st->by_name, st->files, BY_NAME, (struct fkey){name_hash(name), name});
 }
 
-struct sm_blob *sm_stage_blob_like(struct sm_stage *st, uint64_t content_key)
+struct sm_blob *sm_stage_blob_like(struct sm_stage *st, uint64_t content_key,
+                                   const struct sm_pq_options *opt, struct sm_pq_schema **schema)
 {
+    *schema = NULL;
     struct sm_stage_file *f =
         findex_get(&st->by_content, st->files, BY_CONTENT, (struct fkey){content_key, NULL});
-    return f != NULL ? sm_blob_ref(f->blob) : NULL;
+    if (f == NULL) {
+        return NULL;
+    }
+    if (f->judged.deep == opt->deep && f->judged.codecs == opt->codecs && st->schema != NULL) {
+        *schema = sm_pq_schema_dup(st->schema); /* NULL without memory: judged again */
+    }
+    return sm_blob_ref(f->blob);
 }
 
 const char *sm_stage_file_sha256(struct sm_stage_file *f)
@@ -233,7 +241,8 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
                               .commit_seq = put->seq,
                               .blob = put->blob,
                               .keyed = put->keyed,
-                              .content_key = put->content_key};
+                              .content_key = put->content_key,
+                              .judged = put->judged};
     size_t hl = strnlen(put->sha256, 64);
     memcpy(f.sha256, put->sha256, hl);
     f.sha256[hl] = '\0';

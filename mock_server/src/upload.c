@@ -15,8 +15,10 @@
  * sha256 (journal, listing) comes from the spool: streamed for large files,
  * computed on first read for the accepted small ones (spool.c), at once for
  * refused ones. A file whose bytes the stage holds already (same 64-bit
- * content key, then compared byte for byte) shares that stored copy: a suite
- * that uploads one fixture under a thousand names stores it once.
+ * content key, then compared byte for byte) shares that stored copy, and
+ * when those bytes passed the same validation it keeps their verdict: a
+ * suite that uploads one fixture under a thousand names stores and parses
+ * it once. The name and the commit-time rules are still checked every time.
  * Not here: the HTTP plumbing (server.c), the answer's shape (reply.c).
  */
 #include <stdlib.h>
@@ -207,28 +209,40 @@ enum MHD_Result sm_upload_finish(struct sm_req *r)
     struct sm_stage *st;
     pthread_mutex_lock(&srv->lock);
     enum sm_code rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
-    struct sm_pq_options opt = {.deep = srv->profile.deep, .codecs = srv->profile.codecs};
-    struct sm_blob *like =
-        rc == SM_OK && put.keyed ? sm_stage_blob_like(st, put.content_key) : NULL;
+    put.judged = (struct sm_pq_options){.deep = srv->profile.deep, .codecs = srv->profile.codecs};
+    struct sm_pq_schema *known = NULL; /* equal bytes passed the same validation here */
+    struct sm_blob *like = rc == SM_OK && put.keyed
+                               ? sm_stage_blob_like(st, put.content_key, &put.judged, &known)
+                               : NULL;
     pthread_mutex_unlock(&srv->lock);
     if (rc != SM_OK) {
         return sm_reply_error(r, &e);
     }
+    bool same = like != NULL && sm_spool_holds(&r->spool, like);
     struct sm_pq_file *pf = NULL;
-    rc = sm_spool_check(&r->spool, &opt, &pf, &e);
-    if (rc != SM_OK) {
-        sm_blob_unref(like);
-        sm_pq_file_free(pf);
-        return refuse(r, NULL, &e);
+    if (!same || known == NULL) {
+        sm_pq_schema_free(known);
+        known = NULL;
+        rc = sm_spool_check(&r->spool, &put.judged, &pf, &e);
+        if (rc != SM_OK) {
+            sm_blob_unref(like);
+            sm_pq_file_free(pf);
+            return refuse(r, NULL, &e);
+        }
     }
     put.new_content = like == NULL; /* a race may add it meanwhile: then it is indexed twice */
-    put.blob = sm_spool_to_blob_like(&r->spool, like, &srv->slabs);
+    if (same) {
+        put.blob = like;
+    } else {
+        sm_blob_unref(like);
+        put.blob = sm_spool_to_blob(&r->spool, &srv->slabs);
+    }
     if (put.blob == NULL) {
         sm_pq_file_free(pf);
         (void)sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory");
         return refuse(r, NULL, &e);
     }
-    put.schema = sm_pq_file_schema(pf);
+    put.schema = known != NULL ? known : sm_pq_file_schema(pf);
     const char *id = NULL;
     char *id_copy = NULL;
     pthread_mutex_lock(&srv->lock);
@@ -245,6 +259,7 @@ enum MHD_Result sm_upload_finish(struct sm_req *r)
     memcpy(field, srv->profile.file_id_field, sizeof field);
     pthread_mutex_unlock(&srv->lock);
     sm_pq_file_free(pf);
+    sm_pq_schema_free(known);
     if (rc != SM_OK) {
         enum MHD_Result ret = refuse(r, put.blob, &e);
         sm_blob_unref(put.blob);

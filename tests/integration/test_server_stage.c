@@ -317,6 +317,47 @@ static void many_files_stay_findable(void **state)
     sm_server_free(srv);
 }
 
+/* Equal bytes keep their verdict only under the same validation: after the
+ * profile stops accepting SNAPPY, the very bytes it stored before are
+ * refused, and after a reset they set the fresh stage's schema again. */
+static void a_kept_verdict_follows_the_profile(void **state)
+{
+    (void)state;
+    struct sm_server *srv = sm_test_server_start(NULL);
+    assert_non_null(srv);
+    size_t len;
+    uint8_t *pq = sm_test_parquet(1, 0, 31, &len); /* codec 1: SNAPPY */
+    struct sm_resp r;
+    sm_http_upload(sm_server_url(srv), "k1", "s1", "one.parquet", pq, len, &r);
+    assert_int_equal(r.status, 200);
+    sm_resp_cleanup(&r);
+    sm_http_upload(sm_server_url(srv), "k1", "s1", "two.parquet", pq, len, &r);
+    assert_int_equal(r.status, 200);
+    sm_resp_cleanup(&r);
+    static const char profile[] = "{\"codecs\": [\"UNCOMPRESSED\"]}";
+    struct sm_error e;
+    assert_int_equal(sm_server_load_profile(srv, profile, sizeof profile - 1, &e), SM_OK);
+    sm_http_upload(sm_server_url(srv), "k1", "s1", "three.parquet", pq, len, &r);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(r.rule, "codec");
+    sm_resp_cleanup(&r);
+    static const char back[] = "{\"codecs\": [\"UNCOMPRESSED\", \"SNAPPY\"]}";
+    assert_int_equal(sm_server_load_profile(srv, back, sizeof back - 1, &e), SM_OK);
+    sm_server_reset(srv);
+    sm_http_upload(sm_server_url(srv), "k1", "s1", "four.parquet", pq, len, &r);
+    assert_int_equal(r.status, 200);
+    sm_resp_cleanup(&r);
+    size_t other_len; /* a different schema is still refused: the stage has one again */
+    uint8_t *other = sm_test_parquet(1, 1, 31, &other_len);
+    sm_http_upload(sm_server_url(srv), "k1", "s1", "five.parquet", other, other_len, &r);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(r.rule, "same-schema");
+    sm_resp_cleanup(&r);
+    free(other);
+    free(pq);
+    sm_server_free(srv);
+}
+
 static void data_dir_survives_restart(void **state)
 {
     (void)state;
@@ -503,6 +544,7 @@ int main(void)
         cmocka_unit_test(awkward_names_round_trip),
         cmocka_unit_test(equal_contents_are_stored_once_with_their_digests),
         cmocka_unit_test(many_files_stay_findable),
+        cmocka_unit_test(a_kept_verdict_follows_the_profile),
         cmocka_unit_test(data_dir_survives_restart),
         cmocka_unit_test(corpus_stage_sequence_replays),
         cmocka_unit_test(corpus_manifest_uploads_match_verdicts),
