@@ -167,17 +167,14 @@ SM_NODISCARD enum sm_code sm_profile_parse(struct sm_profile *p, const char *jso
 
 /* ---- journal ------------------------------------------------------------ */
 
-/* What a loaded scenario did to a request (docs/SCENARIOS.md); kept out of
- * line so that the entries of the common, scenario-free run stay small. */
-struct sm_journal_scn {
-    bool fired;         /* a rule fired */
+/* The rule a loaded scenario fired on a request (docs/SCENARIOS.md); kept
+ * out of line, so that the entries of requests no rule touched stay small. */
+struct sm_journal_fired {
     char rule[64];      /* its name, or "rules[i]" */
     const char *action; /* what it did: "respond", "reset", ... (static) */
     char state_before[64];
     char state_after[64];
     uint64_t firing; /* 1 for the rule's first firing */
-    uint64_t seed;
-    uint64_t bytes_received; /* request-body bytes the server consumed */
 };
 
 struct sm_journal_entry {
@@ -199,7 +196,11 @@ struct sm_journal_entry {
     uint64_t bytes_sent;
     uint64_t commit_seq; /* the upload's place in commit order (1, 2, ...); 0: stored nothing */
     char *file_id;
-    struct sm_journal_scn *scn; /* set only while a scenario is loaded (scenario_run.c) */
+    /* set only while a scenario is loaded (scenario_run.c) */
+    bool scn_seen;
+    uint64_t scn_seed;
+    uint64_t bytes_received;        /* request-body bytes the server consumed */
+    struct sm_journal_fired *fired; /* the rule that fired, or NULL */
 };
 
 struct sm_journal {

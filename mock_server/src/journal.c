@@ -25,7 +25,7 @@ static void entry_free(struct sm_journal_entry *e)
     free(e->file_name);
     free(e->message);
     free(e->file_id);
-    free(e->scn);
+    free(e->fired);
     sm_blob_unref(e->digest_of);
 }
 
@@ -105,18 +105,18 @@ static cJSON *entry_json(struct sm_journal_entry *e)
     cJSON_AddNumberToObject(o, "bytes_sent", (double)e->bytes_sent);
     cJSON_AddNumberToObject(o, "commit_seq", (double)e->commit_seq);
     add_str(o, "file_id", e->file_id);
-    const struct sm_journal_scn *s = e->scn;
-    if (s != NULL) {
+    if (e->scn_seen) {
         /* docs/SCENARIOS.md: which rule fired, what it did, the state, the seed */
+        const struct sm_journal_fired *f = e->fired;
         cJSON *sc = cJSON_AddObjectToObject(o, "scenario");
         if (sc != NULL) {
-            add_str(sc, "rule", s->fired ? s->rule : NULL);
-            add_str(sc, "action", s->fired ? s->action : NULL);
-            add_str(sc, "state_before", s->fired ? s->state_before : NULL);
-            add_str(sc, "state_after", s->fired ? s->state_after : NULL);
-            cJSON_AddNumberToObject(sc, "firing", (double)s->firing);
-            cJSON_AddNumberToObject(sc, "seed", (double)s->seed);
-            cJSON_AddNumberToObject(sc, "bytes_received", (double)s->bytes_received);
+            add_str(sc, "rule", f ? f->rule : NULL);
+            add_str(sc, "action", f ? f->action : NULL);
+            add_str(sc, "state_before", f ? f->state_before : NULL);
+            add_str(sc, "state_after", f ? f->state_after : NULL);
+            cJSON_AddNumberToObject(sc, "firing", f ? (double)f->firing : 0);
+            cJSON_AddNumberToObject(sc, "seed", (double)e->scn_seed);
+            cJSON_AddNumberToObject(sc, "bytes_received", (double)e->bytes_received);
         }
     }
     return o;

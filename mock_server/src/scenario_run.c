@@ -681,28 +681,26 @@ void sm_scn_run_end(struct sm_req *r, struct sm_scn *scn)
         return;
     }
     struct sm_journal_entry *je = &r->je;
-    struct sm_journal_scn *js = calloc(1, sizeof *js); /* without memory the entry just lacks it */
-    if (js != NULL) {
-        js->bytes_received = run->body_read;
-        js->seed = scn != NULL ? sm_scn_seed(scn) : 0;
-    }
+    je->scn_seen = true;
+    je->bytes_received = run->body_read;
+    je->scn_seed = scn != NULL ? sm_scn_seed(scn) : 0;
     if (run->hit.fired) {
-        if (js != NULL) {
-            js->fired = true;
-            (void)snprintf(js->rule, sizeof js->rule, "%s", run->hit.rule_name);
-            js->action = run->did ? run->did : sm_scn_action_kind(&run->hit.action);
-            (void)snprintf(js->state_before, sizeof js->state_before, "%s", run->hit.state_before);
-            (void)snprintf(js->state_after, sizeof js->state_after, "%s", run->hit.state_after);
-            js->firing = run->hit.firing;
+        struct sm_journal_fired *f = calloc(1, sizeof *f); /* without memory: not recorded */
+        if (f != NULL) {
+            (void)snprintf(f->rule, sizeof f->rule, "%s", run->hit.rule_name);
+            f->action = run->did ? run->did : sm_scn_action_kind(&run->hit.action);
+            (void)snprintf(f->state_before, sizeof f->state_before, "%s", run->hit.state_before);
+            (void)snprintf(f->state_after, sizeof f->state_after, "%s", run->hit.state_after);
+            f->firing = run->hit.firing;
         }
+        free(je->fired);
+        je->fired = f;
         if (needs_shaping(&run->hit.action) && run->bytes_sent > 0) {
             je->bytes_sent = run->bytes_sent;
         }
     } else if (scn != NULL) {
         sm_scn_note_unmatched(scn, je->method, je->path);
     }
-    free(je->scn);
-    je->scn = js;
     sm_scn_hit_cleanup(&run->hit);
     free(run->body);
     sm_blob_unref(run->blob);
