@@ -181,6 +181,19 @@ static void awkward_names_round_trip(void **state)
     sm_server_free(srv);
 }
 
+/* Upload to s1 with key k1 and expect status (and rule, unless NULL). */
+static void upload_expect(struct sm_server *srv, const char *name, const void *data, size_t len,
+                          long status, const char *rule)
+{
+    struct sm_resp r;
+    sm_http_upload(sm_server_url(srv), "k1", "s1", name, data, len, &r);
+    assert_int_equal(r.status, status);
+    if (rule != NULL) {
+        assert_string_equal(r.rule, rule);
+    }
+    sm_resp_cleanup(&r);
+}
+
 static const cJSON *journal_entry(const cJSON *journal, size_t i)
 {
     return cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(journal, "entries"), (int)i);
@@ -217,10 +230,7 @@ static void equal_contents_are_stored_once_with_their_digests(void **state)
                            : up[i].which == 1 ? (const void *)y
                                               : junk;
         size_t n = up[i].which == 0 ? xlen : up[i].which == 1 ? ylen : sizeof junk - 1;
-        struct sm_resp r;
-        sm_http_upload(sm_server_url(srv), "k1", "s1", up[i].name, data, n, &r);
-        assert_int_equal(r.status, up[i].status);
-        sm_resp_cleanup(&r);
+        upload_expect(srv, up[i].name, data, n, up[i].status, NULL);
     }
     /* stored once: a, b and e share x's bytes, c has its own */
     struct sm_stage *st = sm_stage_find(srv, "s1");
@@ -327,32 +337,19 @@ static void a_kept_verdict_follows_the_profile(void **state)
     assert_non_null(srv);
     size_t len;
     uint8_t *pq = sm_test_parquet(1, 0, 31, &len); /* codec 1: SNAPPY */
-    struct sm_resp r;
-    sm_http_upload(sm_server_url(srv), "k1", "s1", "one.parquet", pq, len, &r);
-    assert_int_equal(r.status, 200);
-    sm_resp_cleanup(&r);
-    sm_http_upload(sm_server_url(srv), "k1", "s1", "two.parquet", pq, len, &r);
-    assert_int_equal(r.status, 200);
-    sm_resp_cleanup(&r);
+    upload_expect(srv, "one.parquet", pq, len, 200, NULL);
+    upload_expect(srv, "two.parquet", pq, len, 200, NULL);
     static const char profile[] = "{\"codecs\": [\"UNCOMPRESSED\"]}";
     struct sm_error e;
     assert_int_equal(sm_server_load_profile(srv, profile, sizeof profile - 1, &e), SM_OK);
-    sm_http_upload(sm_server_url(srv), "k1", "s1", "three.parquet", pq, len, &r);
-    assert_int_equal(r.status, 400);
-    assert_string_equal(r.rule, "codec");
-    sm_resp_cleanup(&r);
+    upload_expect(srv, "three.parquet", pq, len, 400, "codec");
     static const char back[] = "{\"codecs\": [\"UNCOMPRESSED\", \"SNAPPY\"]}";
     assert_int_equal(sm_server_load_profile(srv, back, sizeof back - 1, &e), SM_OK);
     sm_server_reset(srv);
-    sm_http_upload(sm_server_url(srv), "k1", "s1", "four.parquet", pq, len, &r);
-    assert_int_equal(r.status, 200);
-    sm_resp_cleanup(&r);
+    upload_expect(srv, "four.parquet", pq, len, 200, NULL);
     size_t other_len; /* a different schema is still refused: the stage has one again */
     uint8_t *other = sm_test_parquet(1, 1, 31, &other_len);
-    sm_http_upload(sm_server_url(srv), "k1", "s1", "five.parquet", other, other_len, &r);
-    assert_int_equal(r.status, 400);
-    assert_string_equal(r.rule, "same-schema");
-    sm_resp_cleanup(&r);
+    upload_expect(srv, "five.parquet", other, other_len, 400, "same-schema");
     free(other);
     free(pq);
     sm_server_free(srv);
