@@ -151,19 +151,12 @@ enum sm_code sm_server_preload(struct sm_server *srv, const char *stage, const c
     if (rc == SM_OK) {
         pthread_mutex_lock(&srv->lock);
         st = sm_stage_find(srv, stage);
-        struct sm_pq_schema *unused = NULL;
-        struct sm_blob *like = st != NULL && put.keyed
-                                   ? sm_stage_blob_like(st, put.content_key, &put.judged, &unused)
+        struct sm_blob *same = st != NULL && put.keyed
+                                   ? sm_stage_same_bytes(st, &sp, put.content_key, NULL, NULL)
                                    : NULL;
         pthread_mutex_unlock(&srv->lock);
-        sm_pq_schema_free(unused);
-        put.new_content = like == NULL;
-        if (like != NULL && sm_spool_holds(&sp, like)) {
-            put.blob = like;
-        } else {
-            sm_blob_unref(like);
-            put.blob = sm_spool_to_blob(&sp, &srv->slabs);
-        }
+        put.new_content = same == NULL;
+        put.blob = same != NULL ? same : sm_spool_to_blob(&sp, &srv->slabs);
         if (put.blob == NULL) {
             rc = oom(err);
         }

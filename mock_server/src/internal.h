@@ -260,14 +260,15 @@ struct sm_stage_file *sm_stage_file_find(struct sm_stage *st, const char *name);
 /* Index files[n_files] (filled in by the caller, who then bumps n_files);
  * false when out of memory (store.c, loading a data dir). */
 bool sm_stage_index_add(struct sm_stage *st);
-/* The stored bytes of the stage's first file whose contents have this key
- * (a new reference), or NULL: a file uploaded again under another name may
- * share them instead of taking more memory (sm_spool_holds says whether the
- * bytes are really equal). When that file passed the same validation as opt
- * asks, *schema is a copy of the stage's schema (caller frees): equal bytes
- * get the same verdict, so they need not be judged again. */
-struct sm_blob *sm_stage_blob_like(struct sm_stage *st, uint64_t content_key,
-                                   const struct sm_pq_options *opt, struct sm_pq_schema **schema);
+/* A stored copy of exactly sp's bytes (content_key: sm_spool_content_key
+ * of them), as a new reference, or NULL: a file uploaded again under another
+ * name shares it instead of taking more memory. When that copy passed the
+ * validation opt asks for and schema is not NULL, *schema is a copy of the
+ * stage's schema (caller frees): equal bytes get the same verdict, so they
+ * need not be judged again. Lock held. */
+struct sm_blob *sm_stage_same_bytes(struct sm_stage *st, const struct sm_spool *sp,
+                                    uint64_t content_key, const struct sm_pq_options *opt,
+                                    struct sm_pq_schema **schema);
 /* A stored file's sha256 in hex, computed on first use (lock held). */
 const char *sm_stage_file_sha256(struct sm_stage_file *f);
 
@@ -283,7 +284,7 @@ struct sm_stage_put {
     const char *sha256; /* hex, or "" for the stage to compute when first asked */
     bool keyed;         /* content_key is set */
     uint64_t content_key;
-    bool new_content;            /* no file in the stage had this key a moment ago */
+    bool new_content;            /* no stored copy of the bytes was found a moment ago */
     struct sm_pq_options judged; /* the validation the bytes passed */
     uint64_t seq;                /* place in commit order; 0 for preloaded files */
 };

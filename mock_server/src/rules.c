@@ -9,7 +9,6 @@
  * from the clock and address otherwise.
  * Not here: which rule an error gets (the deepest layer decides).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -82,20 +81,24 @@ static uint64_t splitmix64(uint64_t *state)
     return z ^ (z >> 31);
 }
 
+/* The top n hex digits of v, most significant first. */
+static void put_hex(char *out, uint64_t v, int n)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < n; i++) {
+        out[i] = digits[(v >> (60 - 4 * i)) & 15];
+    }
+}
+
 char *sm_file_id_new(struct sm_server *srv)
 {
     uint64_t a = splitmix64(&srv->id_state), b = splitmix64(&srv->id_state);
-    static const char digits[] = "0123456789abcdef";
-    char *id = malloc(2 + 24 + 1); /* f_, 64 + 32 bits in hex */
+    char *id = malloc(2 + 24 + 1); /* "f_", 64 + 32 bits in hex */
     if (id != NULL) {
         id[0] = 'f';
         id[1] = '_';
-        for (int i = 0; i < 16; i++) {
-            id[2 + i] = digits[(a >> (60 - 4 * i)) & 15];
-        }
-        for (int i = 0; i < 8; i++) {
-            id[18 + i] = digits[(b >> (60 - 4 * i)) & 15];
-        }
+        put_hex(id + 2, a, 16);
+        put_hex(id + 18, b, 8);
         id[26] = '\0';
     }
     return id;

@@ -52,7 +52,7 @@ bool sm_key_sees(const struct sm_key *k, const char *stage)
 /*
  * A stage's two indexes: over its files' names (unique-names), and over the
  * 64-bit keys of their contents (so a file uploaded again under another name
- * shares the stored bytes; upload.c compares them byte for byte first).
+ * shares the stored bytes, once they compare equal byte for byte).
  * Open addressing with linear probing; a probe looks at a file only when 32
  * bits of the hashes agree. 0 is an empty slot.
  */
@@ -157,6 +157,20 @@ static bool findex_reserve(struct sm_findex *x, size_t n)
     return true;
 }
 
+static void findex_empty(struct sm_findex *x)
+{
+    if (x->slot != NULL) {
+        memset(x->slot, 0, x->cap * sizeof *x->slot);
+    }
+}
+
+static void findex_free(struct sm_findex *x)
+{
+    free(x->slot);
+    x->slot = NULL;
+    x->cap = 0;
+}
+
 static bool indexes_reserve(struct sm_stage *st)
 {
     return findex_reserve(&st->by_name, st->n_files) &&
@@ -174,16 +188,20 @@ struct sm_stage_file *sm_stage_file_find(struct sm_stage *st, const char *name)
     return findex_get(&st->by_name, st->files, BY_NAME, (struct fkey){name_hash(name), name});
 }
 
-struct sm_blob *sm_stage_blob_like(struct sm_stage *st, uint64_t content_key,
-                                   const struct sm_pq_options *opt, struct sm_pq_schema **schema)
+struct sm_blob *sm_stage_same_bytes(struct sm_stage *st, const struct sm_spool *sp,
+                                    uint64_t content_key, const struct sm_pq_options *opt,
+                                    struct sm_pq_schema **schema)
 {
-    *schema = NULL;
+    if (schema != NULL) {
+        *schema = NULL;
+    }
     struct sm_stage_file *f =
         findex_get(&st->by_content, st->files, BY_CONTENT, (struct fkey){content_key, NULL});
-    if (f == NULL) {
+    if (f == NULL || !sm_spool_holds(sp, f->blob)) {
         return NULL;
     }
-    if (f->judged.deep == opt->deep && f->judged.codecs == opt->codecs && st->schema != NULL) {
+    if (schema != NULL && f->judged.deep == opt->deep && f->judged.codecs == opt->codecs &&
+        st->schema != NULL) {
         *schema = sm_pq_schema_dup(st->schema); /* NULL without memory: judged again */
     }
     return sm_blob_ref(f->blob);
@@ -191,9 +209,9 @@ struct sm_blob *sm_stage_blob_like(struct sm_stage *st, uint64_t content_key,
 
 const char *sm_stage_file_sha256(struct sm_stage_file *f)
 {
+    /* a read error leaves it "", to be tried again when next asked */
     if (f->sha256[0] == '\0') {
-        (void)sm_blob_sha256(f->blob,
-                             f->sha256); /* a read error leaves it "": asked again next time */
+        (void)sm_blob_sha256(f->blob, f->sha256);
     }
     return f->sha256;
 }
@@ -283,12 +301,8 @@ void sm_stage_clear(struct sm_stage *st)
     st->n_files = 0;
     sm_pq_schema_free(st->schema);
     st->schema = NULL;
-    if (st->by_name.slot != NULL) {
-        memset(st->by_name.slot, 0, st->by_name.cap * sizeof *st->by_name.slot);
-    }
-    if (st->by_content.slot != NULL) {
-        memset(st->by_content.slot, 0, st->by_content.cap * sizeof *st->by_content.slot);
-    }
+    findex_empty(&st->by_name); /* the tables stay: a suite that resets refills them */
+    findex_empty(&st->by_content);
 }
 
 void sm_stage_cleanup(struct sm_stage *st)
@@ -296,10 +310,8 @@ void sm_stage_cleanup(struct sm_stage *st)
     sm_stage_clear(st);
     free(st->files);
     free(st->name);
-    free(st->by_name.slot);
-    free(st->by_content.slot);
-    memset(&st->by_name, 0, sizeof st->by_name);
-    memset(&st->by_content, 0, sizeof st->by_content);
+    findex_free(&st->by_name);
+    findex_free(&st->by_content);
     st->files = NULL;
     st->cap = 0;
     st->name = NULL;

@@ -211,32 +211,25 @@ enum MHD_Result sm_upload_finish(struct sm_req *r)
     enum sm_code rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
     put.judged = (struct sm_pq_options){.deep = srv->profile.deep, .codecs = srv->profile.codecs};
     struct sm_pq_schema *known = NULL; /* equal bytes passed the same validation here */
-    struct sm_blob *like = rc == SM_OK && put.keyed
-                               ? sm_stage_blob_like(st, put.content_key, &put.judged, &known)
-                               : NULL;
+    struct sm_blob *same =
+        rc == SM_OK && put.keyed
+            ? sm_stage_same_bytes(st, &r->spool, put.content_key, &put.judged, &known)
+            : NULL;
     pthread_mutex_unlock(&srv->lock);
     if (rc != SM_OK) {
         return sm_reply_error(r, &e);
     }
-    bool same = like != NULL && sm_spool_holds(&r->spool, like);
     struct sm_pq_file *pf = NULL;
-    if (!same || known == NULL) {
-        sm_pq_schema_free(known);
-        known = NULL;
+    if (known == NULL) {
         rc = sm_spool_check(&r->spool, &put.judged, &pf, &e);
         if (rc != SM_OK) {
-            sm_blob_unref(like);
+            sm_blob_unref(same);
             sm_pq_file_free(pf);
             return refuse(r, NULL, &e);
         }
     }
-    put.new_content = like == NULL; /* a race may add it meanwhile: then it is indexed twice */
-    if (same) {
-        put.blob = like;
-    } else {
-        sm_blob_unref(like);
-        put.blob = sm_spool_to_blob(&r->spool, &srv->slabs);
-    }
+    put.new_content = same == NULL; /* a race may add it meanwhile: then it is indexed twice */
+    put.blob = same != NULL ? same : sm_spool_to_blob(&r->spool, &srv->slabs);
     if (put.blob == NULL) {
         sm_pq_file_free(pf);
         (void)sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory");

@@ -336,11 +336,6 @@ const char *sm_pq_time_unit_name(int unit)
     return unit >= 1 && unit <= 3 ? unit_text[unit] : "?";
 }
 
-static const char *unit_name(int32_t u)
-{
-    return sm_pq_time_unit_name(u);
-}
-
 /* The CRS as printed: itself when short, else sha1:<first 10 hex digits>. */
 static void crs_text(const char *crs, char *buf, size_t size)
 {
@@ -368,7 +363,7 @@ static void logical_str(const struct sm_pq_schema_el *e, char *buf, size_t size)
     case SM_PQ_LT_TIME:
     case SM_PQ_LT_TIMESTAMP:
         (void)snprintf(buf, size, "%s(%s,%s)", lt->kind == SM_PQ_LT_TIME ? "TIME" : "TIMESTAMP",
-                       unit_name(lt->unit), lt->utc ? "utc" : "local");
+                       sm_pq_time_unit_name(lt->unit), lt->utc ? "utc" : "local");
         return;
     case SM_PQ_LT_INTEGER:
         (void)snprintf(buf, size, "INT(%d,%s)", (int)lt->bit_width,
