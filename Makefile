@@ -71,9 +71,10 @@ include bench/module.mk
 
 all: deps $(LIBS) $(PROGRAMS)
 
-# `make V=1` shows whole command lines.
+# `make V=1` shows whole command lines. Every object waits (order-only) for the
+# dependency stamp, so `make -j` on a fresh machine installs headers first.
 Q := $(if $(V),,@)
-$(B)/%.o: %.c
+$(B)/%.o: %.c | build/.deps-stamp
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
