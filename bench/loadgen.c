@@ -284,7 +284,7 @@ static int parse_head(struct lg_conn *c)
     if (c->rlen < 12 || memcmp(c->rbuf, "HTTP/1.", 7) != 0) {
         return -1;
     }
-    c->status = atoi(c->rbuf + 9);
+    c->status = (int)strtol(c->rbuf + 9, NULL, 10);
     int64_t length = -1;
     for (char *line = memchr(c->rbuf, '\n', (size_t)(end - c->rbuf)); line != NULL && line < end;) {
         line++;
