@@ -69,8 +69,9 @@ void sm_slab_unref(struct sm_slab *slab);
 
 struct sm_blob {
     int fd;       /* >= 0: the bytes are this file's */
-    uint8_t *mem; /* else: these bytes, in slab or malloc'd when slab is NULL */
+    uint8_t *mem; /* else: these bytes, in slab, mapped (map_len) or malloc'd */
     struct sm_slab *slab;
+    size_t map_len; /* > 0: mem is an anonymous mapping of this length */
     uint64_t size;
     unsigned refs; /* atomic */
 };
@@ -84,12 +85,16 @@ void sm_blob_unref(struct sm_blob *b);
 struct sm_spool {
     uint8_t *mem;
     size_t mem_len, mem_cap;
+    bool mapped; /* mem is an anonymous mapping of mem_cap bytes (sm_spool_expect) */
     int fd; /* -1 until the spool moves to disk */
     uint64_t size;
     const char *tmp_dir;
     struct sm_sha256 sha; /* of the bytes on disk, streamed as they are written */
 };
 void sm_spool_init(struct sm_spool *s, const char *tmp_dir);
+/* The body is about hint bytes (the request's Content-Length): an empty spool
+ * that will stay in memory allocates that once instead of growing. */
+void sm_spool_expect(struct sm_spool *s, uint64_t hint);
 SM_NODISCARD enum sm_code sm_spool_append(struct sm_spool *s, const void *data, size_t n,
                                           struct sm_error *err);
 /* Judge the spooled bytes as parquet. */

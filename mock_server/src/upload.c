@@ -99,6 +99,13 @@ enum MHD_Result sm_upload_body(struct sm_req *r, const char *data, size_t n)
     }
     if (r->pp == NULL) {
         sm_spool_init(&r->spool, r->srv->tmp_dir);
+        const char *len =
+            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        char *end = NULL;
+        unsigned long long hint = len != NULL ? strtoull(len, &end, 10) : 0;
+        if (len != NULL && end != len && *end == '\0') {
+            sm_spool_expect(&r->spool, hint); /* the file part is at most the whole body */
+        }
         r->pp = MHD_create_post_processor(r->conn, 16 * 1024, upload_iter, r);
         if (r->pp == NULL) {
             const char *ct =
