@@ -1,15 +1,15 @@
 /*
- * download.c - POST /download-from-stage and POST /list-stage-files.
+ * download.c - POST /download-from-stage.
  *
  * What: a download names one stage and one file (`one-file-per-request`:
  * zero or several file names are refused), and gets the stored bytes exactly
  * (`bytes`) as application/octet-stream with Content-Length: from a fresh
  * file descriptor (MHD sends it with sendfile) for disk-backed files, from
  * the blob's memory otherwise, holding a blob reference until MHD is done.
- * A profile may ask for base64 text instead (download_encoding). The list
- * answers RULES.md's default shape, {"files":[{"name","file_id","size"}]},
- * in stage order (`order`), with field names from the profile.
- * Not here: the body's encodings (form.c), auth (auth.c).
+ * A profile may ask for base64 text instead (download_encoding).
+ * sm_form_prologue, the common start of a download and a list (the form
+ * parsed, the journal told the names, exactly one of each), lives here too.
+ * Not here: the list (list.c), the body's encodings (form.c), auth (auth.c).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -134,8 +134,8 @@ static enum sm_code want_one(const struct sm_form *f, bool need_file, const char
 
 /* The body parsed, its stage and file name journaled, and exactly the fields
  * the endpoint needs present; else the error to answer with is in *e. */
-static enum sm_code form_prologue(struct sm_req *r, bool need_file, const char *rule,
-                                  struct sm_error *e)
+enum sm_code sm_form_prologue(struct sm_req *r, bool need_file, const char *rule,
+                              struct sm_error *e)
 {
     if (r->failed || sm_form_finish(r) != SM_OK) {
         *e = r->err;
@@ -154,7 +154,7 @@ enum MHD_Result sm_download_finish(struct sm_req *r)
 {
     struct sm_server *srv = r->srv;
     struct sm_error e;
-    if (form_prologue(r, true, "one-file-per-request", &e) != SM_OK) {
+    if (sm_form_prologue(r, true, "one-file-per-request", &e) != SM_OK) {
         return sm_reply_error(r, &e);
     }
     struct sm_stage *st;
@@ -189,42 +189,4 @@ enum MHD_Result sm_download_finish(struct sm_req *r)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
                             b64 ? "text/plain" : "application/octet-stream");
     return sm_reply_queue(r, 200, resp, len);
-}
-
-static char *list_json(const struct sm_profile *p, const struct sm_stage *st)
-{
-    cJSON *root = cJSON_CreateObject();
-    cJSON *arr = cJSON_AddArrayToObject(root, p->list_files_field);
-    for (size_t i = 0; arr != NULL && i < st->n_files; i++) {
-        const struct sm_stage_file *f = &st->files[i];
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, p->list_name_field, f->name);
-        cJSON_AddStringToObject(o, p->list_id_field, f->file_id);
-        cJSON_AddNumberToObject(o, p->list_size_field, (double)f->size);
-        cJSON_AddItemToArray(arr, o);
-    }
-    char *text = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    return text;
-}
-
-enum MHD_Result sm_list_finish(struct sm_req *r)
-{
-    struct sm_server *srv = r->srv;
-    struct sm_error e;
-    if (form_prologue(r, false, "order", &e) != SM_OK) {
-        return sm_reply_error(r, &e);
-    }
-    struct sm_stage *st;
-    char *json = NULL;
-    pthread_mutex_lock(&srv->lock);
-    enum sm_code rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
-    if (rc == SM_OK) {
-        json = list_json(&srv->profile, st);
-    }
-    pthread_mutex_unlock(&srv->lock);
-    if (rc != SM_OK) {
-        return sm_reply_error(r, &e);
-    }
-    return sm_reply_json(r, 200, json);
 }

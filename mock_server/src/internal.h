@@ -143,6 +143,7 @@ struct sm_stage {
     struct sm_pq_schema *schema; /* fixed by the first accepted file */
     struct sm_findex by_name;    /* unique-names */
     struct sm_findex by_content; /* equal contents share one blob */
+    uint64_t clears;             /* times cleared: a streamed list stops if this moves */
 };
 
 struct sm_key {
@@ -410,6 +411,10 @@ enum MHD_Result sm_upload_body(struct sm_req *r, const char *data, size_t n);
 enum MHD_Result sm_upload_finish(struct sm_req *r);
 enum MHD_Result sm_download_finish(struct sm_req *r);
 enum MHD_Result sm_list_finish(struct sm_req *r);
+/* Download and list: finish the form, journal the names, want exactly one
+ * stage_id (and one file_name when need_file); errors carry rule. */
+SM_NODISCARD enum sm_code sm_form_prologue(struct sm_req *r, bool need_file, const char *rule,
+                                           struct sm_error *e);
 enum MHD_Result sm_admin_handle(struct sm_req *r, const char *method, const char *url);
 
 /* The key a request may use for a stage: SM_OK, or 401 (no/malformed/unknown

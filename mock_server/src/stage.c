@@ -299,6 +299,7 @@ void sm_stage_clear(struct sm_stage *st)
         sm_blob_unref(st->files[i].blob);
     }
     st->n_files = 0;
+    st->clears++;
     sm_pq_schema_free(st->schema);
     st->schema = NULL;
     findex_empty(&st->by_name); /* the tables stay: a suite that resets refills them */
