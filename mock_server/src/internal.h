@@ -86,7 +86,7 @@ struct sm_spool {
     uint8_t *mem;
     size_t mem_len, mem_cap;
     bool mapped; /* mem is an anonymous mapping of mem_cap bytes (sm_spool_expect) */
-    int fd; /* -1 until the spool moves to disk */
+    int fd;      /* -1 until the spool moves to disk */
     uint64_t size;
     const char *tmp_dir;
     struct sm_sha256 sha; /* of the bytes on disk, streamed as they are written */

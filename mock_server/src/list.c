@@ -64,7 +64,10 @@ static size_t put_str(char *out, const char *s)
             esc[1] = (char)*p;
             k = 2;
         } else if (*p < 0x20) {
-            memcpy(esc, "\\u00", 4);
+            esc[0] = '\\';
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
             esc[4] = hex[*p >> 4];
             esc[5] = hex[*p & 15];
             k = 6;
@@ -77,11 +80,14 @@ static size_t put_str(char *out, const char *s)
     return n;
 }
 
+/* s as it is (punctuation of our own, digits). */
 static size_t put_raw(char *out, const char *s)
 {
-    size_t k = strlen(s);
-    if (out != NULL) {
-        memcpy(out, s, k);
+    size_t k = 0;
+    for (; s[k] != '\0'; k++) {
+        if (out != NULL) {
+            out[k] = s[k];
+        }
     }
     return k;
 }
