@@ -144,6 +144,8 @@ struct sm_stage {
     struct sm_findex by_name;    /* unique-names */
     struct sm_findex by_content; /* equal contents share one blob */
     uint64_t clears;             /* times cleared: a streamed list stops if this moves */
+    size_t list_counted;         /* list.c: files whose list text is counted in list_bytes */
+    uint64_t list_bytes;
 };
 
 struct sm_key {
@@ -411,6 +413,8 @@ enum MHD_Result sm_upload_body(struct sm_req *r, const char *data, size_t n);
 enum MHD_Result sm_upload_finish(struct sm_req *r);
 enum MHD_Result sm_download_finish(struct sm_req *r);
 enum MHD_Result sm_list_finish(struct sm_req *r);
+/* What a file adds to a list answer beyond an entry's fixed text (list.c). */
+uint64_t sm_list_file_len(const struct sm_stage_file *f);
 /* Download and list: finish the form, journal the names, want exactly one
  * stage_id (and one file_name when need_file); errors carry rule. */
 SM_NODISCARD enum sm_code sm_form_prologue(struct sm_req *r, bool need_file, const char *rule,

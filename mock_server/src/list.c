@@ -56,18 +56,17 @@ static size_t put_str(char *out, const char *s)
     static const char hex[] = "0123456789abcdef";
     size_t n = 0;
     for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        char esc[6];
-        size_t k = 1;
-        esc[0] = (char)*p;
-        if (*p == '"' || *p == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)*p;
-            k = 2;
-        } else if (*p < 0x20) {
-            esc[0] = '\\';
+        if (*p >= 0x20 && *p != '"' && *p != '\\') { /* most bytes: as they are */
+            if (out != NULL) {
+                out[n] = (char)*p;
+            }
+            n++;
+            continue;
+        }
+        char esc[6] = {'\\', (char)*p, 'u', '0', '0', '0'}; /* \" and \\ take the first two */
+        size_t k = 2;
+        if (*p < 0x20) {
             esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
             esc[4] = hex[*p >> 4];
             esc[5] = hex[*p & 15];
             k = 6;
@@ -122,8 +121,24 @@ static size_t put_open(char *out, const struct list_cursor *c)
     return n;
 }
 
-/* Begin a cursor over st (srv->lock held): counts the body's length. */
-static void cursor_begin(struct list_cursor *c, struct sm_server *srv, const struct sm_stage *st)
+/* What a file adds to the body beyond the fixed text of an entry: its name
+ * and id as escaped, its size's digits. */
+uint64_t sm_list_file_len(const struct sm_stage_file *f)
+{
+    uint64_t n = put_str(NULL, f->name) + put_str(NULL, f->file_id);
+    uint64_t v = f->size;
+    do {
+        n++;
+        v /= 10;
+    } while (v > 0);
+    return n;
+}
+
+/* Begin a cursor over st (srv->lock held): the body's length. The stage
+ * keeps what it has counted so far (list_counted, list_bytes: a commit adds
+ * its file, a clear starts over); files that came in another way (a data
+ * dir's loader) are counted here, once. */
+static void cursor_begin(struct list_cursor *c, struct sm_server *srv, struct sm_stage *st)
 {
     memset(c, 0, sizeof *c);
     c->srv = srv;
@@ -136,9 +151,16 @@ static void cursor_begin(struct list_cursor *c, struct sm_server *srv, const str
     for (int i = 0; i < 4; i++) {
         (void)snprintf(c->field[i], LIST_FIELD_MAX, "%s", fields[i]);
     }
-    c->total = put_open(NULL, c) + 2; /* "]}" */
-    for (size_t i = 0; i < c->end; i++) {
-        c->total += put_file(NULL, c, &st->files[i], i == 0);
+    for (; st->list_counted < st->n_files; st->list_counted++) {
+        st->list_bytes += sm_list_file_len(&st->files[st->list_counted]);
+    }
+    char nothing[1] = "";
+    const struct sm_stage_file blank = {.name = nothing, .file_id = nothing, .size = 0};
+    uint64_t fixed =
+        put_file(NULL, c, &blank, false) - sm_list_file_len(&blank); /* with its comma */
+    c->total = put_open(NULL, c) + 2 + st->list_bytes;               /* "]}" */
+    if (c->end > 0) {
+        c->total += fixed * c->end - 1; /* the first entry has no comma */
     }
 }
 

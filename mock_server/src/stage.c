@@ -286,6 +286,10 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
     }
     st->files[st->n_files] = f;
     indexes_add(st, st->n_files, put->new_content);
+    if (st->list_counted == st->n_files) { /* keep the list's length current: O(1) lists */
+        st->list_bytes += sm_list_file_len(&f);
+        st->list_counted++;
+    }
     st->n_files++;
     *file_id = f.file_id;
     return SM_OK;
@@ -300,6 +304,8 @@ void sm_stage_clear(struct sm_stage *st)
     }
     st->n_files = 0;
     st->clears++;
+    st->list_counted = 0;
+    st->list_bytes = 0;
     sm_pq_schema_free(st->schema);
     st->schema = NULL;
     findex_empty(&st->by_name); /* the tables stay: a suite that resets refills them */
