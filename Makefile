@@ -32,8 +32,9 @@ LDLIBS   := -lmicrohttpd -lcurl -lcrypto -lxxhash -lcjson -lsnappy -lzstd -lz -l
 TESTLIBS := -lcmocka
 
 .DEFAULT_GOAL := all
+DEPS_PURPOSES := run build test ci bench
 .PHONY: all test test-build run fuzz bench check format format-check tidy cppcheck \
-	analyze clean deps fixtures
+	analyze clean deps fixtures $(addprefix deps-,$(DEPS_PURPOSES))
 
 # Component variables filled in by the module.mk files below.
 LIBS :=
@@ -69,7 +70,7 @@ include clients/module.mk
 include conformance/module.mk
 include bench/module.mk
 
-all: deps $(LIBS) $(PROGRAMS)
+all: deps-build $(LIBS) $(PROGRAMS)
 
 # `make V=1` shows whole command lines. Every object waits (order-only) for the
 # dependency stamp, so `make -j` on a fresh machine installs headers first.
@@ -83,14 +84,17 @@ $(B)/%.o: %.c | build/.deps-stamp
 	@mkdir -p $(@D)
 	rm -f $@ && ar rcs $@ $^
 
-# Set-up: install whatever is missing (apt as root, else a message). The stamp
-# keeps repeated builds fast; ci/install-deps.sh itself is idempotent.
-deps: build/.deps-stamp
-build/.deps-stamp: ci/install-deps.sh $(wildcard fixtures/oracle/package-lock.json)
-	bash ci/install-deps.sh
+# Set-up by purpose (ci/install-deps.sh run|build|test|ci|bench): each target
+# installs only what it needs (apt as root, `sudo -n` as a user, else the
+# command to run). One stamp per purpose, so `make test` after `make run`
+# still installs the test tools; the script itself is idempotent.
+deps: deps-build
+$(addprefix deps-,$(DEPS_PURPOSES)): deps-%: build/.deps-%.stamp
+build/.deps-%.stamp: ci/install-deps.sh $(wildcard fixtures/oracle/package-lock.json bench/package-lock.json)
+	bash ci/install-deps.sh $*
 	@mkdir -p build && touch $@
 
-test-build: deps $(LIBS) $(PROGRAMS) $(TEST_BINS)
+test-build: deps-test $(LIBS) $(PROGRAMS) $(TEST_BINS)
 
 test: test-build
 	@SM_BUILD=$(B) SM_MODE=$(MODE) bash tests/run-all.sh $(TEST_BINS) -- $(TEST_SCRIPTS)
@@ -98,10 +102,10 @@ test: test-build
 run: all
 	@$(B)/stagemock serve
 
-fuzz: deps
+fuzz: deps-ci
 	@$(MAKE) --no-print-directory -f fuzz.mk run FUZZ_SECONDS=$(or $(FUZZ_SECONDS),30)
 
-bench: deps
+bench: deps-bench
 	@$(MAKE) --no-print-directory MODE=release all
 	bash bench/run.sh
 
@@ -110,23 +114,23 @@ fixtures: all
 
 SRC_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')
 
-format:
+format: deps-ci
 	clang-format -i $(SRC_FILES)
 
-format-check:
+format-check: deps-ci
 	bash ci/check-format.sh
 
-tidy:
+tidy: deps-ci
 	bash ci/check-tidy.sh
 
-cppcheck:
+cppcheck: deps-ci
 	cppcheck -q --enable=warning,performance,portability --std=c11 --error-exitcode=1 \
 		--inline-suppr -Iinclude -D_POSIX_C_SOURCE=200809L mock_server clients fixtures conformance
 
 analyze:
 	$(MAKE) --no-print-directory MODE=debug BUILDDIR=build/analyze CFLAGS=-fanalyzer all
 
-check: format-check cppcheck
+check: deps-ci format-check cppcheck
 	bash ci/check-banned.sh
 	$(MAKE) --no-print-directory MODE=asan test
 	bash ci/check-symbols.sh build/asan

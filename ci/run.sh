@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh - the whole CI, as `.ci/run` calls it on a fresh clone:
-#   deps -> format and static checks -> debug and asan builds (-Werror) ->
+#   deps (ci/install-deps.sh ci) -> format and static checks -> debug and asan builds (-Werror) ->
 #   symbol check -> fuzz smoke -> make test under ASan/UBSan -> stagectl over
 #   the whole corpus -> the
 #   conformance suite against every reference client (one matrix run).
@@ -11,7 +11,7 @@ jobs=$(nproc)
 step() { printf '\n==== %s\n' "$*"; }
 
 step "dependencies"
-bash ci/install-deps.sh
+bash ci/install-deps.sh ci
 
 step "format and static checks"
 bash ci/check-format.sh

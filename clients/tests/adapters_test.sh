@@ -10,6 +10,8 @@
 set -u
 top=${SM_TOP:-$PWD}
 build=$top/${SM_BUILD:-build/debug}
+. "$top/tests/support/need.sh"
+sm_need curl jq
 work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
@@ -97,6 +99,8 @@ done
 # into an uninstrumented python, so that mode skips it.
 if [ "${SM_MODE:-debug}" = asan ] || [ "${SM_MODE:-debug}" = tsan ]; then
   echo "skipping stagemock.py: $SM_MODE library"; skipped=$((skipped + 1))
+elif ! sm_have /usr/bin/python3; then
+  skipped=$((skipped + 1))
 else
   STAGEMOCK_LIB=$build/libstagemock.so PYTHONPATH=$top/clients/python /usr/bin/python3 - \
     "$top/clients/python/stagectl.py" "$work/a.parquet" > "$work/ctypes.out" 2>&1 <<'EOF'

@@ -12,6 +12,8 @@ if [ "${SM_BIG:-0}" != 1 ]; then
   echo "0 passed, 0 failed, 1 skipped"
   exit 0
 fi
+. "$top/tests/support/need.sh"
+sm_need /usr/bin/time
 bytes=${SM_BIG_BYTES:-1073741824}
 limit_kib=$((32 * 1024))
 work=$(mktemp -d)

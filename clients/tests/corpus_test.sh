@@ -18,6 +18,8 @@ if [ ! -f "$corpus/manifest.json" ]; then
   echo "0 passed, 0 failed, 1 skipped"
   exit 0
 fi
+. "$top/tests/support/need.sh"
+sm_need /usr/bin/python3
 exec /usr/bin/python3 - "$build" "$corpus" <<'PY'
 import concurrent.futures, hashlib, json, os, re, shutil, subprocess, sys, tempfile, urllib.request
 

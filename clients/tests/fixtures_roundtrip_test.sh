@@ -8,6 +8,8 @@
 set -u
 top=${SM_TOP:-$PWD}
 build=$top/${SM_BUILD:-build/debug}
+. "$top/tests/support/need.sh"
+sm_need /usr/bin/python3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if ! "$build/stagemock" fixtures --out "$work/fx" > "$work/gen.log" 2>&1; then

@@ -25,7 +25,7 @@ check "good adapter: exit 0 with --strict" test $rc -eq 0
 check "good adapter: closing line" grep -q "^$n_cases passed, 0 failed, 0 skipped$" "$work/out"
 [ $rc -eq 0 ] || sed -n '/^FAIL\|^WARN\|^ERROR/,+12p' "$work/out" | head -80
 validate() { xmllint --noout --schema conformance/tests/junit.xsd "$1" 2> "$work/xmllint.log" || { cat "$work/xmllint.log"; false; }; }
-check "junit validates" validate "$work/r.xml"
+if sm_have xmllint; then check "junit validates" validate "$work/r.xml"; else skipped=$((skipped + 1)); fi
 check "junit: one testsuite per rule" test "$(grep -c '<testsuite ' "$work/r.xml")" -eq 14
 check "tap plan" grep -q "^1\\.\\.$n_cases$" "$work/r.tap"
 check "tap: no not-ok" sh -c "! grep -q '^not ok' '$work/r.tap'"

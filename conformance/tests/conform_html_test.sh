@@ -17,9 +17,8 @@ check() { # name, command...
   local name=$1; shift
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
 }
-if ! command -v jq > /dev/null || ! command -v curl > /dev/null; then
-  echo "SKIP: the test adapters need curl and jq"; echo "0 passed, 0 failed, 1 skipped"; exit 0
-fi
+. "$top/tests/support/need.sh"
+sm_need curl jq # the test adapters' tools
 cd "$top"
 "$bin" conform --adapter "good=$ad/good.sh" --adapter "names=$ad/broken-names.sh" \
   --rule client-names -j 2 --color never --html "$work/report.html" --artifact - > "$work/out" 2>&1

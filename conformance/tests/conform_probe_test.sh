@@ -9,6 +9,8 @@
 set -u
 top=${SM_TOP:-$PWD}
 bin=$top/${SM_BUILD:-build/debug}/stagemock
+. "$top/tests/support/need.sh"
+sm_need jq
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$work"; }

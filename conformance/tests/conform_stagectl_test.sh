@@ -15,9 +15,8 @@ check() { # name, command...
   local name=$1; shift
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
 }
-if ! command -v jq > /dev/null || ! command -v xmllint > /dev/null; then
-  echo "SKIP: this test reads the reports with jq and xmllint"; echo "0 passed, 0 failed, 1 skipped"; exit 0
-fi
+. "$top/tests/support/need.sh"
+sm_need jq xmllint # the reports are read with them
 if [ ! -x "$ctl" ]; then
   echo "SKIP: $ctl is not built"; echo "0 passed, 0 failed, 1 skipped"; exit 0
 fi

@@ -1,6 +1,6 @@
 # testlib.sh - sourced by the conformance script tests that drive the test
 # adapters: paths, a work dir removed on exit, pass/fail counting, and the
-# skip (counted, with the reason) where the adapters' curl and jq are missing.
+# skip (tests/support/need.sh) where the adapters' curl and jq are missing.
 # After sourcing: $top, $bin (stagemock), $ad (the adapters), $work, check().
 set -u
 top=${SM_TOP:-$PWD}
@@ -13,7 +13,6 @@ check() { # name, command...
   local name=$1; shift
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
 }
-if ! command -v jq > /dev/null || ! command -v curl > /dev/null; then
-  echo "SKIP: the test adapters need curl and jq"; echo "0 passed, 0 failed, 1 skipped"; exit 0
-fi
+. "$top/tests/support/need.sh"
+sm_need curl jq # the test adapters' tools
 cd "$top"

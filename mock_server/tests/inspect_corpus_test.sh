@@ -14,6 +14,8 @@ if [ ! -f "$corpus/manifest.json" ]; then
   echo "0 passed, 0 failed, 1 skipped"
   exit 0
 fi
+. "$top/tests/support/need.sh"
+sm_need /usr/bin/python3
 exec /usr/bin/python3 - "$bin" "$corpus" <<'PY'
 import json, subprocess, sys, os, tempfile, shutil
 bin, corpus = sys.argv[1], sys.argv[2]

@@ -6,6 +6,8 @@
 set -u
 top=${SM_TOP:-$PWD}
 bin=$top/${SM_BUILD:-build/debug}/stagemock
+. "$top/tests/support/need.sh"
+sm_need curl
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
 passed=0 failed=0

@@ -37,6 +37,14 @@ uint8_t *sm_test_read_file(const char *path, size_t *len);
  */
 const char *sm_test_corpus_dir(void);
 
+/*
+ * Whether every named command (a NULL-ended list) is on $PATH (or, with a
+ * '/', executable there). When one is missing it prints "skipping: ...",
+ * naming the command and the Debian package `ci/install-deps.sh test`
+ * installs for it, and returns false: the test then skip()s.
+ */
+bool sm_test_have_tools(const char *first, ...);
+
 /* The project's top directory (where the Makefile is), from $SM_TOP or cwd. */
 const char *sm_test_top_dir(void);
 
