@@ -22,6 +22,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 try:
     import yaml
@@ -302,8 +303,11 @@ def run_action(argv):
             if cmd is None:
                 raise SystemExit(f"action_yaml.py run: {where}: shell {shell} is not run here")
             print(f"::group::{step.get('name', where)}", flush=True)
+            t0 = time.monotonic()
             rc = subprocess.run(cmd, cwd=cwd, env=env).returncode
             print("::endgroup::", flush=True)
+            print(f"action_yaml.py run: {where}: exit {rc} in {time.monotonic() - t0:.1f} s",
+                  flush=True)
             if "id" in step:
                 with open(out, encoding="utf-8") as f:
                     for line in f:

@@ -70,7 +70,9 @@ run_action() { # tag, --input NAME=VALUE...: status in $tmp/TAG.rc, outputs in $
   as_user python3 "$act/ci/action_yaml.py" run "$act/action.yml" --action-path "$act" \
     --outputs "$ws/$tag.outputs" "$@" > "$tmp/$tag.log" 2>&1 || rc=$?
   echo "$rc" > "$tmp/$tag.rc"
-  echo "check-action: $tag: exit $rc ($(($(date +%s) - t0)) s since start)"
+  mkdir -p "$top/build/ci" && cp "$tmp/$tag.log" "$top/build/ci/check-action-$tag.log"
+  echo "check-action: $tag: exit $rc ($(($(date +%s) - t0)) s since start; log in build/ci/check-action-$tag.log)"
+  grep -E '^action_yaml.py run: |^[0-9]+ passed, [0-9]+ failed' "$tmp/$tag.log" | sed 's/^/  /' || true
 }
 out() { sed -n "s/^$2=//p" "$ws/$1.outputs"; }
 
