@@ -58,6 +58,7 @@ obj = $(patsubst %.c,$(B)/%.o,$(1))
 # $(call cmocka_test,PATH,SOURCES,ARCHIVES): one CMocka binary at $(B)/PATH.
 define cmocka_test
 TEST_BINS += $(B)/$(1)
+$(call obj,$(foreach s,$(2),$(if $(findstring /tests/,/$(s)),$(s)))): | build/.deps-test.stamp
 $(B)/$(1): $(call obj,$(2)) $(B)/libsmtest.a $(3)
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(B)/libsmtest.a $(3) $$(TESTLIBS) $$(LDLIBS)
@@ -71,11 +72,13 @@ include conformance/module.mk
 include bench/module.mk
 
 all: deps-build $(LIBS) $(PROGRAMS)
+$(call obj,$(SMTEST_SRCS)): | build/.deps-test.stamp
 
 # `make V=1` shows whole command lines. Every object waits (order-only) for the
-# dependency stamp, so `make -j` on a fresh machine installs headers first.
+# build dependency stamp, test objects (cmocka.h) for the test one, so `make -j`
+# on a fresh machine installs headers first.
 Q := $(if $(V),,@)
-$(B)/%.o: %.c | build/.deps-stamp
+$(B)/%.o: %.c | build/.deps-build.stamp
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
