@@ -23,13 +23,42 @@
 extern "C" {
 #endif
 
+/*
+ * Limits on what one file may ask of the reader (docs/PARQUET.md "Limits").
+ * A file over a limit is refused with SM_E_MALFORMED, rule "parquet-only",
+ * status 400 and a message naming the limit and the value, e.g. "schema has
+ * 1000001 elements, over the limit of 100000 (max_schema_elements)".
+ * 0 in any field means that limit's default (SM_PQ_DEFAULT_*).
+ */
+struct sm_pq_limits {
+    uint64_t max_schema_elements;   /* schema elements, the root included */
+    uint64_t max_columns;           /* leaf columns; also column chunks per row group */
+    uint64_t max_depth;             /* schema nesting below the root, at most SM_PQ_MAX_DEPTH */
+    uint64_t max_name_length;       /* bytes in one schema element's name */
+    uint64_t max_page_compressed;   /* a page's compressed_page_size */
+    uint64_t max_page_uncompressed; /* a page's uncompressed_page_size */
+};
+#define SM_PQ_DEFAULT_MAX_SCHEMA_ELEMENTS   100000u
+#define SM_PQ_DEFAULT_MAX_COLUMNS           100000u
+#define SM_PQ_DEFAULT_MAX_DEPTH             128u
+#define SM_PQ_MAX_DEPTH                     1024u /* max_depth cannot go higher */
+#define SM_PQ_DEFAULT_MAX_NAME_LENGTH       65536u
+#define SM_PQ_DEFAULT_MAX_PAGE_COMPRESSED   (512ull << 20)
+#define SM_PQ_DEFAULT_MAX_PAGE_UNCOMPRESSED (1ull << 30)
+
 struct sm_pq_options {
     bool deep;       /* walk every page header and check pages (RULES.md default: true) */
     unsigned codecs; /* accepted codecs, a mask of SM_PQ_CODEC_BIT(); 0 means the default */
+    struct sm_pq_limits limits; /* zeroes mean the defaults */
 };
 
-/* Defaults: deep on, codecs SM_PQ_CODECS_DEFAULT (UNCOMPRESSED and SNAPPY). */
+/* Defaults: deep on, codecs SM_PQ_CODECS_DEFAULT (UNCOMPRESSED and SNAPPY),
+ * every limit at its default. */
 SM_API void sm_pq_options_init(struct sm_pq_options *opt);
+
+/* *out = *in with every 0 replaced by its default and max_depth clamped to
+ * SM_PQ_MAX_DEPTH (in may be NULL: all defaults). */
+SM_API void sm_pq_limits_resolve(const struct sm_pq_limits *in, struct sm_pq_limits *out);
 
 struct sm_pq_file;   /* a parsed footer: facts, row groups, schema */
 struct sm_pq_schema; /* a flattened schema, comparable as RULES.md defines */

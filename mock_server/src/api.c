@@ -141,7 +141,8 @@ enum sm_code sm_server_preload(struct sm_server *srv, const char *stage, const c
     struct sm_stage_put put = {.name = name, .sha256 = ""}; /* the stage digests on demand */
     put.keyed = sm_spool_content_key(&sp, &put.content_key);
     pthread_mutex_lock(&srv->lock);
-    put.judged = (struct sm_pq_options){.deep = srv->profile.deep, .codecs = srv->profile.codecs};
+    put.judged = (struct sm_pq_options){
+        .deep = srv->profile.deep, .codecs = srv->profile.codecs, .limits = srv->profile.limits};
     pthread_mutex_unlock(&srv->lock);
     struct sm_pq_file *pf = NULL; /* preloads are judged every time: no shortcut for setup code */
     if (rc == SM_OK) {

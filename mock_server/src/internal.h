@@ -166,6 +166,7 @@ struct sm_profile {
     bool deep;
     uint64_t max_upload;
     unsigned codecs; /* SM_PQ_CODEC_BIT mask */
+    struct sm_pq_limits limits; /* the reader's limits; 0: its default */
     bool download_base64;
 };
 void sm_profile_defaults(struct sm_profile *p, const struct sm_server_config *cfg);

@@ -5,10 +5,12 @@
  * What: sm_profile_defaults (RULES.md "Defaults of ours"), and
  * sm_profile_parse, which applies a JSON object on top of a profile: status
  * per rule, the upload answer's file id field, the list answer's field
- * names, validation depth, size limit, accepted codecs, download encoding.
+ * names, validation depth, size limit, accepted codecs, download encoding,
+ * the parquet reader's limits ("limits": {"max_columns": N, ...}).
  * Unknown keys and wrong types are errors naming the key, so a typo in a
  * profile never silently does nothing. On error the profile is unchanged.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -93,6 +95,49 @@ static enum sm_code parse_codecs(struct sm_profile *p, const cJSON *a, struct sm
     return SM_OK;
 }
 
+static enum sm_code parse_limits(struct sm_profile *p, const cJSON *o, struct sm_error *err)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+        double max;
+    } keys[] = {
+        {"max_schema_elements", offsetof(struct sm_pq_limits, max_schema_elements), 4294967295.0},
+        {"max_columns", offsetof(struct sm_pq_limits, max_columns), 4294967295.0},
+        {"max_depth", offsetof(struct sm_pq_limits, max_depth), SM_PQ_MAX_DEPTH},
+        {"max_name_length", offsetof(struct sm_pq_limits, max_name_length), 4294967295.0},
+        {"max_page_compressed", offsetof(struct sm_pq_limits, max_page_compressed), 2147483647.0},
+        {"max_page_uncompressed", offsetof(struct sm_pq_limits, max_page_uncompressed),
+         2147483647.0},
+    };
+    if (!cJSON_IsObject(o)) {
+        return bad(err, "limits", "must be an object of limit name -> number");
+    }
+    struct sm_pq_limits next = p->limits;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, o)
+    {
+        size_t k = 0;
+        while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k].name, it->string) != 0) {
+            k++;
+        }
+        if (k == sizeof keys / sizeof keys[0]) {
+            return sm_err_set(err, SM_E_ARG, 400, NULL,
+                              "profile: limits: unknown limit '%s' (docs/PROFILE.md)", it->string);
+        }
+        double v = cJSON_IsNumber(it) ? it->valuedouble : -1;
+        if (v < 1 || v > keys[k].max || v != (double)(uint64_t)v) {
+            return sm_err_set(err, SM_E_ARG, 400, NULL,
+                              "profile: limits.%s must be a whole number from 1 to %.0f",
+                              it->string, keys[k].max);
+        }
+        uint64_t u = (uint64_t)v;
+        memcpy((unsigned char *)&next + keys[k].off, &u, sizeof u);
+    }
+    p->limits = next;
+    return SM_OK;
+}
+
 static enum sm_code apply_key(struct sm_profile *p, const cJSON *it, struct sm_error *err)
 {
     const char *k = it->string;
@@ -123,6 +168,8 @@ static enum sm_code apply_key(struct sm_profile *p, const cJSON *it, struct sm_e
         return SM_OK;
     } else if (strcmp(k, "codecs") == 0) {
         return parse_codecs(p, it, err);
+    } else if (strcmp(k, "limits") == 0) {
+        return parse_limits(p, it, err);
     } else if (strcmp(k, "download_encoding") == 0) {
         if (!cJSON_IsString(it) ||
             (strcmp(it->valuestring, "raw") != 0 && strcmp(it->valuestring, "base64") != 0)) {

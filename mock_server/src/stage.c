@@ -201,7 +201,7 @@ struct sm_blob *sm_stage_same_bytes(struct sm_stage *st, const struct sm_spool *
         return NULL;
     }
     if (schema != NULL && f->judged.deep == opt->deep && f->judged.codecs == opt->codecs &&
-        st->schema != NULL) {
+        memcmp(&f->judged.limits, &opt->limits, sizeof opt->limits) == 0 && st->schema != NULL) {
         *schema = sm_pq_schema_dup(st->schema); /* NULL without memory: judged again */
     }
     return sm_blob_ref(f->blob);

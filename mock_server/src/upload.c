@@ -216,7 +216,8 @@ enum MHD_Result sm_upload_finish(struct sm_req *r)
     struct sm_stage *st;
     pthread_mutex_lock(&srv->lock);
     enum sm_code rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
-    put.judged = (struct sm_pq_options){.deep = srv->profile.deep, .codecs = srv->profile.codecs};
+    put.judged = (struct sm_pq_options){
+        .deep = srv->profile.deep, .codecs = srv->profile.codecs, .limits = srv->profile.limits};
     struct sm_pq_schema *known = NULL; /* equal bytes passed the same validation here */
     struct sm_blob *same =
         rc == SM_OK && put.keyed

@@ -11,7 +11,9 @@
  * Design: the file is read through struct sm_pq_src: the 8-byte tail, the
  * 4-byte head, the footer (copied once; the model's strings point into that
  * copy), then pages.c's window. The parsed footer lives in an arena capped at
- * 32x the footer size, so a hostile footer cannot ask for unbounded memory.
+ * 4x the footer size + 16 MiB, so a hostile footer cannot ask for unbounded
+ * memory; struct sm_pq_limits caps counts, names, depth and pages. The
+ * budget as a whole is in docs/PARQUET.md "Memory".
  * Not here: schema comparison between files (schema.c), HTTP (the server).
  */
 #include <stdio.h>
@@ -44,6 +46,31 @@ void sm_pq_options_init(struct sm_pq_options *opt)
 {
     opt->deep = true;
     opt->codecs = SM_PQ_CODECS_DEFAULT;
+    sm_pq_limits_resolve(NULL, &opt->limits);
+}
+
+static uint64_t or_default(uint64_t v, uint64_t def)
+{
+    return v != 0 ? v : def;
+}
+
+void sm_pq_limits_resolve(const struct sm_pq_limits *in, struct sm_pq_limits *out)
+{
+    struct sm_pq_limits zero = {0};
+    const struct sm_pq_limits *l = in != NULL ? in : &zero;
+    struct sm_pq_limits r = {
+        .max_schema_elements = or_default(l->max_schema_elements, SM_PQ_DEFAULT_MAX_SCHEMA_ELEMENTS),
+        .max_columns = or_default(l->max_columns, SM_PQ_DEFAULT_MAX_COLUMNS),
+        .max_depth = or_default(l->max_depth, SM_PQ_DEFAULT_MAX_DEPTH),
+        .max_name_length = or_default(l->max_name_length, SM_PQ_DEFAULT_MAX_NAME_LENGTH),
+        .max_page_compressed = or_default(l->max_page_compressed, SM_PQ_DEFAULT_MAX_PAGE_COMPRESSED),
+        .max_page_uncompressed =
+            or_default(l->max_page_uncompressed, SM_PQ_DEFAULT_MAX_PAGE_UNCOMPRESSED),
+    };
+    if (r.max_depth > SM_PQ_MAX_DEPTH) {
+        r.max_depth = SM_PQ_MAX_DEPTH;
+    }
+    *out = r;
 }
 
 void sm_pq_file_free(struct sm_pq_file *f)
@@ -217,6 +244,8 @@ static enum sm_code check_src(const struct sm_pq_src *src, const struct sm_pq_op
         opt = &defaults;
     }
     unsigned accepted = opt->codecs ? opt->codecs : SM_PQ_CODECS_DEFAULT;
+    struct sm_pq_limits lim;
+    sm_pq_limits_resolve(&opt->limits, &lim);
     if (out != NULL) {
         *out = NULL;
     }
@@ -231,17 +260,17 @@ static enum sm_code check_src(const struct sm_pq_src *src, const struct sm_pq_op
         return sm_err_set(err, SM_E_NOMEM, 500, NULL, "no memory for a %u-byte footer", flen);
     }
     f->footer_len = flen;
-    sm_arena_init(&f->arena, (size_t)flen * SM_PQ_ARENA_FACTOR + (1u << 20));
+    sm_arena_init(&f->arena, (size_t)flen * SM_PQ_ARENA_FACTOR + SM_PQ_ARENA_EXTRA);
     uint64_t footer_at = src->size - 8 - flen;
     rc = sm_pq_src_read(src, footer_at, f->footer, flen, err);
     if (rc == SM_OK) {
-        rc = sm_pq_footer_parse(f->footer, flen, footer_at, &f->arena, &f->md, err);
+        rc = sm_pq_footer_parse_lim(f->footer, flen, footer_at, &lim, &f->arena, &f->md, err);
     }
     if (rc != SM_OK) {
         sm_pq_file_free(f);
         return rc;
     }
-    rc = sm_pq_schema_build(&f->md, &f->schema, err);
+    rc = sm_pq_schema_build_lim(&f->md, &lim, &f->schema, err);
     if (rc != SM_OK) {
         sm_pq_file_free(f);
         return rc;
@@ -249,7 +278,7 @@ static enum sm_code check_src(const struct sm_pq_src *src, const struct sm_pq_op
     rc = check_chunks(f, accepted, err);
     if (rc == SM_OK && opt->deep) {
         struct sm_pq_page_stats st = {0};
-        rc = sm_pq_pages_check(src, &f->md, f->schema, footer_at, &st, err);
+        rc = sm_pq_pages_check(src, &f->md, f->schema, &lim, footer_at, &st, err);
         f->page_crcs = st.saw_crc;
     }
     if (out != NULL) {

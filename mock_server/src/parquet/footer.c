@@ -10,6 +10,9 @@
  * Design: all lists land in the caller's arena; strings stay views into the
  * footer bytes. Fields we do not judge (statistics, key/value metadata,
  * column orders, indexes) are skipped by the decoder.
+ * Limits: the schema list and each row group's column list are counted
+ * against max_schema_elements / max_columns from their list headers, before
+ * anything is allocated; names against max_name_length.
  * Not here: the schema tree (schema.c), codec policy and encryption verdicts
  * (check.c), pages (pages.c).
  */
@@ -161,6 +164,10 @@ static enum sm_code mark_present(struct sm_tc *tc, uint8_t type, void *dst)
 
 /* ---- the footer structs ------------------------------------------------ */
 
+/* sm_tc_field.limit values: 1-based indexes into the limits sm_pq_footer_parse
+ * hands the decoder. */
+enum { LIMIT_SCHEMA = 1, LIMIT_COLUMNS = 2 };
+
 /* Order matters: bit i of `present` is fields[i] (see SM_PQ_EP_* etc.). */
 static const struct sm_tc_field element_fields[] = {
     FIELD(SM_PQ_SE_TYPE, SM_TC_K_I32, false, "type", struct sm_pq_element, type),
@@ -230,8 +237,14 @@ static const struct sm_tc_desc column_chunk_desc =
     DESC("ColumnChunk", struct sm_pq_column_chunk, column_chunk_fields);
 
 static const struct sm_tc_field row_group_fields[] = {
-    LIST(SM_PQ_RG_COLUMNS, SM_TC_K_LIST_STRUCT, true, "columns", struct sm_pq_row_group, columns,
-         n_columns, &column_chunk_desc),
+    {.id = SM_PQ_RG_COLUMNS,
+     .kind = SM_TC_K_LIST_STRUCT,
+     .required = true,
+     .name = "columns",
+     .off = offsetof(struct sm_pq_row_group, columns),
+     .aux = offsetof(struct sm_pq_row_group, n_columns),
+     .sub = &column_chunk_desc,
+     .limit = LIMIT_COLUMNS},
     FIELD(SM_PQ_RG_TOTAL_BYTE_SIZE, SM_TC_K_I64, true, "total_byte_size", struct sm_pq_row_group,
           total_byte_size),
     FIELD(SM_PQ_RG_NUM_ROWS, SM_TC_K_I64, true, "num_rows", struct sm_pq_row_group, num_rows),
@@ -241,8 +254,14 @@ static const struct sm_tc_desc row_group_desc =
 
 static const struct sm_tc_field file_meta_fields[] = {
     FIELD(SM_PQ_FMD_VERSION, SM_TC_K_I32, true, "version", struct sm_pq_file_meta, version),
-    LIST(SM_PQ_FMD_SCHEMA, SM_TC_K_LIST_STRUCT, true, "schema", struct sm_pq_file_meta, schema,
-         n_schema, &element_desc),
+    {.id = SM_PQ_FMD_SCHEMA,
+     .kind = SM_TC_K_LIST_STRUCT,
+     .required = true,
+     .name = "schema",
+     .off = offsetof(struct sm_pq_file_meta, schema),
+     .aux = offsetof(struct sm_pq_file_meta, n_schema),
+     .sub = &element_desc,
+     .limit = LIMIT_SCHEMA},
     FIELD(SM_PQ_FMD_NUM_ROWS, SM_TC_K_I64, true, "num_rows", struct sm_pq_file_meta, num_rows),
     LIST(SM_PQ_FMD_ROW_GROUPS, SM_TC_K_LIST_STRUCT, true, "row_groups", struct sm_pq_file_meta,
          row_groups, n_row_groups, &row_group_desc),
@@ -265,8 +284,15 @@ static enum sm_code bad_enum(struct sm_error *err, const char *what, long long v
                       what, v, where);
 }
 
-static enum sm_code check_element(const struct sm_pq_element *e, uint32_t i, struct sm_error *err)
+static enum sm_code check_element(const struct sm_pq_element *e, uint32_t i,
+                                  const struct sm_pq_limits *lim, struct sm_error *err)
 {
+    if (e->name.n > lim->max_name_length) {
+        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+                          "footer: schema element %u has a name of %u bytes, over the limit of "
+                          "%llu (max_name_length)",
+                          i, e->name.n, (unsigned long long)lim->max_name_length);
+    }
     char where[96];
     (void)snprintf(where, sizeof where, "schema element %u '%.*s'", i,
                    (int)(e->name.n > 40 ? 40 : e->name.n), (const char *)e->name.p);
@@ -318,8 +344,24 @@ enum sm_code sm_pq_footer_parse(const uint8_t *buf, size_t len, uint64_t base,
                                 struct sm_arena *arena, struct sm_pq_file_meta *md,
                                 struct sm_error *err)
 {
+    return sm_pq_footer_parse_lim(buf, len, base, NULL, arena, md, err);
+}
+
+enum sm_code sm_pq_footer_parse_lim(const uint8_t *buf, size_t len, uint64_t base,
+                                    const struct sm_pq_limits *limits, struct sm_arena *arena,
+                                    struct sm_pq_file_meta *md, struct sm_error *err)
+{
+    struct sm_pq_limits lim;
+    sm_pq_limits_resolve(limits, &lim);
+    const struct sm_tc_limit caps[] = {
+        [LIMIT_SCHEMA - 1] = {lim.max_schema_elements, "schema", "elements",
+                              "max_schema_elements"},
+        [LIMIT_COLUMNS - 1] = {lim.max_columns, "a row group", "column chunks", "max_columns"},
+    };
     struct sm_tc tc;
     sm_tc_init(&tc, buf, len, base, "footer", arena, err);
+    tc.limits = caps;
+    tc.n_limits = sizeof caps / sizeof caps[0];
     *md = (struct sm_pq_file_meta){0};
     enum sm_code rc = sm_tc_read_struct(&tc, &file_meta_desc, md);
     if (rc != SM_OK) {
@@ -329,7 +371,7 @@ enum sm_code sm_pq_footer_parse(const uint8_t *buf, size_t len, uint64_t base,
         return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only", "footer: schema is empty");
     }
     for (uint32_t i = 0; i < md->n_schema; i++) {
-        rc = check_element(&md->schema[i], i, err);
+        rc = check_element(&md->schema[i], i, &lim, err);
         if (rc != SM_OK) {
             return rc;
         }

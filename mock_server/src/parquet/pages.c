@@ -11,10 +11,19 @@
  * equal sizes; a page CRC, when present, matches (zlib crc32 of the stored
  * bytes); data page values add up to the chunk's num_values, which for an
  * unrepeated column equals the row group's row count; the first repetition
- * level of a repeated column is 0 (a chunk cannot start mid-record).
+ * level of a repeated column is 0 (a chunk cannot start mid-record). Levels:
+ * in every data page, the RLE/bit-packed hybrid levels hold at least
+ * num_values levels, none above the column's maximum; a v2 page carries no
+ * definition levels for a REQUIRED column and no repetition levels for an
+ * unrepeated one. A v2 page whose compressed section is empty (0 bytes after
+ * the levels, nothing left to decompress) is accepted, as DuckDB does.
+ * Limits: compressed and uncompressed page sizes (max_page_compressed,
+ * max_page_uncompressed), named in the refusal.
  * Design: bytes come through a window (one large pread refills it, 4 MiB or
- * one page), or straight from the caller's buffer; nothing is decompressed
- * except the first page of a repeated v1 column, to read its first level.
+ * one page), or straight from the caller's buffer. Nothing is allocated from
+ * a size a page header claims: v1 levels sit at the start of the page data,
+ * so a resumable snappy prefix decoder (snap_more) produces just those bytes
+ * into a fixed 1 MiB scratch buffer; levels beyond that are not judged.
  * Not here: decoding values; codecs other than SNAPPY and UNCOMPRESSED (the
  * codec rule rejects them first; a profile that accepts them skips content).
  */
@@ -124,7 +133,7 @@ struct reader {
     size_t wcap;
     uint64_t wstart;
     size_t wlen;
-    uint8_t *scratch; /* decompression of a first repeated page */
+    uint8_t *scratch; /* the decompressed start of a v1 page: its levels */
     size_t scratch_cap;
 };
 
@@ -193,15 +202,127 @@ static enum sm_code view(struct reader *r, uint64_t off, size_t n, uint64_t limi
     return SM_OK;
 }
 
+/* ---- a snappy prefix -------------------------------------------------- */
+
+/*
+ * Decode only the first bytes of a snappy stream, resumably, into a bounded
+ * buffer: v1 pages keep their levels at the start of the compressed data, so
+ * judging levels never needs the whole page (whose header may claim 2 GiB).
+ * Called only on data snappy_validate_compressed_buffer accepted; still
+ * checks every bound.
+ */
+struct snap_prefix {
+    const uint8_t *in;
+    size_t in_len, ipos;
+    uint8_t *out;
+    size_t cap, len;   /* out[0..len) decoded so far; never more than cap */
+    size_t lit_left;   /* literal bytes still to copy from in[ipos] */
+    size_t copy_left;  /* copy bytes still to produce ... */
+    size_t copy_off;   /* ... from this far back */
+};
+
+static bool snap_start(struct snap_prefix *sp, const uint8_t *in, size_t n, uint8_t *out,
+                       size_t cap)
+{
+    *sp = (struct snap_prefix){.in = in, .in_len = n, .out = out, .cap = cap};
+    for (unsigned shift = 0; sp->ipos < n && shift < 35; shift += 7) {
+        if ((in[sp->ipos++] & 0x80) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Decode until len >= want (want <= cap); false when the stream ends first
+ * or is corrupt. */
+static bool snap_more(struct snap_prefix *sp, size_t want)
+{
+    const uint8_t *in = sp->in;
+    while (sp->len < want) {
+        size_t room = want - sp->len;
+        if (sp->lit_left > 0) {
+            size_t k = sp->lit_left < room ? sp->lit_left : room;
+            if (k > sp->in_len - sp->ipos) {
+                return false;
+            }
+            memcpy(sp->out + sp->len, in + sp->ipos, k);
+            sp->ipos += k;
+            sp->len += k;
+            sp->lit_left -= k;
+            continue;
+        }
+        if (sp->copy_left > 0) {
+            size_t k = sp->copy_left < room ? sp->copy_left : room;
+            for (size_t i = 0; i < k; i++, sp->len++) {
+                sp->out[sp->len] = sp->out[sp->len - sp->copy_off];
+            }
+            sp->copy_left -= k;
+            continue;
+        }
+        if (sp->ipos >= sp->in_len) {
+            return false;
+        }
+        uint8_t tag = in[sp->ipos++];
+        size_t left = sp->in_len - sp->ipos;
+        switch (tag & 3) {
+        case 0: {
+            size_t l = tag >> 2;
+            if (l >= 60) {
+                size_t nb = l - 59;
+                if (nb > left) {
+                    return false;
+                }
+                l = 0;
+                for (size_t i = 0; i < nb; i++) {
+                    l |= (size_t)in[sp->ipos + i] << (8 * i);
+                }
+                sp->ipos += nb;
+            }
+            sp->lit_left = l + 1;
+            break;
+        }
+        case 1:
+            if (left < 1) {
+                return false;
+            }
+            sp->copy_left = 4 + ((tag >> 2) & 7);
+            sp->copy_off = ((size_t)(tag >> 5) << 8) | in[sp->ipos++];
+            break;
+        case 2:
+            if (left < 2) {
+                return false;
+            }
+            sp->copy_left = 1 + (size_t)(tag >> 2);
+            sp->copy_off = (size_t)in[sp->ipos] | (size_t)in[sp->ipos + 1] << 8;
+            sp->ipos += 2;
+            break;
+        default:
+            if (left < 4) {
+                return false;
+            }
+            sp->copy_left = 1 + (size_t)(tag >> 2);
+            sp->copy_off = (size_t)in[sp->ipos] | (size_t)in[sp->ipos + 1] << 8 |
+                           (size_t)in[sp->ipos + 2] << 16 | (size_t)in[sp->ipos + 3] << 24;
+            sp->ipos += 4;
+            break;
+        }
+        if (sp->copy_left > 0 && (sp->copy_off == 0 || sp->copy_off > sp->len)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* ---- checks ------------------------------------------------------------ */
 
 struct chunk_ctx {
-    const char *column;
+    char column[160]; /* the leaf's dotted path, for messages */
     uint64_t start, end;
-    int max_rep;
+    int max_rep, max_def;
     int32_t codec;
     int64_t values; /* data page values seen */
     bool first_data_page_done;
+    const struct sm_pq_limits *lim;
 };
 
 static enum sm_code page_fail(struct sm_error *err, const struct chunk_ctx *c, uint64_t at,
@@ -222,78 +343,229 @@ static int bit_width(int v)
     return w;
 }
 
-/* First value of an RLE/bit-packed hybrid run; -1 when it cannot be read. */
-static int first_level(const uint8_t *p, size_t n, int width)
+/* What an RLE/bit-packed hybrid run of levels holds, read up to want levels. */
+struct level_scan {
+    uint64_t count; /* levels decoded (bit-packed groups count 8 each) */
+    int first;      /* the first level; -1 when there is none */
+    int bad;        /* a level above the maximum; -1 when none */
+    bool overrun;   /* a run header or run runs past the bytes */
+};
+
+static unsigned level_at(const uint8_t *p, uint64_t k, int width)
 {
-    size_t pos = 0;
-    uint64_t h = 0;
-    for (unsigned shift = 0; pos < n && shift < 35; shift += 7) {
-        uint8_t b = p[pos++];
-        h |= (uint64_t)(b & 0x7f) << shift;
-        if ((b & 0x80) == 0) {
-            if (h & 1) { /* bit-packed: low bits of the next byte(s) */
-                return pos < n ? p[pos] & ((1 << width) - 1) : -1;
-            }
-            size_t bytes = ((size_t)width + 7) / 8;
-            if (bytes == 0 || pos + bytes > n) {
-                return bytes == 0 ? 0 : -1;
-            }
-            int v = 0;
-            for (size_t i = 0; i < bytes; i++) {
-                v |= p[pos + i] << (8 * i);
-            }
-            return v;
-        }
+    unsigned v = 0;
+    for (int b = 0; b < width; b++) {
+        uint64_t bit = k * (uint64_t)width + (uint64_t)b;
+        v |= ((unsigned)(p[bit / 8] >> (bit % 8)) & 1u) << b;
     }
-    return -1;
+    return v;
 }
 
-/* The first repetition level of the chunk's first data page must be 0. */
-static enum sm_code check_first_rep(struct reader *r, const struct chunk_ctx *c,
-                                    const struct page_header *h, const uint8_t *body, uint64_t at,
-                                    struct sm_error *err)
+static void scan_levels(const uint8_t *p, size_t n, int max, uint64_t want, struct level_scan *o)
 {
-    int width = bit_width(c->max_rep);
-    const uint8_t *lv = body;
-    size_t lv_len = (size_t)h->compressed;
-    if (h->type == SM_PQ_DATA_PAGE_V2) {
-        lv_len = (size_t)h->v2.rep_len;
-    } else {
-        if (c->codec == SM_PQ_SNAPPY) {
-            size_t out = (size_t)h->uncompressed;
-            if (out > r->scratch_cap) {
-                uint8_t *ns = realloc(r->scratch, out);
-                if (ns == NULL) {
-                    return sm_err_set(err, SM_E_NOMEM, 500, NULL, "no memory to decompress");
+    int width = bit_width(max);
+    bool all_valid = max == (1 << width) - 1; /* every width-bit value is a level */
+    size_t pos = 0;
+    *o = (struct level_scan){.first = -1, .bad = -1};
+    while (o->count < want && pos < n) {
+        uint64_t h = 0;
+        bool done = false;
+        for (unsigned shift = 0; pos < n && shift < 63; shift += 7) {
+            uint8_t byte = p[pos++];
+            h |= (uint64_t)(byte & 0x7f) << shift;
+            if ((byte & 0x80) == 0) {
+                done = true;
+                break;
+            }
+        }
+        if (!done) {
+            o->overrun = true;
+            return;
+        }
+        if (h & 1) { /* bit-packed: groups of 8 levels, width bytes each */
+            uint64_t groups = h >> 1;
+            if (groups > (n - pos) / (size_t)width) {
+                o->overrun = true;
+                return;
+            }
+            uint64_t vals = groups * 8, need = want - o->count;
+            uint64_t k_end = vals < need ? vals : need;
+            if (k_end > 0 && o->first < 0) {
+                o->first = (int)level_at(p + pos, 0, width);
+            }
+            for (uint64_t k = 0; !all_valid && k < k_end; k++) {
+                unsigned v = level_at(p + pos, k, width);
+                if ((int)v > max) {
+                    o->bad = (int)v;
+                    return;
                 }
-                r->scratch = ns;
-                r->scratch_cap = out;
             }
-            if (snappy_uncompress((const char *)body, (size_t)h->compressed, (char *)r->scratch,
-                                  &out) != SNAPPY_OK) {
-                return page_fail(err, c, at, "snappy data does not decompress");
+            o->count += vals;
+            pos += (size_t)(groups * (uint64_t)width);
+        } else { /* RLE: a count and one value in ceil(width / 8) bytes */
+            size_t vb = ((size_t)width + 7) / 8;
+            if (vb > n - pos) {
+                o->overrun = true;
+                return;
             }
-            lv = r->scratch;
-            lv_len = out;
-        } else if (c->codec != SM_PQ_UNCOMPRESSED) {
-            return SM_OK;
+            unsigned v = 0;
+            for (size_t i = 0; i < vb; i++) {
+                v |= (unsigned)p[pos + i] << (8 * i);
+            }
+            pos += vb;
+            uint64_t run = h >> 1;
+            if (run > 0 && o->first < 0) {
+                o->first = (int)v;
+            }
+            if (run > 0 && (int)v > max) {
+                o->bad = (int)v;
+                return;
+            }
+            o->count += run;
         }
-        if (h->v1.rep_encoding != SM_PQ_ENC_RLE || lv_len < 4) {
-            return SM_OK; /* BIT_PACKED levels (deprecated): not judged */
-        }
-        uint32_t len =
-            (uint32_t)lv[0] | (uint32_t)lv[1] << 8 | (uint32_t)lv[2] << 16 | (uint32_t)lv[3] << 24;
-        if (len > lv_len - 4) {
-            return page_fail(err, c, at, "repetition levels overrun the page");
-        }
-        lv += 4;
-        lv_len = len;
     }
-    int first = first_level(lv, lv_len, width);
-    if (first > 0) {
+}
+
+/* Judge one level section: enough levels for the page's values, none above
+ * the maximum, and (first page of a repeated column) the first rep level 0. */
+static enum sm_code judge_levels(const struct chunk_ctx *c, const uint8_t *p, size_t n,
+                                 bool rep, int32_t num_values, bool first_page, uint64_t at,
+                                 struct sm_error *err)
+{
+    const char *kind = rep ? "repetition" : "definition";
+    int max = rep ? c->max_rep : c->max_def;
+    struct level_scan sc;
+    scan_levels(p, n, max, (uint64_t)num_values, &sc);
+    char msg[160];
+    if (sc.overrun) {
+        (void)snprintf(msg, sizeof msg, "%s levels run past their %zu bytes", kind, n);
+        return page_fail(err, c, at, msg);
+    }
+    if (sc.bad >= 0) {
+        (void)snprintf(msg, sizeof msg, "%s level %d above the column's maximum %d", kind, sc.bad,
+                       max);
+        return page_fail(err, c, at, msg);
+    }
+    if (sc.count < (uint64_t)num_values) {
+        (void)snprintf(msg, sizeof msg, "%llu %s levels for %d values", (unsigned long long)sc.count,
+                       kind, (int)num_values);
+        return page_fail(err, c, at, msg);
+    }
+    if (rep && first_page && sc.first > 0) {
         return page_fail(err, c, at,
                          "first repetition level is not 0: the chunk starts "
                          "inside a record");
+    }
+    return SM_OK;
+}
+
+static enum sm_code levels_v2(const struct chunk_ctx *c, const struct page_header *h,
+                              const uint8_t *body, bool first_page, uint64_t at,
+                              struct sm_error *err)
+{
+    size_t rep_len = (size_t)h->v2.rep_len, def_len = (size_t)h->v2.def_len;
+    int32_t nv = h->v2.num_values;
+    char msg[160];
+    if (c->max_rep == 0 && rep_len > 0) {
+        (void)snprintf(msg, sizeof msg,
+                       "%zu bytes of repetition levels in a column that is not repeated", rep_len);
+        return page_fail(err, c, at, msg);
+    }
+    if (c->max_def == 0 && def_len > 0) {
+        (void)snprintf(msg, sizeof msg, "%zu bytes of definition levels in a REQUIRED column",
+                       def_len);
+        return page_fail(err, c, at, msg);
+    }
+    enum sm_code rc = SM_OK;
+    if (nv > 0 && c->max_rep > 0) {
+        rc = judge_levels(c, body, rep_len, true, nv, first_page, at, err);
+    }
+    if (rc == SM_OK && nv > 0 && c->max_def > 0) {
+        rc = judge_levels(c, body + rep_len, def_len, false, nv, first_page, at, err);
+    }
+    return rc;
+}
+
+/* v1 levels: [u32 length][hybrid] for repetition, then for definition, at the
+ * start of the (uncompressed) page data. got(need) makes the first need bytes
+ * available at *p and says false when it cannot (page too short: *short_page;
+ * or past what we decompress: judged no further). */
+struct v1_src {
+    const uint8_t *p;   /* the bytes available so far */
+    size_t avail;       /* how many */
+    size_t total;       /* the page's uncompressed size */
+    struct snap_prefix *sp; /* NULL: p holds the whole page */
+};
+
+static bool v1_need(struct v1_src *v, size_t need)
+{
+    if (need > v->total) {
+        return false;
+    }
+    if (need <= v->avail) {
+        return true;
+    }
+    if (v->sp == NULL || need > v->sp->cap || !snap_more(v->sp, need)) {
+        return false;
+    }
+    v->p = v->sp->out;
+    v->avail = v->sp->len;
+    return true;
+}
+
+static enum sm_code levels_v1(struct reader *r, const struct chunk_ctx *c,
+                              const struct page_header *h, const uint8_t *body, bool first_page,
+                              uint64_t at, struct sm_error *err)
+{
+    int32_t nv = h->v1.num_values;
+    if (nv == 0 || (c->max_rep > 0 && h->v1.rep_encoding != SM_PQ_ENC_RLE) ||
+        (c->max_def > 0 && h->v1.def_encoding != SM_PQ_ENC_RLE)) {
+        return SM_OK; /* BIT_PACKED levels (deprecated): not judged */
+    }
+    struct snap_prefix sp;
+    struct v1_src v = {.p = body, .avail = (size_t)h->compressed, .total = (size_t)h->uncompressed};
+    if (c->codec == SM_PQ_SNAPPY) {
+        if (r->scratch == NULL) {
+            r->scratch = malloc(SM_PQ_LEVEL_SCRATCH);
+            if (r->scratch == NULL) {
+                return sm_err_set(err, SM_E_NOMEM, 500, NULL, "no memory to read levels");
+            }
+            r->scratch_cap = SM_PQ_LEVEL_SCRATCH;
+        }
+        if (!snap_start(&sp, body, (size_t)h->compressed, r->scratch, r->scratch_cap)) {
+            return page_fail(err, c, at, "snappy data has no valid length preamble");
+        }
+        v = (struct v1_src){.p = r->scratch, .avail = 0, .total = v.total, .sp = &sp};
+    } else if (c->codec != SM_PQ_UNCOMPRESSED) {
+        return SM_OK;
+    }
+    size_t off = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        bool rep = pass == 0;
+        if ((rep ? c->max_rep : c->max_def) == 0) {
+            continue;
+        }
+        if (!v1_need(&v, off + 4)) {
+            if (off + 4 > v.total) {
+                return page_fail(err, c, at, rep ? "repetition levels overrun the page"
+                                                 : "definition levels overrun the page");
+            }
+            return SM_OK; /* beyond what we decompress to judge */
+        }
+        const uint8_t *q = v.p + off;
+        size_t len = (size_t)q[0] | (size_t)q[1] << 8 | (size_t)q[2] << 16 | (size_t)q[3] << 24;
+        if (len > v.total - off - 4) {
+            return page_fail(err, c, at, rep ? "repetition levels overrun the page"
+                                             : "definition levels overrun the page");
+        }
+        if (!v1_need(&v, off + 4 + len)) {
+            return SM_OK;
+        }
+        enum sm_code rc = judge_levels(c, v.p + off + 4, len, rep, nv, first_page, at, err);
+        if (rc != SM_OK) {
+            return rc;
+        }
+        off += 4 + len;
     }
     return SM_OK;
 }
@@ -329,7 +601,17 @@ static enum sm_code check_body(struct reader *r, struct chunk_ctx *c, const stru
         compressed = !(h->v2.present & V2_IS_COMPRESSED) || h->v2.is_compressed;
     }
     size_t want = (size_t)h->uncompressed - skip;
-    if (c->codec == SM_PQ_SNAPPY && compressed) {
+    if (c->codec == SM_PQ_SNAPPY && compressed && clen == skip && h->type == SM_PQ_DATA_PAGE_V2) {
+        /* an empty compressed section: nothing after the levels (all values
+         * null, or none); DuckDB and Arrow read these */
+        if (want != 0) {
+            char msg[160];
+            (void)snprintf(msg, sizeof msg,
+                           "empty snappy section for %zu uncompressed bytes after the levels",
+                           want);
+            return page_fail(err, c, at, msg);
+        }
+    } else if (c->codec == SM_PQ_SNAPPY && compressed) {
         size_t stated = 0;
         const char *data = (const char *)body + skip;
         if (snappy_uncompressed_length(data, clen - skip, &stated) != SNAPPY_OK) {
@@ -351,12 +633,16 @@ static enum sm_code check_body(struct reader *r, struct chunk_ctx *c, const stru
         }
     }
     bool data_page = h->type == SM_PQ_DATA_PAGE || h->type == SM_PQ_DATA_PAGE_V2;
-    if (data_page && !c->first_data_page_done) {
-        c->first_data_page_done = true;
-        int32_t nv = h->type == SM_PQ_DATA_PAGE ? h->v1.num_values : h->v2.num_values;
-        if (c->max_rep > 0 && nv > 0) {
-            return check_first_rep(r, c, h, body, at, err);
-        }
+    if (!data_page) {
+        return SM_OK;
+    }
+    bool first_page = !c->first_data_page_done;
+    c->first_data_page_done = true;
+    if (h->type == SM_PQ_DATA_PAGE_V2) {
+        return levels_v2(c, h, body, first_page, at, err);
+    }
+    if (c->max_rep > 0 || c->max_def > 0) {
+        return levels_v1(r, c, h, body, first_page, at, err);
     }
     return SM_OK;
 }
@@ -395,8 +681,20 @@ static enum sm_code check_header(const struct chunk_ctx *c, const struct page_he
     if (h->uncompressed < 0 || h->compressed < 0) {
         return page_fail(err, c, at, "negative page size");
     }
-    if ((uint64_t)h->compressed > SM_PQ_MAX_PAGE) {
-        return page_fail(err, c, at, "page larger than 512 MiB");
+    char msg[160];
+    if ((uint64_t)h->compressed > c->lim->max_page_compressed) {
+        (void)snprintf(msg, sizeof msg,
+                       "page of %d compressed bytes, over the limit of %llu "
+                       "(max_page_compressed)",
+                       (int)h->compressed, (unsigned long long)c->lim->max_page_compressed);
+        return page_fail(err, c, at, msg);
+    }
+    if ((uint64_t)h->uncompressed > c->lim->max_page_uncompressed) {
+        (void)snprintf(msg, sizeof msg,
+                       "page of %d uncompressed bytes, over the limit of %llu "
+                       "(max_page_uncompressed)",
+                       (int)h->uncompressed, (unsigned long long)c->lim->max_page_uncompressed);
+        return page_fail(err, c, at, msg);
     }
     switch (h->type) {
     case SM_PQ_DATA_PAGE:
@@ -490,7 +788,8 @@ static enum sm_code chunk_bounds(const struct sm_pq_column_meta *m, uint64_t dat
 }
 
 enum sm_code sm_pq_pages_check(const struct sm_pq_src *src, const struct sm_pq_file_meta *md,
-                               const struct sm_pq_schema *schema, uint64_t data_end,
+                               const struct sm_pq_schema *schema, const struct sm_pq_limits *lim,
+                               uint64_t data_end,
                                struct sm_pq_page_stats *st, struct sm_error *err)
 {
     struct reader r = {.src = src};
@@ -510,10 +809,10 @@ enum sm_code sm_pq_pages_check(const struct sm_pq_src *src, const struct sm_pq_f
                 (cc->meta.num_values == 0 && rg->num_rows == 0)) {
                 continue; /* encrypted, in another file, or empty: nothing to walk here */
             }
-            int max_def = 0;
-            struct chunk_ctx c = {.column = sm_pq_schema_leaf_path(schema, k),
-                                  .codec = cc->meta.codec};
-            sm_pq_schema_leaf_levels(schema, k, &max_def, &c.max_rep);
+            struct chunk_ctx c = {.codec = cc->meta.codec, .lim = lim};
+            (void)sm_pq_schema_path(schema, sm_pq_schema_leaf_element(schema, k), c.column,
+                                    sizeof c.column);
+            sm_pq_schema_leaf_levels(schema, k, &c.max_def, &c.max_rep);
             rc = chunk_bounds(&cc->meta, data_end, &c, err);
             if (rc == SM_OK && c.max_rep == 0 && cc->meta.num_values != rg->num_rows) {
                 rc = sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",

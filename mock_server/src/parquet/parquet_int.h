@@ -20,16 +20,18 @@
 #define SM_TC_MAX_DEPTH       32           /* footers nest about 6 deep; generous */
 #define SM_PQ_MAX_FOOTER      (64u << 20)  /* a footer larger than this is refused */
 #define SM_PQ_MAX_PAGE_HEADER (16u << 20)  /* statistics can be large, not larger */
-#define SM_PQ_MAX_PAGE        (512u << 20) /* one compressed page read at a time */
-#define SM_PQ_ARENA_FACTOR    32           /* arena cap = factor x footer + 1 MiB */
+#define SM_PQ_ARENA_FACTOR    4            /* arena cap = factor x footer + extra */
+#define SM_PQ_ARENA_EXTRA     (16u << 20)
+#define SM_PQ_LEVEL_SCRATCH   (1u << 20) /* decompressed v1 level bytes judged per page */
 
 /* ---- arena ------------------------------------------------------------ */
 
 struct sm_arena_block;
 struct sm_arena {
     struct sm_arena_block *head;
-    size_t used; /* bytes handed out so far */
-    size_t cap;  /* refuse to go past this */
+    size_t used;   /* bytes handed out so far */
+    size_t cap;    /* refuse to go past this */
+    bool over_cap; /* the last refusal was the cap's, not malloc's */
 };
 void sm_arena_init(struct sm_arena *a, size_t cap);
 void sm_arena_cleanup(struct sm_arena *a);
@@ -43,6 +45,15 @@ struct sm_tc_bin {
     uint32_t n;
 };
 
+/* A cap on the element count of a list field (sm_tc_field.limit), checked
+ * from the list header before anything is allocated. */
+struct sm_tc_limit {
+    uint64_t max;
+    const char *owner; /* "schema" */
+    const char *noun;  /* "elements" */
+    const char *name;  /* "max_schema_elements" */
+};
+
 struct sm_tc {
     const uint8_t *buf;
     size_t len;
@@ -52,6 +63,8 @@ struct sm_tc {
     const char *what; /* "footer" or "page header", for messages */
     struct sm_arena *arena;
     struct sm_error *err;
+    const struct sm_tc_limit *limits; /* indexed by sm_tc_field.limit - 1 */
+    size_t n_limits;
 };
 
 void sm_tc_init(struct sm_tc *tc, const uint8_t *buf, size_t len, uint64_t base, const char *what,
@@ -95,6 +108,7 @@ struct sm_tc_field {
     size_t aux;
     const struct sm_tc_desc *sub;
     enum sm_code (*fn)(struct sm_tc *tc, uint8_t type, void *dst);
+    uint8_t limit; /* lists: 1-based index into sm_tc.limits; 0 for none */
 };
 
 struct sm_tc_desc {
@@ -216,15 +230,30 @@ SM_NODISCARD enum sm_code sm_pq_footer_parse(const uint8_t *buf, size_t len, uin
                                              struct sm_arena *arena, struct sm_pq_file_meta *md,
                                              struct sm_error *err);
 
+/* The same under limits (NULL: the defaults): list counts, name lengths. */
+SM_NODISCARD enum sm_code sm_pq_footer_parse_lim(const uint8_t *buf, size_t len, uint64_t base,
+                                                 const struct sm_pq_limits *limits,
+                                                 struct sm_arena *arena,
+                                                 struct sm_pq_file_meta *md,
+                                                 struct sm_error *err);
+
 /* The schema of a decoded footer; SM_E_MALFORMED (parquet-only) when the
- * element tree does not add up. */
+ * element tree does not add up, or nests deeper / has more leaves than the
+ * limits allow (NULL: the defaults). */
 SM_NODISCARD enum sm_code sm_pq_schema_build(const struct sm_pq_file_meta *md,
                                              struct sm_pq_schema **out, struct sm_error *err);
+SM_NODISCARD enum sm_code sm_pq_schema_build_lim(const struct sm_pq_file_meta *md,
+                                                 const struct sm_pq_limits *limits,
+                                                 struct sm_pq_schema **out,
+                                                 struct sm_error *err);
+/* The dotted path of element i (the root: ""), written into buf; long
+ * paths are cut, keeping their end. Returns buf. */
+const char *sm_pq_schema_path(const struct sm_pq_schema *s, size_t i, char *buf, size_t size);
 /* Max definition and repetition level of leaf i (in schema order). */
 void sm_pq_schema_leaf_levels(const struct sm_pq_schema *s, size_t leaf, int *max_def,
                               int *max_rep);
-/* Dotted path of leaf i; borrowed. */
-const char *sm_pq_schema_leaf_path(const struct sm_pq_schema *s, size_t leaf);
+/* Element index of leaf i (in schema order). */
+size_t sm_pq_schema_leaf_element(const struct sm_pq_schema *s, size_t leaf);
 size_t sm_pq_schema_leaf_count(const struct sm_pq_schema *s);
 
 /* SHA-1 (sha1.c): only for shortening long CRS strings in the schema text. */
@@ -250,7 +279,8 @@ struct sm_pq_page_stats {
 /* Deep mode: walk every column chunk's pages and check them (pages.c). */
 SM_NODISCARD enum sm_code sm_pq_pages_check(const struct sm_pq_src *src,
                                             const struct sm_pq_file_meta *md,
-                                            const struct sm_pq_schema *schema, uint64_t data_end,
+                                            const struct sm_pq_schema *schema,
+                                            const struct sm_pq_limits *lim, uint64_t data_end,
                                             struct sm_pq_page_stats *stats, struct sm_error *err);
 
 #endif

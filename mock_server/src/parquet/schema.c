@@ -4,14 +4,18 @@
  *
  * What: sm_pq_schema_build checks that the element list forms a tree (every
  * group's num_children adds up, nothing is left over, leaves have a type) and
- * records for each element its dotted path and, for leaves, the maximum
- * definition and repetition levels that pages.c needs. Equality compares, in
+ * records for each element its parent and, for leaves, the maximum
+ * definition and repetition levels that pages.c needs. Limits: nesting depth
+ * (max_depth) and leaf count (max_columns), each refused with a message
+ * naming the limit. Equality compares, in
  * order, every element's name, physical type, type length, repetition, child
  * count, converted and logical type, scale and precision; the root's name and
  * field ids are ignored. The first difference is named with its column path,
  * what the stage has and what the upload has.
- * Design: a schema owns all its strings (it outlives the footer it came from,
- * since a stage keeps its first file's schema); one malloc per string.
+ * Design: a schema owns its strings (it outlives the footer it came from,
+ * since a stage keeps its first file's schema) in one pool; elements are
+ * fixed-size and paths are built only when a message prints one, so memory
+ * is linear in the footer whatever the names and the tree look like.
  * Not here: decoding the footer (footer.c), the verdict order (check.c).
  */
 #include <stdio.h>
@@ -20,36 +24,44 @@
 
 #include "parquet_int.h"
 
-#define MAX_SCHEMA_DEPTH 128
+#define FORMAT_MAX_DEPTH 128 /* sm_pq_schema_format recursion */
 
+/*
+ * One element, fixed size: strings live once in the schema's pool (names and
+ * CRS, each NUL-terminated), paths are never stored: an element knows its
+ * parent, and a path is built only to print a message (sm_pq_schema_path).
+ * So a schema costs about 64 bytes per element plus its names, whatever the
+ * names' lengths and the tree's shape.
+ */
 struct sm_pq_schema_el {
-    char *name;
-    char *path; /* dotted, without the root; "" for the root */
-    char *crs;  /* GEOMETRY/GEOGRAPHY logical parameter, or NULL */
-    uint32_t present;
+    uint32_t name, name_len; /* pool offset, bytes before the NUL */
+    uint32_t crs;            /* pool offset of the GEOMETRY/GEOGRAPHY CRS; NO_CRS if none */
+    uint32_t parent;         /* element index of the parent (the root's: 0) */
     int32_t type, type_length, repetition, num_children, converted, scale, precision;
-    struct sm_pq_logical_type logical; /* logical.crs unused here: see crs */
-    int max_def, max_rep;
-    bool leaf;
+    int32_t lt_kind, dec_scale, dec_precision, bit_width, algorithm;
+    int8_t unit;
+    bool utc, is_signed, leaf, has_num_children;
+    uint16_t max_def, max_rep;
 };
+#define NO_CRS UINT32_MAX
 
 struct sm_pq_schema {
     size_t n;
     struct sm_pq_schema_el *el;
     size_t n_leaves;
     size_t *leaf; /* element index of each leaf, in order */
+    char *pool;   /* every name and CRS, NUL-terminated */
+    size_t pool_len;
 };
 
-static char *dup_bytes(const void *p, size_t n)
+static const char *el_name(const struct sm_pq_schema *s, const struct sm_pq_schema_el *e)
 {
-    char *s = malloc(n + 1);
-    if (s != NULL) {
-        if (n > 0) {
-            memcpy(s, p, n);
-        }
-        s[n] = '\0';
-    }
-    return s;
+    return s->pool + e->name;
+}
+
+static const char *el_crs(const struct sm_pq_schema *s, const struct sm_pq_schema_el *e)
+{
+    return e->crs == NO_CRS ? NULL : s->pool + e->crs;
 }
 
 void sm_pq_schema_free(struct sm_pq_schema *s)
@@ -57,27 +69,46 @@ void sm_pq_schema_free(struct sm_pq_schema *s)
     if (s == NULL) {
         return;
     }
-    for (size_t i = 0; s->el != NULL && i < s->n; i++) {
-        free(s->el[i].name);
-        free(s->el[i].path);
-        free(s->el[i].crs);
-    }
     free(s->el);
     free(s->leaf);
+    free(s->pool);
     free(s);
 }
 
-static char *join_path(const char *parent, const char *name)
+const char *sm_pq_schema_path(const struct sm_pq_schema *s, size_t i, char *buf, size_t size)
 {
-    size_t lp = strlen(parent), ln = strlen(name), dot = lp > 0;
-    char *p = malloc(lp + dot + ln + 1);
-    if (p != NULL) {
-        memcpy(p, parent, lp);
-        p[lp] = '.'; /* overwritten by name when there is no parent */
-        memcpy(p + lp + dot, name, ln);
-        p[lp + dot + ln] = '\0';
+    if (size < 8) {
+        if (size > 0) {
+            buf[0] = '\0';
+        }
+        return buf;
     }
-    return p;
+    size_t pos = size - 1; /* the path is written backwards, ending at buf[size - 1] */
+    buf[pos] = '\0';
+    while (i != 0 && i < s->n) {
+        const struct sm_pq_schema_el *e = &s->el[i];
+        const char *nm = el_name(s, e);
+        size_t n = e->name_len;
+        size_t dot = e->parent != 0;
+        if (n + dot > pos) { /* keep the end of the path and mark the cut */
+            size_t keep = pos > 3 ? pos - 3 : 0;
+            keep = keep < n ? keep : n;
+            pos -= keep;
+            memcpy(buf + pos, nm + n - keep, keep);
+            size_t d = pos >= 3 ? 3 : pos;
+            pos -= d;
+            memcpy(buf + pos, "...", d);
+            break;
+        }
+        pos -= n;
+        memcpy(buf + pos, nm, n);
+        if (dot) {
+            buf[--pos] = '.';
+        }
+        i = e->parent;
+    }
+    memmove(buf, buf + pos, size - pos);
+    return buf;
 }
 
 static enum sm_code malformed(struct sm_error *err, const char *msg, size_t i)
@@ -86,13 +117,24 @@ static enum sm_code malformed(struct sm_error *err, const char *msg, size_t i)
                       msg);
 }
 
-static enum sm_code copy_element(struct sm_pq_schema_el *d, const struct sm_pq_element *e)
+static uint32_t pool_add(struct sm_pq_schema *s, const uint8_t *p, size_t n)
 {
-    d->name = dup_bytes(e->name.p, e->name.n);
-    if (d->name == NULL) {
-        return SM_E_NOMEM;
+    uint32_t at = (uint32_t)s->pool_len;
+    if (n > 0) {
+        memcpy(s->pool + at, p, n);
     }
-    d->present = e->present;
+    s->pool[at + n] = '\0';
+    s->pool_len += n + 1;
+    return at;
+}
+
+static void copy_element(struct sm_pq_schema *s, struct sm_pq_schema_el *d,
+                         const struct sm_pq_element *e)
+{
+    d->name = pool_add(s, e->name.p, e->name.n);
+    d->name_len = (uint32_t)strlen(s->pool + d->name); /* a NUL ends a name, as before */
+    d->crs = NO_CRS;
+    d->has_num_children = (e->present & SM_PQ_EP_NUM_CHILDREN) != 0;
     d->type = (e->present & SM_PQ_EP_TYPE) ? e->type : -1;
     d->type_length = (e->present & SM_PQ_EP_TYPE_LENGTH) ? e->type_length : -1;
     d->repetition = (e->present & SM_PQ_EP_REPETITION) ? e->repetition : -1;
@@ -100,20 +142,22 @@ static enum sm_code copy_element(struct sm_pq_schema_el *d, const struct sm_pq_e
     d->converted = (e->present & SM_PQ_EP_CONVERTED) ? e->converted : -1;
     d->scale = (e->present & SM_PQ_EP_SCALE) ? e->scale : -1;
     d->precision = (e->present & SM_PQ_EP_PRECISION) ? e->precision : -1;
+    d->lt_kind = SM_PQ_LT_NONE;
+    d->algorithm = -1;
     if (e->present & SM_PQ_EP_LOGICAL) {
-        d->logical = e->logical;
-        d->logical.crs = (struct sm_tc_bin){0};
-        if (e->logical.crs.p != NULL) {
-            d->crs = dup_bytes(e->logical.crs.p, e->logical.crs.n);
-            if (d->crs == NULL) {
-                return SM_E_NOMEM;
-            }
+        const struct sm_pq_logical_type *lt = &e->logical;
+        d->lt_kind = lt->kind;
+        d->dec_scale = lt->dec_scale;
+        d->dec_precision = lt->dec_precision;
+        d->utc = lt->utc;
+        d->unit = (int8_t)(lt->unit >= 0 && lt->unit <= 3 ? lt->unit : 0);
+        d->bit_width = lt->bit_width;
+        d->is_signed = lt->is_signed;
+        d->algorithm = lt->algorithm;
+        if (lt->crs.p != NULL) {
+            d->crs = pool_add(s, lt->crs.p, lt->crs.n);
         }
-    } else {
-        d->logical.kind = SM_PQ_LT_NONE;
-        d->logical.algorithm = -1;
     }
-    return SM_OK;
 }
 
 struct frame {
@@ -121,78 +165,114 @@ struct frame {
     int32_t left; /* children still to come */
 };
 
-/* Walk the element list as a tree, filling paths and levels. */
-static enum sm_code build_tree(struct sm_pq_schema *s, struct sm_error *err)
+/* Walk the element list as a tree, filling parents and levels. */
+static enum sm_code build_tree(struct sm_pq_schema *s, const struct sm_pq_limits *lim,
+                               struct sm_error *err)
 {
-    struct frame stack[MAX_SCHEMA_DEPTH];
-    size_t depth = 0;
-    struct sm_pq_schema_el *root = &s->el[0];
-    root->path = dup_bytes("", 0);
-    if (root->path == NULL) {
+    struct frame *stack = malloc(((size_t)lim->max_depth + 1) * sizeof *stack);
+    if (stack == NULL) {
         return sm_err_set(err, SM_E_NOMEM, 500, NULL, "out of memory building the schema");
     }
-    stack[depth++] = (struct frame){0, root->num_children};
-    for (size_t i = 1; i < s->n; i++) {
+    size_t depth = 0;
+    char path[160];
+    enum sm_code rc = SM_OK;
+    stack[depth++] = (struct frame){0, s->el[0].num_children};
+    for (size_t i = 1; rc == SM_OK && i < s->n; i++) {
         while (depth > 0 && stack[depth - 1].left == 0) {
             depth--;
         }
         if (depth == 0) {
-            return malformed(err, "lies outside the root's children", i);
+            rc = malformed(err, "lies outside the root's children", i);
+            break;
         }
         struct frame *top = &stack[depth - 1];
         const struct sm_pq_schema_el *parent = &s->el[top->index];
         struct sm_pq_schema_el *e = &s->el[i];
         top->left--;
-        e->path = join_path(parent->path, e->name);
-        if (e->path == NULL) {
-            return sm_err_set(err, SM_E_NOMEM, 500, NULL, "out of memory building the schema");
-        }
-        e->max_def =
-            parent->max_def + (e->repetition == SM_PQ_OPTIONAL || e->repetition == SM_PQ_REPEATED);
-        e->max_rep = parent->max_rep + (e->repetition == SM_PQ_REPEATED);
-        if (e->num_children > 0) {
-            if (depth == MAX_SCHEMA_DEPTH) {
-                return malformed(err, "nests deeper than 128 levels", i);
-            }
+        e->parent = (uint32_t)top->index;
+        e->max_def = (uint16_t)(parent->max_def +
+                                (e->repetition == SM_PQ_OPTIONAL || e->repetition == SM_PQ_REPEATED));
+        e->max_rep = (uint16_t)(parent->max_rep + (e->repetition == SM_PQ_REPEATED));
+        if (depth > lim->max_depth) { /* e sits depth levels below the root */
+            rc = sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+                            "schema element '%s' nests %zu levels deep, over the limit of %llu "
+                            "(max_depth)",
+                            sm_pq_schema_path(s, i, path, sizeof path), depth,
+                            (unsigned long long)lim->max_depth);
+        } else if (e->num_children > 0) {
             stack[depth++] = (struct frame){i, e->num_children};
         } else if (e->type >= 0) {
             e->leaf = true;
-            s->n_leaves++;
-        } else if (!(e->present & SM_PQ_EP_NUM_CHILDREN)) {
-            return malformed(err, "has neither a type nor children", i);
+            if (++s->n_leaves > lim->max_columns) {
+                rc = sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+                                "schema has more than %llu columns, over the limit of %llu "
+                                "(max_columns)",
+                                (unsigned long long)lim->max_columns,
+                                (unsigned long long)lim->max_columns);
+            }
+        } else if (!e->has_num_children) {
+            rc = malformed(err, "has neither a type nor children", i);
         }
     }
-    for (size_t d = 0; d < depth; d++) {
+    for (size_t d = 0; rc == SM_OK && d < depth; d++) {
         if (stack[d].left > 0) {
-            return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
-                              "footer: schema group '%s' promises %d more children than the "
-                              "schema holds",
-                              stack[d].index == 0 ? "(root)" : s->el[stack[d].index].path,
-                              (int)stack[d].left);
+            rc = sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+                            "footer: schema group '%s' promises %d more children than the "
+                            "schema holds",
+                            stack[d].index == 0
+                                ? "(root)"
+                                : sm_pq_schema_path(s, stack[d].index, path, sizeof path),
+                            (int)stack[d].left);
         }
     }
-    return SM_OK;
+    free(stack);
+    return rc;
 }
 
 enum sm_code sm_pq_schema_build(const struct sm_pq_file_meta *md, struct sm_pq_schema **out,
                                 struct sm_error *err)
 {
+    return sm_pq_schema_build_lim(md, NULL, out, err);
+}
+
+enum sm_code sm_pq_schema_build_lim(const struct sm_pq_file_meta *md,
+                                    const struct sm_pq_limits *limits, struct sm_pq_schema **out,
+                                    struct sm_error *err)
+{
+    struct sm_pq_limits lim;
+    sm_pq_limits_resolve(limits, &lim);
     *out = NULL;
+    if (md->n_schema > lim.max_schema_elements) { /* footer.c checks too; a caller may not */
+        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+                          "schema has %u elements, over the limit of %llu (max_schema_elements)",
+                          md->n_schema, (unsigned long long)lim.max_schema_elements);
+    }
+    size_t pool = 0;
+    for (uint32_t i = 0; i < md->n_schema; i++) {
+        const struct sm_pq_element *e = &md->schema[i];
+        pool += (size_t)e->name.n + 1;
+        if ((e->present & SM_PQ_EP_LOGICAL) && e->logical.crs.p != NULL) {
+            pool += (size_t)e->logical.crs.n + 1;
+        }
+    }
+    if (pool >= UINT32_MAX) {
+        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+                          "footer: schema names take %zu bytes", pool);
+    }
     struct sm_pq_schema *s = calloc(1, sizeof *s);
-    if (s == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 500, NULL, "out of memory building the schema");
+    if (s != NULL) {
+        s->n = md->n_schema;
+        s->el = calloc(s->n ? s->n : 1, sizeof *s->el);
+        s->pool = malloc(pool ? pool : 1);
     }
-    s->n = md->n_schema;
-    s->el = calloc(s->n, sizeof *s->el);
-    enum sm_code rc = s->el == NULL ? SM_E_NOMEM : SM_OK;
-    for (size_t i = 0; rc == SM_OK && i < s->n; i++) {
-        rc = copy_element(&s->el[i], &md->schema[i]);
-    }
-    if (rc != SM_OK) {
+    if (s == NULL || s->el == NULL || s->pool == NULL) {
         sm_pq_schema_free(s);
         return sm_err_set(err, SM_E_NOMEM, 500, NULL, "out of memory building the schema");
     }
-    rc = build_tree(s, err);
+    for (size_t i = 0; i < s->n; i++) {
+        copy_element(s, &s->el[i], &md->schema[i]);
+    }
+    enum sm_code rc = build_tree(s, &lim, err);
     if (rc == SM_OK && s->n_leaves > 0) {
         s->leaf = calloc(s->n_leaves, sizeof *s->leaf);
         if (s->leaf == NULL) {
@@ -220,26 +300,20 @@ struct sm_pq_schema *sm_pq_schema_dup(const struct sm_pq_schema *src)
     }
     s->n = src->n;
     s->n_leaves = src->n_leaves;
-    s->el = calloc(s->n, sizeof *s->el);
-    s->leaf = s->n_leaves ? calloc(s->n_leaves, sizeof *s->leaf) : NULL;
-    if (s->el == NULL || (s->n_leaves && s->leaf == NULL)) {
+    s->pool_len = src->pool_len;
+    s->el = malloc((s->n ? s->n : 1) * sizeof *s->el);
+    s->leaf = s->n_leaves ? malloc(s->n_leaves * sizeof *s->leaf) : NULL;
+    s->pool = malloc(s->pool_len ? s->pool_len : 1);
+    if (s->el == NULL || (s->n_leaves && s->leaf == NULL) || s->pool == NULL) {
         sm_pq_schema_free(s);
         return NULL;
     }
+    memcpy(s->el, src->el, s->n * sizeof *s->el);
     if (s->n_leaves) {
         memcpy(s->leaf, src->leaf, s->n_leaves * sizeof *s->leaf);
     }
-    for (size_t i = 0; i < s->n; i++) {
-        const struct sm_pq_schema_el *a = &src->el[i];
-        struct sm_pq_schema_el *b = &s->el[i];
-        *b = *a;
-        b->name = dup_bytes(a->name, strlen(a->name));
-        b->path = a->path ? dup_bytes(a->path, strlen(a->path)) : NULL;
-        b->crs = a->crs ? dup_bytes(a->crs, strlen(a->crs)) : NULL;
-        if (b->name == NULL || (a->path && !b->path) || (a->crs && !b->crs)) {
-            sm_pq_schema_free(s);
-            return NULL;
-        }
+    if (s->pool_len) {
+        memcpy(s->pool, src->pool, s->pool_len);
     }
     return s;
 }
@@ -249,9 +323,9 @@ size_t sm_pq_schema_leaf_count(const struct sm_pq_schema *s)
     return s->n_leaves;
 }
 
-const char *sm_pq_schema_leaf_path(const struct sm_pq_schema *s, size_t leaf)
+size_t sm_pq_schema_leaf_element(const struct sm_pq_schema *s, size_t leaf)
 {
-    return leaf < s->n_leaves ? s->el[s->leaf[leaf]].path : "?";
+    return leaf < s->n_leaves ? s->leaf[leaf] : 0;
 }
 
 void sm_pq_schema_leaf_levels(const struct sm_pq_schema *s, size_t leaf, int *max_def, int *max_rep)
@@ -349,12 +423,13 @@ static void crs_text(const char *crs, char *buf, size_t size)
     (void)snprintf(buf, size, "sha1:%02x%02x%02x%02x%02x", d[0], d[1], d[2], d[3], d[4]);
 }
 
-static void logical_str(const struct sm_pq_schema_el *e, char *buf, size_t size)
+static void logical_str(const struct sm_pq_schema *s, const struct sm_pq_schema_el *e, char *buf,
+                        size_t size)
 {
     char crs[SM_PQ_CRS_TEXT_MAX + 1];
-    const struct sm_pq_logical_type *lt = &e->logical;
+    const struct sm_pq_schema_el *lt = e;
     buf[0] = '\0';
-    switch (lt->kind) {
+    switch (lt->lt_kind) {
     case SM_PQ_LT_NONE:
         return;
     case SM_PQ_LT_DECIMAL:
@@ -362,7 +437,7 @@ static void logical_str(const struct sm_pq_schema_el *e, char *buf, size_t size)
         return;
     case SM_PQ_LT_TIME:
     case SM_PQ_LT_TIMESTAMP:
-        (void)snprintf(buf, size, "%s(%s,%s)", lt->kind == SM_PQ_LT_TIME ? "TIME" : "TIMESTAMP",
+        (void)snprintf(buf, size, "%s(%s,%s)", lt->lt_kind == SM_PQ_LT_TIME ? "TIME" : "TIMESTAMP",
                        sm_pq_time_unit_name(lt->unit), lt->utc ? "utc" : "local");
         return;
     case SM_PQ_LT_INTEGER:
@@ -370,31 +445,32 @@ static void logical_str(const struct sm_pq_schema_el *e, char *buf, size_t size)
                        lt->is_signed ? "signed" : "unsigned");
         return;
     case SM_PQ_LT_GEOMETRY:
-        crs_text(e->crs, crs, sizeof crs);
+        crs_text(el_crs(s, e), crs, sizeof crs);
         (void)snprintf(buf, size, "GEOMETRY(%s)", crs);
         return;
     case SM_PQ_LT_GEOGRAPHY:
-        crs_text(e->crs, crs, sizeof crs);
+        crs_text(el_crs(s, e), crs, sizeof crs);
         (void)snprintf(buf, size, "GEOGRAPHY(%s,%s)", crs,
                        lt->algorithm >= 0 && lt->algorithm <= 4 ? algo_text[lt->algorithm] : "");
         return;
     default:
-        if ((size_t)lt->kind < sizeof logical_text / sizeof logical_text[0] &&
-            logical_text[lt->kind] != NULL) {
-            (void)snprintf(buf, size, "%s", logical_text[lt->kind]);
+        if (lt->lt_kind >= 0 && (size_t)lt->lt_kind < sizeof logical_text / sizeof logical_text[0] &&
+            logical_text[lt->lt_kind] != NULL) {
+            (void)snprintf(buf, size, "%s", logical_text[lt->lt_kind]);
         } else {
-            (void)snprintf(buf, size, "LOGICAL(%d)", (int)lt->kind);
+            (void)snprintf(buf, size, "LOGICAL(%d)", (int)lt->lt_kind);
         }
         return;
     }
 }
 
 /* "optional int32 name (CONVERTED|LOGICAL)" for one element, no children. */
-static void element_str(const struct sm_pq_schema_el *e, char *buf, size_t size)
+static void element_str(const struct sm_pq_schema *s, const struct sm_pq_schema_el *e, char *buf,
+                        size_t size)
 {
     char conv[64], logi[160], type[48];
     converted_str(e, conv, sizeof conv);
-    logical_str(e, logi, sizeof logi);
+    logical_str(s, e, logi, sizeof logi);
     if (e->type == SM_PQ_FIXED_LEN_BYTE_ARRAY) {
         (void)snprintf(type, sizeof type, "fixed_len_byte_array(%d)", (int)e->type_length);
     } else if (e->type >= 0) {
@@ -409,7 +485,7 @@ static void element_str(const struct sm_pq_schema_el *e, char *buf, size_t size)
     } else if (conv[0] || logi[0]) {
         (void)snprintf(annot, sizeof annot, " (%s)", conv[0] ? conv : logi);
     }
-    (void)snprintf(buf, size, "%s %s %s%s", rep, type, e->name, annot);
+    (void)snprintf(buf, size, "%s %s %s%s", rep, type, el_name(s, e), annot);
 }
 
 struct strbuf {
@@ -446,10 +522,10 @@ static size_t format_el(const struct sm_pq_schema *s, size_t i, struct strbuf *b
 {
     char line[512];
     const struct sm_pq_schema_el *e = &s->el[i];
-    element_str(e, line, sizeof line);
+    element_str(s, e, line, sizeof line);
     sb_add(b, line);
     size_t next = i + 1;
-    if (e->num_children > 0 && depth < MAX_SCHEMA_DEPTH) {
+    if (e->num_children > 0 && depth < FORMAT_MAX_DEPTH) {
         sb_add(b, " { ");
         for (int32_t c = 0; c < e->num_children && next < s->n; c++) {
             if (c > 0) {
@@ -482,13 +558,14 @@ char *sm_pq_schema_format(const struct sm_pq_schema *s)
 
 /* ---- equality ------------------------------------------------------------- */
 
-static bool logical_equal(const struct sm_pq_schema_el *a, const struct sm_pq_schema_el *b)
+static bool logical_equal(const struct sm_pq_schema *sa, const struct sm_pq_schema_el *a,
+                          const struct sm_pq_schema *sb, const struct sm_pq_schema_el *b)
 {
-    const struct sm_pq_logical_type *x = &a->logical, *y = &b->logical;
-    if (x->kind != y->kind) {
+    const struct sm_pq_schema_el *x = a, *y = b;
+    if (x->lt_kind != y->lt_kind) {
         return false;
     }
-    switch (x->kind) {
+    switch (x->lt_kind) {
     case SM_PQ_LT_DECIMAL:
         return x->dec_scale == y->dec_scale && x->dec_precision == y->dec_precision;
     case SM_PQ_LT_TIME:
@@ -499,25 +576,26 @@ static bool logical_equal(const struct sm_pq_schema_el *a, const struct sm_pq_sc
     case SM_PQ_LT_GEOMETRY:
     case SM_PQ_LT_GEOGRAPHY:
         return x->algorithm == y->algorithm &&
-               strcmp(a->crs ? a->crs : "", b->crs ? b->crs : "") == 0;
+               strcmp(el_crs(sa, a) ? el_crs(sa, a) : "", el_crs(sb, b) ? el_crs(sb, b) : "") == 0;
     default:
         return true;
     }
 }
 
-static bool element_equal(const struct sm_pq_schema_el *a, const struct sm_pq_schema_el *b,
-                          bool root)
+static bool element_equal(const struct sm_pq_schema *sa, const struct sm_pq_schema_el *a,
+                          const struct sm_pq_schema *sb, const struct sm_pq_schema_el *b, bool root)
 {
-    return (root || strcmp(a->name, b->name) == 0) && a->type == b->type &&
+    return (root || strcmp(el_name(sa, a), el_name(sb, b)) == 0) && a->type == b->type &&
            a->type_length == b->type_length && (root || a->repetition == b->repetition) &&
            a->num_children == b->num_children && a->converted == b->converted &&
-           a->scale == b->scale && a->precision == b->precision && logical_equal(a, b);
+           a->scale == b->scale && a->precision == b->precision && logical_equal(sa, a, sb, b);
 }
 
-static void describe(const struct sm_pq_schema_el *e, char *buf, size_t size)
+static void describe(const struct sm_pq_schema *s, const struct sm_pq_schema_el *e, char *buf,
+                     size_t size)
 {
     char one[400];
-    element_str(e, one, sizeof one);
+    element_str(s, e, one, sizeof one);
     if (e->num_children > 0) {
         (void)snprintf(buf, size, "%s with %d field%s", one, (int)e->num_children,
                        e->num_children == 1 ? "" : "s");
@@ -529,31 +607,31 @@ static void describe(const struct sm_pq_schema_el *e, char *buf, size_t size)
 enum sm_code sm_pq_schema_compare(const struct sm_pq_schema *stage,
                                   const struct sm_pq_schema *upload, struct sm_error *err)
 {
-    char a[512], b[512];
+    char a[512], b[512], path[160];
     size_t n = stage->n < upload->n ? stage->n : upload->n;
     for (size_t i = 1; i < n; i++) {
         const struct sm_pq_schema_el *x = &stage->el[i], *y = &upload->el[i];
-        if (!element_equal(x, y, false)) {
-            describe(x, a, sizeof a);
-            describe(y, b, sizeof b);
+        if (!element_equal(stage, x, upload, y, false)) {
+            describe(stage, x, a, sizeof a);
+            describe(upload, y, b, sizeof b);
             return sm_err_set(err, SM_E_MISMATCH, 400, "same-schema",
                               "schema differs at column '%s': the stage has %s, the upload has %s",
-                              x->path, a, b);
+                              sm_pq_schema_path(stage, i, path, sizeof path), a, b);
         }
     }
     if (upload->n > stage->n) {
-        describe(&upload->el[n], b, sizeof b);
+        describe(upload, &upload->el[n], b, sizeof b);
         return sm_err_set(err, SM_E_MISMATCH, 400, "same-schema",
                           "the upload has an extra column '%s' (%s) that the stage does not have",
-                          upload->el[n].path, b);
+                          sm_pq_schema_path(upload, n, path, sizeof path), b);
     }
     if (stage->n > upload->n) {
-        describe(&stage->el[n], a, sizeof a);
+        describe(stage, &stage->el[n], a, sizeof a);
         return sm_err_set(err, SM_E_MISMATCH, 400, "same-schema",
-                          "the upload lacks column '%s' (%s) that the stage has", stage->el[n].path,
-                          a);
+                          "the upload lacks column '%s' (%s) that the stage has",
+                          sm_pq_schema_path(stage, n, path, sizeof path), a);
     }
-    if (!element_equal(&stage->el[0], &upload->el[0], true)) {
+    if (!element_equal(stage, &stage->el[0], upload, &upload->el[0], true)) {
         return sm_err_set(err, SM_E_MISMATCH, 400, "same-schema",
                           "schema root differs: the stage has %d top-level columns, the upload "
                           "has %d",

@@ -42,6 +42,7 @@ void sm_arena_init(struct sm_arena *a, size_t cap)
     a->head = NULL;
     a->used = 0;
     a->cap = cap;
+    a->over_cap = false;
 }
 
 void sm_arena_cleanup(struct sm_arena *a)
@@ -63,7 +64,9 @@ void *sm_arena_alloc(struct sm_arena *a, size_t n)
     if (n == 0) {
         n = align;
     }
+    a->over_cap = false;
     if (n > a->cap || a->used > a->cap - n) {
+        a->over_cap = true;
         return NULL;
     }
     struct sm_arena_block *b = a->head;
@@ -101,6 +104,8 @@ void sm_tc_init(struct sm_tc *tc, const uint8_t *buf, size_t len, uint64_t base,
     tc->what = what;
     tc->arena = arena;
     tc->err = err;
+    tc->limits = NULL;
+    tc->n_limits = 0;
 }
 
 enum sm_code sm_tc_fail(struct sm_tc *tc, const char *fmt, ...)
@@ -434,15 +439,30 @@ static enum sm_code read_list(struct sm_tc *tc, const struct sm_tc_field *f, uns
         return sm_tc_fail(tc, "%s elements are %s, expected %s", f->name, type_name(et),
                           type_name(want));
     }
+    if (f->limit > 0 && f->limit <= tc->n_limits && n > tc->limits[f->limit - 1].max) {
+        const struct sm_tc_limit *l = &tc->limits[f->limit - 1];
+        return sm_err_set(tc->err, SM_E_MALFORMED, 400, "parquet-only",
+                          "%s has %u %s, over the limit of %llu (%s)", l->owner, n, l->noun,
+                          (unsigned long long)l->max, l->name);
+    }
     size_t elem = f->kind == SM_TC_K_LIST_STRUCT ? f->sub->size
                   : f->kind == SM_TC_K_LIST_BIN  ? sizeof(struct sm_tc_bin)
                                                  : sizeof(int32_t);
     unsigned char *arr = NULL;
     if (n > 0) {
         arr = sm_arena_alloc(tc->arena, (size_t)n * elem);
+        if (arr == NULL && tc->arena->over_cap) {
+            /* the file asks for more than its size allows: the client's fault */
+            return sm_err_set(tc->err, SM_E_MALFORMED, 400, "parquet-only",
+                              "%s byte %llu: a %s list of %u elements would take the decoded "
+                              "%s to %zu bytes, over its limit of %zu (%d x its size + %u MiB)",
+                              tc->what, (unsigned long long)tc->base + tc->pos, f->name, n,
+                              tc->what, tc->arena->used + (size_t)n * elem, tc->arena->cap,
+                              SM_PQ_ARENA_FACTOR, SM_PQ_ARENA_EXTRA >> 20);
+        }
         if (arr == NULL) {
             return sm_err_set(tc->err, SM_E_NOMEM, 500, NULL,
-                              "%s byte %llu: %s list of %u elements exceeds the memory limit",
+                              "%s byte %llu: out of memory for a %s list of %u elements",
                               tc->what, (unsigned long long)tc->base + tc->pos, f->name, n);
         }
     }
