@@ -38,7 +38,7 @@ struct sm_pq_limits {
     uint64_t max_page_compressed;   /* a page's compressed_page_size */
     uint64_t max_page_uncompressed; /* a page's uncompressed_page_size */
 };
-#define SM_PQ_DEFAULT_MAX_SCHEMA_ELEMENTS   100000u
+#define SM_PQ_DEFAULT_MAX_SCHEMA_ELEMENTS   200000u
 #define SM_PQ_DEFAULT_MAX_COLUMNS           100000u
 #define SM_PQ_DEFAULT_MAX_DEPTH             128u
 #define SM_PQ_MAX_DEPTH                     1024u /* max_depth cannot go higher */

@@ -165,7 +165,7 @@ struct sm_profile {
     char list_size_field[64];
     bool deep;
     uint64_t max_upload;
-    unsigned codecs; /* SM_PQ_CODEC_BIT mask */
+    unsigned codecs;            /* SM_PQ_CODEC_BIT mask */
     struct sm_pq_limits limits; /* the reader's limits; 0: its default */
     bool download_base64;
 };

@@ -59,11 +59,13 @@ void sm_pq_limits_resolve(const struct sm_pq_limits *in, struct sm_pq_limits *ou
     struct sm_pq_limits zero = {0};
     const struct sm_pq_limits *l = in != NULL ? in : &zero;
     struct sm_pq_limits r = {
-        .max_schema_elements = or_default(l->max_schema_elements, SM_PQ_DEFAULT_MAX_SCHEMA_ELEMENTS),
+        .max_schema_elements =
+            or_default(l->max_schema_elements, SM_PQ_DEFAULT_MAX_SCHEMA_ELEMENTS),
         .max_columns = or_default(l->max_columns, SM_PQ_DEFAULT_MAX_COLUMNS),
         .max_depth = or_default(l->max_depth, SM_PQ_DEFAULT_MAX_DEPTH),
         .max_name_length = or_default(l->max_name_length, SM_PQ_DEFAULT_MAX_NAME_LENGTH),
-        .max_page_compressed = or_default(l->max_page_compressed, SM_PQ_DEFAULT_MAX_PAGE_COMPRESSED),
+        .max_page_compressed =
+            or_default(l->max_page_compressed, SM_PQ_DEFAULT_MAX_PAGE_COMPRESSED),
         .max_page_uncompressed =
             or_default(l->max_page_uncompressed, SM_PQ_DEFAULT_MAX_PAGE_UNCOMPRESSED),
     };

@@ -354,8 +354,7 @@ enum sm_code sm_pq_footer_parse_lim(const uint8_t *buf, size_t len, uint64_t bas
     struct sm_pq_limits lim;
     sm_pq_limits_resolve(limits, &lim);
     const struct sm_tc_limit caps[] = {
-        [LIMIT_SCHEMA - 1] = {lim.max_schema_elements, "schema", "elements",
-                              "max_schema_elements"},
+        [LIMIT_SCHEMA - 1] = {lim.max_schema_elements, "schema", "elements", "max_schema_elements"},
         [LIMIT_COLUMNS - 1] = {lim.max_columns, "a row group", "column chunks", "max_columns"},
     };
     struct sm_tc tc;

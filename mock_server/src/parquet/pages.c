@@ -215,10 +215,10 @@ struct snap_prefix {
     const uint8_t *in;
     size_t in_len, ipos;
     uint8_t *out;
-    size_t cap, len;   /* out[0..len) decoded so far; never more than cap */
-    size_t lit_left;   /* literal bytes still to copy from in[ipos] */
-    size_t copy_left;  /* copy bytes still to produce ... */
-    size_t copy_off;   /* ... from this far back */
+    size_t cap, len;  /* out[0..len) decoded so far; never more than cap */
+    size_t lit_left;  /* literal bytes still to copy from in[ipos] */
+    size_t copy_left; /* copy bytes still to produce ... */
+    size_t copy_off;  /* ... from this far back */
 };
 
 static bool snap_start(struct snap_prefix *sp, const uint8_t *in, size_t n, uint8_t *out,
@@ -428,8 +428,8 @@ static void scan_levels(const uint8_t *p, size_t n, int max, uint64_t want, stru
 
 /* Judge one level section: enough levels for the page's values, none above
  * the maximum, and (first page of a repeated column) the first rep level 0. */
-static enum sm_code judge_levels(const struct chunk_ctx *c, const uint8_t *p, size_t n,
-                                 bool rep, int32_t num_values, bool first_page, uint64_t at,
+static enum sm_code judge_levels(const struct chunk_ctx *c, const uint8_t *p, size_t n, bool rep,
+                                 int32_t num_values, bool first_page, uint64_t at,
                                  struct sm_error *err)
 {
     const char *kind = rep ? "repetition" : "definition";
@@ -447,8 +447,8 @@ static enum sm_code judge_levels(const struct chunk_ctx *c, const uint8_t *p, si
         return page_fail(err, c, at, msg);
     }
     if (sc.count < (uint64_t)num_values) {
-        (void)snprintf(msg, sizeof msg, "%llu %s levels for %d values", (unsigned long long)sc.count,
-                       kind, (int)num_values);
+        (void)snprintf(msg, sizeof msg, "%llu %s levels for %d values",
+                       (unsigned long long)sc.count, kind, (int)num_values);
         return page_fail(err, c, at, msg);
     }
     if (rep && first_page && sc.first > 0) {
@@ -491,9 +491,9 @@ static enum sm_code levels_v2(const struct chunk_ctx *c, const struct page_heade
  * available at *p and says false when it cannot (page too short: *short_page;
  * or past what we decompress: judged no further). */
 struct v1_src {
-    const uint8_t *p;   /* the bytes available so far */
-    size_t avail;       /* how many */
-    size_t total;       /* the page's uncompressed size */
+    const uint8_t *p;       /* the bytes available so far */
+    size_t avail;           /* how many */
+    size_t total;           /* the page's uncompressed size */
     struct snap_prefix *sp; /* NULL: p holds the whole page */
 };
 
@@ -547,16 +547,18 @@ static enum sm_code levels_v1(struct reader *r, const struct chunk_ctx *c,
         }
         if (!v1_need(&v, off + 4)) {
             if (off + 4 > v.total) {
-                return page_fail(err, c, at, rep ? "repetition levels overrun the page"
-                                                 : "definition levels overrun the page");
+                return page_fail(err, c, at,
+                                 rep ? "repetition levels overrun the page"
+                                     : "definition levels overrun the page");
             }
             return SM_OK; /* beyond what we decompress to judge */
         }
         const uint8_t *q = v.p + off;
         size_t len = (size_t)q[0] | (size_t)q[1] << 8 | (size_t)q[2] << 16 | (size_t)q[3] << 24;
         if (len > v.total - off - 4) {
-            return page_fail(err, c, at, rep ? "repetition levels overrun the page"
-                                             : "definition levels overrun the page");
+            return page_fail(err, c, at,
+                             rep ? "repetition levels overrun the page"
+                                 : "definition levels overrun the page");
         }
         if (!v1_need(&v, off + 4 + len)) {
             return SM_OK;
@@ -789,8 +791,7 @@ static enum sm_code chunk_bounds(const struct sm_pq_column_meta *m, uint64_t dat
 
 enum sm_code sm_pq_pages_check(const struct sm_pq_src *src, const struct sm_pq_file_meta *md,
                                const struct sm_pq_schema *schema, const struct sm_pq_limits *lim,
-                               uint64_t data_end,
-                               struct sm_pq_page_stats *st, struct sm_error *err)
+                               uint64_t data_end, struct sm_pq_page_stats *st, struct sm_error *err)
 {
     struct reader r = {.src = src};
     enum sm_code rc = SM_OK;

@@ -17,10 +17,10 @@
 #include "stagemock/error.h"
 #include "stagemock/parquet.h"
 
-#define SM_TC_MAX_DEPTH       32           /* footers nest about 6 deep; generous */
-#define SM_PQ_MAX_FOOTER      (64u << 20)  /* a footer larger than this is refused */
-#define SM_PQ_MAX_PAGE_HEADER (16u << 20)  /* statistics can be large, not larger */
-#define SM_PQ_ARENA_FACTOR    4            /* arena cap = factor x footer + extra */
+#define SM_TC_MAX_DEPTH       32          /* footers nest about 6 deep; generous */
+#define SM_PQ_MAX_FOOTER      (64u << 20) /* a footer larger than this is refused */
+#define SM_PQ_MAX_PAGE_HEADER (16u << 20) /* statistics can be large, not larger */
+#define SM_PQ_ARENA_FACTOR    4           /* arena cap = factor x footer + extra */
 #define SM_PQ_ARENA_EXTRA     (16u << 20)
 #define SM_PQ_LEVEL_SCRATCH   (1u << 20) /* decompressed v1 level bytes judged per page */
 
@@ -233,8 +233,7 @@ SM_NODISCARD enum sm_code sm_pq_footer_parse(const uint8_t *buf, size_t len, uin
 /* The same under limits (NULL: the defaults): list counts, name lengths. */
 SM_NODISCARD enum sm_code sm_pq_footer_parse_lim(const uint8_t *buf, size_t len, uint64_t base,
                                                  const struct sm_pq_limits *limits,
-                                                 struct sm_arena *arena,
-                                                 struct sm_pq_file_meta *md,
+                                                 struct sm_arena *arena, struct sm_pq_file_meta *md,
                                                  struct sm_error *err);
 
 /* The schema of a decoded footer; SM_E_MALFORMED (parquet-only) when the
@@ -244,8 +243,7 @@ SM_NODISCARD enum sm_code sm_pq_schema_build(const struct sm_pq_file_meta *md,
                                              struct sm_pq_schema **out, struct sm_error *err);
 SM_NODISCARD enum sm_code sm_pq_schema_build_lim(const struct sm_pq_file_meta *md,
                                                  const struct sm_pq_limits *limits,
-                                                 struct sm_pq_schema **out,
-                                                 struct sm_error *err);
+                                                 struct sm_pq_schema **out, struct sm_error *err);
 /* The dotted path of element i (the root: ""), written into buf; long
  * paths are cut, keeping their end. Returns buf. */
 const char *sm_pq_schema_path(const struct sm_pq_schema *s, size_t i, char *buf, size_t size);

@@ -190,8 +190,8 @@ static enum sm_code build_tree(struct sm_pq_schema *s, const struct sm_pq_limits
         struct sm_pq_schema_el *e = &s->el[i];
         top->left--;
         e->parent = (uint32_t)top->index;
-        e->max_def = (uint16_t)(parent->max_def +
-                                (e->repetition == SM_PQ_OPTIONAL || e->repetition == SM_PQ_REPEATED));
+        e->max_def = (uint16_t)(parent->max_def + (e->repetition == SM_PQ_OPTIONAL ||
+                                                   e->repetition == SM_PQ_REPEATED));
         e->max_rep = (uint16_t)(parent->max_rep + (e->repetition == SM_PQ_REPEATED));
         if (depth > lim->max_depth) { /* e sits depth levels below the root */
             rc = sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
@@ -454,7 +454,8 @@ static void logical_str(const struct sm_pq_schema *s, const struct sm_pq_schema_
                        lt->algorithm >= 0 && lt->algorithm <= 4 ? algo_text[lt->algorithm] : "");
         return;
     default:
-        if (lt->lt_kind >= 0 && (size_t)lt->lt_kind < sizeof logical_text / sizeof logical_text[0] &&
+        if (lt->lt_kind >= 0 &&
+            (size_t)lt->lt_kind < sizeof logical_text / sizeof logical_text[0] &&
             logical_text[lt->lt_kind] != NULL) {
             (void)snprintf(buf, size, "%s", logical_text[lt->lt_kind]);
         } else {

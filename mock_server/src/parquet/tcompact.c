@@ -462,8 +462,8 @@ static enum sm_code read_list(struct sm_tc *tc, const struct sm_tc_field *f, uns
         }
         if (arr == NULL) {
             return sm_err_set(tc->err, SM_E_NOMEM, 500, NULL,
-                              "%s byte %llu: out of memory for a %s list of %u elements",
-                              tc->what, (unsigned long long)tc->base + tc->pos, f->name, n);
+                              "%s byte %llu: out of memory for a %s list of %u elements", tc->what,
+                              (unsigned long long)tc->base + tc->pos, f->name, n);
         }
     }
     for (uint32_t i = 0; rc == SM_OK && i < n; i++) {
