@@ -261,7 +261,13 @@ static enum sm_code load_file(struct sm_stage *st, const char *dir, const cJSON 
     blob->fd = fd;
     blob->size = (uint64_t)sb.st_size;
     blob->refs = 1;
-    struct sm_pq_options opt = {.deep = false, .codecs = 0xff};
+    /* a stored file passed the limits of its day (a profile may have raised them) */
+    struct sm_pq_options opt = {.deep = false,
+                                .codecs = 0xff,
+                                .limits = {.max_schema_elements = UINT32_MAX,
+                                           .max_columns = UINT32_MAX,
+                                           .max_depth = SM_PQ_MAX_DEPTH,
+                                           .max_name_length = UINT32_MAX}};
     struct sm_pq_file *pf = NULL;
     enum sm_code rc = sm_pq_check_fd(fd, blob->size, &opt, &pf, err);
     if (rc == SM_OK && st->n_files == st->cap) {

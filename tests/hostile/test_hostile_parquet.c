@@ -7,7 +7,8 @@
  * expands to 512 MiB on a repeated column, a footer list of 4M empty
  * structs. Each is answered 400 parquet-only naming the limit, or 200, and
  * the process's RSS is measured: growth retained after the answer (after
- * malloc_trim, so freed heap is not counted) and the peak while judging
+ * malloc_trim, with a fixed mmap threshold, so freed heap is not counted)
+ * and the peak while judging
  * (VmHWM, reset through /proc/self/clear_refs). The figures are printed;
  * the bounds asserted are generous (16 MiB retained for the long-name file
  * as the issue asks, 2 x size + 16 MiB plus curl's copy for peaks).
@@ -26,6 +27,19 @@
 #include "stagemock/server.h"
 
 #define MIB (1024.0 * 1024.0)
+
+/* Under ASan freed memory sits in quarantine and every byte has a shadow:
+ * RSS says nothing about the mock there, so only the answers are checked. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RSS_MEANINGFUL false
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RSS_MEANINGFUL false
+#endif
+#endif
+#ifndef RSS_MEANINGFUL
+#define RSS_MEANINGFUL true
+#endif
 
 /* A field of /proc/self/status in KiB ("VmRSS:", "VmHWM:"); -1 if absent. */
 static long status_kib(const char *field)
@@ -63,6 +77,22 @@ struct rss {
     double base, peak, retained; /* MiB: before, peak growth, growth kept */
     bool have_peak;
 };
+
+/* The bounds: retained growth under 16 MiB; peak growth (when the kernel
+ * lets us reset VmHWM) under 2 x size + 16 MiB. */
+static void assert_retained(const struct rss *m)
+{
+    if (RSS_MEANINGFUL) {
+        assert_true(m->retained < 16.0);
+    }
+}
+
+static void assert_peak(const struct rss *m, size_t size)
+{
+    if (RSS_MEANINGFUL && m->have_peak) {
+        assert_true(m->peak < 2.0 * (double)size / MIB + 16.0);
+    }
+}
 
 /* Upload b as name to s1 and expect status/rule; measure RSS around it. */
 static struct rss upload_measured(struct sm_server *srv, const char *label, const char *name,
@@ -121,17 +151,15 @@ static void long_path_file_costs_little_and_keeps_less(void **state)
     struct sm_server *srv = server();
     struct rss m = upload_measured(srv, "long path (default limits)", "long.parquet", &b, 400,
                                    "parquet-only", "(max_name_length)");
-    assert_true(m.retained < 16.0);
+    assert_retained(&m);
     load(srv, "{\"limits\": {\"max_name_length\": 2097152}}");
     m = upload_measured(srv, "long path (limit raised)", "long.parquet", &b, 200, NULL, NULL);
     /* the stage keeps the file (1 MiB in memory) and its schema (names once) */
-    assert_true(m.retained < 16.0);
-    if (m.have_peak) {
-        assert_true(m.peak < 2.0 * (double)b.len / MIB + 16.0);
-    }
+    assert_retained(&m);
+    assert_peak(&m, b.len);
     m = upload_measured(srv, "long path, other schema", "twin.parquet", &twin, 400, "same-schema",
                         "...");
-    assert_true(m.retained < 16.0);
+    assert_retained(&m);
     sm_server_free(srv);
     pqw_buf_cleanup(&b);
     pqw_buf_cleanup(&twin);
@@ -147,14 +175,13 @@ static void million_columns_refused_before_they_cost(void **state)
     struct sm_server *srv = server();
     struct rss m = upload_measured(srv, "1e6 columns", "wide.parquet", &b, 400, "parquet-only",
                                    "schema has 1000001 elements");
-    assert_true(m.retained < 16.0);
+    assert_retained(&m);
     for (int i = 0; i < 3; i++) {
         m = upload_measured(srv, "1e6 columns again", "wide.parquet", &b, 400, "parquet-only",
                             "schema has 1000001 elements");
+        assert_retained(&m); /* refusals keep nothing, however often */
     }
-    if (m.have_peak) {
-        assert_true(m.peak < 2.0 * (double)b.len / MIB + 16.0);
-    }
+    assert_peak(&m, b.len);
     sm_server_free(srv);
     pqw_buf_cleanup(&b);
 }
@@ -169,13 +196,11 @@ static void expanding_page_judged_in_bounded_memory(void **state)
     struct sm_server *srv = server();
     struct rss m =
         upload_measured(srv, "expanding page (512 MiB)", "big.parquet", &b, 200, NULL, NULL);
-    if (m.have_peak) {
-        assert_true(m.peak < 2.0 * (double)b.len / MIB + 16.0);
-    }
+    assert_peak(&m, b.len);
     load(srv, "{\"limits\": {\"max_page_uncompressed\": 268435456}}");
     m = upload_measured(srv, "expanding page over limit", "big2.parquet", &b, 400, "parquet-only",
                         "(max_page_uncompressed)");
-    assert_true(m.retained < 16.0);
+    assert_retained(&m);
     sm_server_free(srv);
     pqw_buf_cleanup(&b);
 }
@@ -190,16 +215,18 @@ static void empty_structs_footer_is_the_clients_fault(void **state)
     struct sm_server *srv = server();
     struct rss m = upload_measured(srv, "4M empty structs", "structs.parquet", &b, 400,
                                    "parquet-only", "16 MiB");
-    assert_true(m.retained < 16.0);
-    if (m.have_peak) {
-        assert_true(m.peak < 2.0 * (double)b.len / MIB + 16.0);
-    }
+    assert_retained(&m);
+    assert_peak(&m, b.len);
     sm_server_free(srv);
     pqw_buf_cleanup(&b);
 }
 
 int main(void)
 {
+    /* A fixed mmap threshold: glibc otherwise raises it after the first big
+     * free, and then keeps freed 13 MiB buffers in its arenas; retained RSS
+     * should measure what the mock keeps, not malloc's caching policy. */
+    (void)mallopt(M_MMAP_THRESHOLD, 1 << 20);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(long_path_file_costs_little_and_keeps_less),
         cmocka_unit_test(million_columns_refused_before_they_cost),
