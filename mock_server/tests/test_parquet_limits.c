@@ -176,6 +176,30 @@ static void depth_limit(void **state)
     pqw_buf_cleanup(&b);
 }
 
+static void deep_schema_prints_cut_but_balanced(void **state)
+{
+    (void)state;
+    struct pqw_buf b = nested(300);
+    struct sm_pq_options opt;
+    sm_pq_options_init(&opt);
+    opt.limits.max_depth = 1024;
+    struct sm_pq_file *f = NULL;
+    struct sm_error err;
+    assert_int_equal(sm_pq_check_buf(b.p, b.len, &opt, &f, &err), SM_OK);
+    char *text = sm_pq_schema_format(sm_pq_file_schema(f));
+    assert_non_null(text);
+    size_t open = 0, close = 0;
+    for (const char *p = text; *p; p++) {
+        open += *p == '{';
+        close += *p == '}';
+    }
+    assert_int_equal(open, close);
+    assert_non_null(strstr(text, "{ ... }"));
+    sm_free(text);
+    sm_pq_file_free(f);
+    pqw_buf_cleanup(&b);
+}
+
 static void name_length_limit(void **state)
 {
     (void)state;
@@ -376,6 +400,7 @@ int main(void)
         cmocka_unit_test(columns_limit),
         cmocka_unit_test(million_columns_refused_by_default),
         cmocka_unit_test(depth_limit),
+        cmocka_unit_test(deep_schema_prints_cut_but_balanced),
         cmocka_unit_test(name_length_limit),
         cmocka_unit_test(page_size_limits),
         cmocka_unit_test(expanding_page_accepted_without_decompressing),

@@ -24,7 +24,7 @@
 
 #include "parquet_int.h"
 
-#define FORMAT_MAX_DEPTH 128 /* sm_pq_schema_format recursion */
+#define FORMAT_MAX_DEPTH 256 /* sm_pq_schema_format recursion; deeper prints { ... } */
 
 /*
  * One element, fixed size: strings live once in the schema's pool (names and
@@ -526,7 +526,13 @@ static size_t format_el(const struct sm_pq_schema *s, size_t i, struct strbuf *b
     element_str(s, e, line, sizeof line);
     sb_add(b, line);
     size_t next = i + 1;
-    if (e->num_children > 0 && depth < FORMAT_MAX_DEPTH) {
+    if (e->num_children > 0 && depth >= FORMAT_MAX_DEPTH) {
+        sb_add(b, " { ... }"); /* deeper than we print: skip the subtree */
+        for (uint64_t left = (uint64_t)e->num_children; left > 0 && next < s->n; next++) {
+            left += (uint64_t)s->el[next].num_children;
+            left--;
+        }
+    } else if (e->num_children > 0) {
         sb_add(b, " { ");
         for (int32_t c = 0; c < e->num_children && next < s->n; c++) {
             if (c > 0) {
