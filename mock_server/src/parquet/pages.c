@@ -221,10 +221,10 @@ struct snap_prefix {
     size_t copy_off;  /* ... from this far back */
 };
 
-static bool snap_start(struct snap_prefix *sp, const uint8_t *in, size_t n, uint8_t *out,
-                       size_t cap)
+/* Read the length preamble; the caller then points out/cap at its buffer. */
+static bool snap_start(struct snap_prefix *sp, const uint8_t *in, size_t n)
 {
-    *sp = (struct snap_prefix){.in = in, .in_len = n, .out = out, .cap = cap};
+    *sp = (struct snap_prefix){.in = in, .in_len = n};
     for (unsigned shift = 0; sp->ipos < n && shift < 35; shift += 7) {
         if ((in[sp->ipos++] & 0x80) == 0) {
             return true;
@@ -233,11 +233,60 @@ static bool snap_start(struct snap_prefix *sp, const uint8_t *in, size_t n, uint
     return false;
 }
 
+/* Little-endian value of the nb bytes at in[ipos], which the caller checked. */
+static size_t snap_le(const struct snap_prefix *sp, size_t nb)
+{
+    size_t v = 0;
+    for (size_t i = 0; i < nb; i++) {
+        v |= (size_t)sp->in[sp->ipos + i] << (8 * i);
+    }
+    return v;
+}
+
+/* Read one element's tag (and its length or offset bytes) into lit_left or
+ * copy_left/copy_off; false when the stream ends or the copy reaches back
+ * before the start. */
+static bool snap_tag(struct snap_prefix *sp)
+{
+    if (sp->ipos >= sp->in_len) {
+        return false;
+    }
+    uint8_t tag = sp->in[sp->ipos++];
+    size_t left = sp->in_len - sp->ipos;
+    size_t nb; /* bytes after the tag */
+    switch (tag & 3) {
+    case 0: /* literal: length - 1 in the tag, or in 1..4 bytes after it */
+        nb = (tag >> 2) >= 60 ? (size_t)(tag >> 2) - 59 : 0;
+        if (nb > left) {
+            return false;
+        }
+        sp->lit_left = (nb ? snap_le(sp, nb) : (size_t)(tag >> 2)) + 1;
+        sp->ipos += nb;
+        return true;
+    case 1: /* copy: length 4..11, offset 11 bits */
+        if (left < 1) {
+            return false;
+        }
+        sp->copy_left = 4 + ((tag >> 2) & 7);
+        sp->copy_off = ((size_t)(tag >> 5) << 8) | sp->in[sp->ipos++];
+        break;
+    default: /* copy: length 1..64, offset in 2 or 4 bytes */
+        nb = (tag & 3) == 2 ? 2 : 4;
+        if (left < nb) {
+            return false;
+        }
+        sp->copy_left = 1 + (size_t)(tag >> 2);
+        sp->copy_off = snap_le(sp, nb);
+        sp->ipos += nb;
+        break;
+    }
+    return sp->copy_off > 0 && sp->copy_off <= sp->len;
+}
+
 /* Decode until len >= want (want <= cap); false when the stream ends first
  * or is corrupt. */
 static bool snap_more(struct snap_prefix *sp, size_t want)
 {
-    const uint8_t *in = sp->in;
     while (sp->len < want) {
         size_t room = want - sp->len;
         if (sp->lit_left > 0) {
@@ -245,68 +294,17 @@ static bool snap_more(struct snap_prefix *sp, size_t want)
             if (k > sp->in_len - sp->ipos) {
                 return false;
             }
-            memcpy(sp->out + sp->len, in + sp->ipos, k);
+            memcpy(sp->out + sp->len, sp->in + sp->ipos, k);
             sp->ipos += k;
             sp->len += k;
             sp->lit_left -= k;
-            continue;
-        }
-        if (sp->copy_left > 0) {
+        } else if (sp->copy_left > 0) {
             size_t k = sp->copy_left < room ? sp->copy_left : room;
             for (size_t i = 0; i < k; i++, sp->len++) {
                 sp->out[sp->len] = sp->out[sp->len - sp->copy_off];
             }
             sp->copy_left -= k;
-            continue;
-        }
-        if (sp->ipos >= sp->in_len) {
-            return false;
-        }
-        uint8_t tag = in[sp->ipos++];
-        size_t left = sp->in_len - sp->ipos;
-        switch (tag & 3) {
-        case 0: {
-            size_t l = tag >> 2;
-            if (l >= 60) {
-                size_t nb = l - 59;
-                if (nb > left) {
-                    return false;
-                }
-                l = 0;
-                for (size_t i = 0; i < nb; i++) {
-                    l |= (size_t)in[sp->ipos + i] << (8 * i);
-                }
-                sp->ipos += nb;
-            }
-            sp->lit_left = l + 1;
-            break;
-        }
-        case 1:
-            if (left < 1) {
-                return false;
-            }
-            sp->copy_left = 4 + ((tag >> 2) & 7);
-            sp->copy_off = ((size_t)(tag >> 5) << 8) | in[sp->ipos++];
-            break;
-        case 2:
-            if (left < 2) {
-                return false;
-            }
-            sp->copy_left = 1 + (size_t)(tag >> 2);
-            sp->copy_off = (size_t)in[sp->ipos] | (size_t)in[sp->ipos + 1] << 8;
-            sp->ipos += 2;
-            break;
-        default:
-            if (left < 4) {
-                return false;
-            }
-            sp->copy_left = 1 + (size_t)(tag >> 2);
-            sp->copy_off = (size_t)in[sp->ipos] | (size_t)in[sp->ipos + 1] << 8 |
-                           (size_t)in[sp->ipos + 2] << 16 | (size_t)in[sp->ipos + 3] << 24;
-            sp->ipos += 4;
-            break;
-        }
-        if (sp->copy_left > 0 && (sp->copy_off == 0 || sp->copy_off > sp->len)) {
+        } else if (!snap_tag(sp)) {
             return false;
         }
     }
@@ -361,68 +359,73 @@ static unsigned level_at(const uint8_t *p, uint64_t k, int width)
     return v;
 }
 
+/* A bit-packed run of groups x 8 levels at p (groups * width bytes, checked
+ * by the caller): the first level, and any above max among the first need. */
+static void scan_bitpacked(const uint8_t *p, uint64_t groups, int width, int max, bool all_valid,
+                           uint64_t need, struct level_scan *o)
+{
+    uint64_t vals = groups * 8;
+    uint64_t k_end = vals < need ? vals : need;
+    if (k_end > 0 && o->first < 0) {
+        o->first = (int)level_at(p, 0, width);
+    }
+    for (uint64_t k = 0; !all_valid && k < k_end; k++) {
+        unsigned v = level_at(p, k, width);
+        if ((int)v > max) {
+            o->bad = (int)v;
+            return;
+        }
+    }
+    o->count += vals;
+}
+
 static void scan_levels(const uint8_t *p, size_t n, int max, uint64_t want, struct level_scan *o)
 {
     int width = bit_width(max);
     bool all_valid = max == (1 << width) - 1; /* every width-bit value is a level */
     size_t pos = 0;
     *o = (struct level_scan){.first = -1, .bad = -1};
-    while (o->count < want && pos < n) {
+    if (width == 0) {
+        o->count = want; /* no levels are stored for a maximum of 0 */
+        return;
+    }
+    while (o->count < want && pos < n && o->bad < 0) {
         uint64_t h = 0;
         bool done = false;
-        for (unsigned shift = 0; pos < n && shift < 63; shift += 7) {
-            uint8_t byte = p[pos++];
-            h |= (uint64_t)(byte & 0x7f) << shift;
-            if ((byte & 0x80) == 0) {
-                done = true;
-                break;
-            }
+        for (unsigned shift = 0; pos < n && shift < 63 && !done; shift += 7) {
+            h |= (uint64_t)(p[pos] & 0x7f) << shift;
+            done = (p[pos++] & 0x80) == 0;
         }
         if (!done) {
             o->overrun = true;
             return;
         }
-        if (h & 1) { /* bit-packed: groups of 8 levels, width bytes each */
-            uint64_t groups = h >> 1;
-            if (groups > (n - pos) / (size_t)width) {
-                o->overrun = true;
-                return;
-            }
-            uint64_t vals = groups * 8, need = want - o->count;
-            uint64_t k_end = vals < need ? vals : need;
-            if (k_end > 0 && o->first < 0) {
-                o->first = (int)level_at(p + pos, 0, width);
-            }
-            for (uint64_t k = 0; !all_valid && k < k_end; k++) {
-                unsigned v = level_at(p + pos, k, width);
-                if ((int)v > max) {
-                    o->bad = (int)v;
-                    return;
-                }
-            }
-            o->count += vals;
-            pos += (size_t)(groups * (uint64_t)width);
-        } else { /* RLE: a count and one value in ceil(width / 8) bytes */
-            size_t vb = ((size_t)width + 7) / 8;
-            if (vb > n - pos) {
-                o->overrun = true;
-                return;
-            }
-            unsigned v = 0;
-            for (size_t i = 0; i < vb; i++) {
-                v |= (unsigned)p[pos + i] << (8 * i);
-            }
-            pos += vb;
-            uint64_t run = h >> 1;
-            if (run > 0 && o->first < 0) {
-                o->first = (int)v;
-            }
-            if (run > 0 && (int)v > max) {
-                o->bad = (int)v;
-                return;
-            }
-            o->count += run;
+        size_t vb = ((size_t)width + 7) / 8; /* an RLE run's value bytes */
+        if ((h & 1) && (h >> 1) > (n - pos) / (size_t)width) {
+            o->overrun = true; /* bit-packed: groups of 8 levels, width bytes each */
+            return;
         }
+        if (h & 1) {
+            scan_bitpacked(p + pos, h >> 1, width, max, all_valid, want - o->count, o);
+            pos += (size_t)((h >> 1) * (uint64_t)width);
+            continue;
+        }
+        if (vb > n - pos) {
+            o->overrun = true;
+            return;
+        }
+        unsigned v = 0; /* RLE: a count and one value in ceil(width / 8) bytes */
+        for (size_t i = 0; i < vb; i++) {
+            v |= (unsigned)p[pos + i] << (8 * i);
+        }
+        pos += vb;
+        if ((h >> 1) > 0 && o->first < 0) {
+            o->first = (int)v;
+        }
+        if ((h >> 1) > 0 && (int)v > max) {
+            o->bad = (int)v;
+        }
+        o->count += h >> 1;
     }
 }
 
@@ -532,9 +535,11 @@ static enum sm_code levels_v1(struct reader *r, const struct chunk_ctx *c,
             }
             r->scratch_cap = SM_PQ_LEVEL_SCRATCH;
         }
-        if (!snap_start(&sp, body, (size_t)h->compressed, r->scratch, r->scratch_cap)) {
+        if (!snap_start(&sp, body, (size_t)h->compressed)) {
             return page_fail(err, c, at, "snappy data has no valid length preamble");
         }
+        sp.out = r->scratch;
+        sp.cap = r->scratch_cap;
         v = (struct v1_src){.p = r->scratch, .avail = 0, .total = v.total, .sp = &sp};
     } else if (c->codec != SM_PQ_UNCOMPRESSED) {
         return SM_OK;

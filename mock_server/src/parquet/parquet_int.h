@@ -103,12 +103,12 @@ struct sm_tc_field {
     int16_t id;
     uint8_t kind; /* enum sm_tc_kind */
     bool required;
+    uint8_t limit; /* lists: 1-based index into sm_tc.limits; 0 for none */
     const char *name;
     size_t off;
     size_t aux;
     const struct sm_tc_desc *sub;
     enum sm_code (*fn)(struct sm_tc *tc, uint8_t type, void *dst);
-    uint8_t limit; /* lists: 1-based index into sm_tc.limits; 0 for none */
 };
 
 struct sm_tc_desc {
