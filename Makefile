@@ -65,6 +65,7 @@ $(B)/$(1): $(call obj,$(2)) $(B)/libsmtest.a $(3)
 endef
 
 include tests/module.mk
+include tests/hostile/module.mk
 include mock_server/module.mk
 include fixtures/module.mk
 include clients/module.mk

@@ -5,11 +5,14 @@
  * limit, validation depth and request logging; with no stage or key given it
  * serves one demo stage and key and prints the URL, the key and a curl line
  * that uploads a real parquet file it writes for the purpose. SIGINT and
- * SIGTERM stop it cleanly: the listener closes and requests in flight finish.
+ * SIGTERM stop it cleanly: the listener closes, idle keep-alive connections
+ * close at once and requests in flight get the stop grace (--stop-grace).
+ * A bind to a non-loopback address is warned about in the banner.
  * Design: parse flags into struct sm_server_config, build the server through
  * the public API only (what an embedding test does), then wait on signals.
  * Not here: anything the library does.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -52,6 +55,14 @@ static void usage(FILE *f)
             "  --validate footer|deep  page-level checks or footer only (default deep)\n"
             "  --admin-token T     allow the admin API from anywhere with this token\n"
             "  --log json|text     one line per request on stdout\n"
+            "  --max-connections N        at most N connections (default 512)\n"
+            "  --max-connections-per-ip N at most N from one address (default 256)\n"
+            "  --head-timeout S    request line + headers within S s of their first byte\n"
+            "                      (default 10; 408 after)\n"
+            "  --min-body-rate B   bytes/s a body must average after the first S s\n"
+            "                      (default 1024; 408 below)\n"
+            "  --stop-grace MS     on SIGINT/SIGTERM, requests in flight get MS ms\n"
+            "                      (default 3000); idle connections close at once\n"
             "  --scenario FILE     scripted responses and faults (docs/SCENARIOS.md)\n"
             "  --fault SPEC        one fault rule, e.g. 'upload:nth=2:status=503:retry-after=1'\n"
             "                      (repeatable; added after the scenario's rules)\n"
@@ -112,6 +123,21 @@ static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
             o->cfg.validate_deep = strcmp(v, "deep") == 0;
         } else if (strcmp(a, "--admin-token") == 0) {
             o->cfg.admin_token = v;
+        } else if (strcmp(a, "--max-connections") == 0 && parse_u64(v, &n) && n > 0 &&
+                   n <= 65536) {
+            o->cfg.max_connections = (unsigned)n;
+        } else if (strcmp(a, "--max-connections-per-ip") == 0 && parse_u64(v, &n) && n > 0 &&
+                   n <= 65536) {
+            o->cfg.max_connections_per_ip = (unsigned)n;
+        } else if (strcmp(a, "--head-timeout") == 0 && parse_u64(v, &n) && n > 0 &&
+                   n <= 86400) {
+            o->cfg.head_timeout_s = (unsigned)n;
+        } else if (strcmp(a, "--min-body-rate") == 0 && parse_u64(v, &n) && n > 0 &&
+                   n <= 1000000000) {
+            o->cfg.min_body_rate = (unsigned)n;
+        } else if (strcmp(a, "--stop-grace") == 0 && parse_u64(v, &n) && n > 0 &&
+                   n <= 3600000) {
+            o->cfg.stop_grace_ms = (unsigned)n;
         } else if (strcmp(a, "--log") == 0 && (strcmp(v, "json") == 0 || strcmp(v, "text") == 0)) {
             o->cfg.log_format = strcmp(v, "json") == 0 ? SM_LOG_JSON : SM_LOG_TEXT;
         } else {
@@ -252,9 +278,28 @@ static void print_scenario_report(struct sm_server *srv, FILE *out)
     sm_free(rep);
 }
 
+/* 127.0.0.0/8, ::1, localhost: reachable from this machine only. */
+static bool loopback_host(const char *host)
+{
+    if (host == NULL || strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0) {
+        return true;
+    }
+    struct in_addr a;
+    return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
 static void print_banner(struct sm_server *srv, const struct serve_opts *o, bool demo, FILE *out)
 {
     fprintf(out, "stagemock serving at %s\n", sm_server_url(srv));
+    if (!loopback_host(o->cfg.host)) {
+        fprintf(out,
+                "WARNING: bound to %s, not a loopback address: other machines can reach this "
+                "mock%s\n",
+                o->cfg.host,
+                o->cfg.admin_token ? ""
+                                   : " (the admin API still answers loopback clients only; "
+                                     "--admin-token opens it to others)");
+    }
     if (!demo) {
         fprintf(out, "stages: %zu, keys: %zu%s\n", o->n_stages, o->n_keys,
                 o->cfg.data_dir ? ", persisted in the data dir" : "");
@@ -319,8 +364,11 @@ int srv_serve_main(int argc, char **argv, FILE *out, FILE *err)
     print_banner(srv, &o, demo, out);
     int sig = 0;
     sigwait(&stop, &sig);
-    fprintf(out, "stagemock: %s, stopping (finishing requests in flight)\n",
-            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    fprintf(out,
+            "stagemock: %s, stopping (idle connections close now, requests in flight get up "
+            "to %u ms)\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM",
+            o.cfg.stop_grace_ms ? o.cfg.stop_grace_ms : 3000u);
     fflush(out);
     sm_server_stop(srv);
     print_scenario_report(srv, out);
