@@ -167,6 +167,8 @@ struct sm_profile {
     uint64_t max_upload;
     unsigned codecs; /* SM_PQ_CODEC_BIT mask */
     bool download_base64;
+    /* connection discipline (conns.c; docs/SERVER.md "Connections") */
+    unsigned max_connections, max_connections_per_ip, head_timeout_s, min_body_rate;
 };
 void sm_profile_defaults(struct sm_profile *p, const struct sm_server_config *cfg);
 /* Apply a JSON profile onto *p; on error *p is unchanged. */

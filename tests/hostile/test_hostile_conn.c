@@ -394,6 +394,46 @@ static void six_hundred_slow_connections_leave_room(void **state)
     sm_server_free(srv);
 }
 
+static void profile_sets_the_connection_limits(void **state)
+{
+    (void)state;
+    struct sm_server *srv = sm_test_server_start(NULL);
+    assert_non_null(srv);
+    struct sm_error e;
+    static const char too_many[] = "{\"max_connections\": 100000}";
+    assert_int_not_equal(sm_server_load_profile(srv, too_many, sizeof too_many - 1, &e), SM_OK);
+    assert_non_null(strstr(e.message, "max_connections"));
+    static const char bad[] = "{\"head_timeout_s\": 0}";
+    assert_int_not_equal(sm_server_load_profile(srv, bad, sizeof bad - 1, &e), SM_OK);
+    static const char two[] = "{\"max_connections_per_ip\": 2, \"head_timeout_s\": 1}";
+    assert_int_equal(sm_server_load_profile(srv, two, sizeof two - 1, &e), SM_OK);
+    /* three idle connections from one address: the oldest makes room */
+    int fds[3];
+    for (int i = 0; i < 3; i++) {
+        fds[i] = dial(sm_server_port(srv), 5, false);
+        assert_true(fds[i] >= 0);
+        sleep_ms(30);
+    }
+    size_t n;
+    bool closed;
+    free(read_until_close(fds[0], 1.0, &n, &closed));
+    assert_true(closed);
+    assert_int_equal(n, 0); /* idle: closed without an unasked answer */
+    free(read_until_close(fds[2], 0.2, &n, &closed));
+    assert_false(closed);
+    /* the new head deadline applies: the newest one, half a head, closes within ~1 s */
+    send_all(fds[2], "GET /x HTTP/1.1\r\n", 16);
+    double t0 = now_s();
+    char *raw = read_until_close(fds[2], 3.0, &n, &closed);
+    assert_true(closed && now_s() - t0 < 2.5);
+    assert_raw_json(raw, 408, "request head");
+    free(raw);
+    for (int i = 0; i < 3; i++) {
+        close(fds[i]);
+    }
+    sm_server_free(srv);
+}
+
 /* ---- over-limit bodies ------------------------------------------------------- */
 
 static void over_limit_chunked_upload_stops_being_read(void **state)
@@ -770,6 +810,7 @@ int main(void)
         cmocka_unit_test(slowloris_head_gets_408_at_the_deadline),
         cmocka_unit_test(slow_body_gets_408),
         cmocka_unit_test(six_hundred_slow_connections_leave_room),
+        cmocka_unit_test(profile_sets_the_connection_limits),
         cmocka_unit_test(over_limit_chunked_upload_stops_being_read),
         cmocka_unit_test(list_and_download_bodies_are_capped_at_64k),
         cmocka_unit_test(admin_api_refuses_what_a_browser_page_can_send),
