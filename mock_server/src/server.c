@@ -11,7 +11,7 @@
  * Design: MHD's internal thread pool on epoll; the response is queued only
  * once *upload_data_size is 0 (queueing on the first call makes MHD close
  * the connection), except for answers known from the head (a 413 from
- * Content-Length, a 431/414 head over 128 KiB, 503 while stopping), which
+ * Content-Length, a 431/414 head over 16 KiB, 503 while stopping), which
  * are answered before the body on purpose. A body that goes over its limit
  * (the upload limit, 64 KiB elsewhere) or arrives too slowly is answered
  * 413/408 at once and the connection closed, so it is never read to its
