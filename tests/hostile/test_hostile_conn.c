@@ -365,6 +365,9 @@ static void six_hundred_slow_connections_leave_room(void **state)
     if (rl.rlim_cur < 2600) {
         skip(); /* 600 client + 600 server sockets, twice over */
     }
+    /* the bound is 1 s; ThreadSanitizer slows every atomic and lock many times over */
+    const char *mode = getenv("SM_MODE");
+    double bound = mode != NULL && strcmp(mode, "tsan") == 0 ? 3.0 : 1.0;
     struct sm_server_config cfg;
     sm_server_config_init(&cfg);
     cfg.head_timeout_s = 2; /* some are cut during the run, so the crowd also reconnects */
@@ -380,7 +383,7 @@ static void six_hundred_slow_connections_leave_room(void **state)
     printf("figure: 600 slow connections from 10 addresses: %d ordinary requests, slowest "
            "%.3f s; %d slow connections closed by the server and reopened\n",
            answered, worst, reopened);
-    assert_true(worst < 1.0);
+    assert_true(worst < bound);
     assert_true(answered >= 10);
     /* 600 from the ordinary client's own address */
     int self[1] = {1};
@@ -388,7 +391,7 @@ static void six_hundred_slow_connections_leave_room(void **state)
     printf("figure: 600 slow connections from 127.0.0.1 itself: %d ordinary requests, slowest "
            "%.3f s; %d closed and reopened\n",
            answered, worst, reopened);
-    assert_true(worst < 1.0);
+    assert_true(worst < bound);
     assert_true(answered >= 10);
     assert_true(reopened > 0); /* over the per-address limit: the oldest heads made room */
     sm_server_free(srv);
