@@ -40,10 +40,10 @@ struct sm_server_config {
     bool validate_deep;   /* page-level checks (RULES.md default: true) */
     bool seeded;          /* deterministic file ids from seed */
     uint64_t seed;
-    const char *admin_token;  /* NULL: admin API on loopback only, no token */
-    unsigned threads;         /* HTTP worker threads; 0: 2 */
-    unsigned max_connections; /* 0: 512 (docs/SERVER.md "Connections") */
-    unsigned timeout_s;       /* idle connection timeout; 0: 30 s */
+    const char *admin_token;         /* NULL: admin API on loopback only, no token */
+    unsigned threads;                /* HTTP worker threads; 0: 2 */
+    unsigned max_connections;        /* 0: 512 (docs/SERVER.md "Connections") */
+    unsigned timeout_s;              /* idle connection timeout; 0: 30 s */
     unsigned max_connections_per_ip; /* 0: 256; at a limit, the oldest unfinished
                                         request head (or idle connection) makes room */
     unsigned head_timeout_s; /* request line + headers within this of their first byte; 0: 10 s */

@@ -81,6 +81,34 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+/* The connection flags: a positive count up to max each. True when a is one
+ * of them (then *ok says whether its value was good). */
+static bool conn_flag(struct sm_server_config *cfg, const char *a, const char *v, bool *ok)
+{
+    const struct {
+        const char *name;
+        unsigned *dst;
+        uint64_t max;
+    } flags[] = {
+        {"--max-connections", &cfg->max_connections, 65536},
+        {"--max-connections-per-ip", &cfg->max_connections_per_ip, 65536},
+        {"--head-timeout", &cfg->head_timeout_s, 86400},
+        {"--min-body-rate", &cfg->min_body_rate, 1000000000},
+        {"--stop-grace", &cfg->stop_grace_ms, 3600000},
+    };
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        if (strcmp(a, flags[i].name) == 0) {
+            uint64_t n = 0;
+            *ok = parse_u64(v, &n) && n > 0 && n <= flags[i].max;
+            if (*ok) {
+                *flags[i].dst = (unsigned)n;
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Returns -1 to go on, else an exit status. */
 static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
 {
@@ -97,7 +125,13 @@ static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
             return 2;
         }
         i++;
-        if (strcmp(a, "--host") == 0) {
+        bool ok = false;
+        if (conn_flag(&o->cfg, a, v, &ok)) {
+            if (!ok) {
+                fprintf(err, "stagemock serve: bad value for %s: '%s' (a positive count)\n", a, v);
+                return 2;
+            }
+        } else if (strcmp(a, "--host") == 0) {
             o->cfg.host = v;
         } else if (strcmp(a, "--port") == 0 && parse_u64(v, &n) && n <= 65535) {
             o->cfg.port = (uint16_t)n;
@@ -123,21 +157,6 @@ static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
             o->cfg.validate_deep = strcmp(v, "deep") == 0;
         } else if (strcmp(a, "--admin-token") == 0) {
             o->cfg.admin_token = v;
-        } else if (strcmp(a, "--max-connections") == 0 && parse_u64(v, &n) && n > 0 &&
-                   n <= 65536) {
-            o->cfg.max_connections = (unsigned)n;
-        } else if (strcmp(a, "--max-connections-per-ip") == 0 && parse_u64(v, &n) && n > 0 &&
-                   n <= 65536) {
-            o->cfg.max_connections_per_ip = (unsigned)n;
-        } else if (strcmp(a, "--head-timeout") == 0 && parse_u64(v, &n) && n > 0 &&
-                   n <= 86400) {
-            o->cfg.head_timeout_s = (unsigned)n;
-        } else if (strcmp(a, "--min-body-rate") == 0 && parse_u64(v, &n) && n > 0 &&
-                   n <= 1000000000) {
-            o->cfg.min_body_rate = (unsigned)n;
-        } else if (strcmp(a, "--stop-grace") == 0 && parse_u64(v, &n) && n > 0 &&
-                   n <= 3600000) {
-            o->cfg.stop_grace_ms = (unsigned)n;
         } else if (strcmp(a, "--log") == 0 && (strcmp(v, "json") == 0 || strcmp(v, "text") == 0)) {
             o->cfg.log_format = strcmp(v, "json") == 0 ? SM_LOG_JSON : SM_LOG_TEXT;
         } else {

@@ -116,7 +116,8 @@ static const char *host_refusal(const struct sm_server *srv, const char *host)
     }
     if (lo4 || name_is(host, nlen, "localhost") || name_is(host, nlen, "[::1]") ||
         name_is(host, nlen, bound) ||
-        (host[0] == '[' && nlen == strlen(bound) + 2 && strncasecmp(host + 1, bound, nlen - 2) == 0) ||
+        (host[0] == '[' && nlen == strlen(bound) + 2 &&
+         strncasecmp(host + 1, bound, nlen - 2) == 0) ||
         (wildcard && ip_literal(host, nlen))) {
         return NULL;
     }

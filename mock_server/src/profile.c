@@ -40,8 +40,8 @@ static enum sm_code set_count(unsigned *dst, const cJSON *v, const char *key, do
 {
     if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > max ||
         v->valuedouble != (double)(unsigned)v->valuedouble) {
-        return sm_err_set(err, SM_E_ARG, 400, NULL, "profile: '%s' must be an integer from 1 to %.0f",
-                          key, max);
+        return sm_err_set(err, SM_E_ARG, 400, NULL,
+                          "profile: '%s' must be an integer from 1 to %.0f", key, max);
     }
     *dst = (unsigned)v->valuedouble;
     return SM_OK;

@@ -240,8 +240,7 @@ static enum MHD_Result early_limit(struct sm_req *r, struct MHD_Connection *conn
                          (unsigned long long)r->srv->profile.max_upload);
     } else {
         (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, "error-json",
-                         "request body of %llu bytes; at most %u are read here", len,
-                         SM_FORM_MAX);
+                         "request body of %llu bytes; at most %u are read here", len, SM_FORM_MAX);
     }
     r->early = true;
     return sm_reply_error(r, &e);
@@ -258,7 +257,7 @@ static enum MHD_Result body_chunk(struct sm_req *r, const char *data, size_t n)
         (void)sm_err_set(&e, SM_E_TOO_LARGE, 408, "error-json",
                          "the request body arrives too slowly: %llu bytes in %lld ms (at least "
                          "%u bytes/s after the first %u s)",
-                         (unsigned long long)(r->body_seen + n), (long long)el,
+                         (unsigned long long)r->body_seen + n, (long long)el,
                          __atomic_load_n(&r->srv->conns.min_body_rate, __ATOMIC_RELAXED),
                          __atomic_load_n(&r->srv->conns.head_timeout_s, __ATOMIC_RELAXED));
         return sm_reply_error_close(r, &e);
@@ -370,7 +369,9 @@ static char *escape_text_line(char *line)
     size_t extra = 0, n = strlen(line);
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)line[i];
-        extra += c == '\\' || c == '\n' || c == '\r' || c == '\t' ? 1 : (c < 0x20 || c == 0x7f) ? 3 : 0;
+        extra += c == '\\' || c == '\n' || c == '\r' || c == '\t' ? 1
+                 : (c < 0x20 || c == 0x7f)                        ? 3
+                                                                  : 0;
     }
     if (extra == 0) {
         return line;
@@ -503,8 +504,8 @@ enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err)
         MHD_OPTION_NOTIFY_CONNECTION, sm_conns_notify, &srv->conns, MHD_OPTION_THREAD_POOL_SIZE,
         threads, MHD_OPTION_CONNECTION_LIMIT, hard_total, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         hard_ip, MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.timeout_s ? srv->cfg.timeout_s : 30u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SM_CONN_MEMORY,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SM_CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        1024u, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         return sm_err_set(err, SM_E_IO, 0, NULL, "cannot listen on %s port %u: %s", srv->host,
                           (unsigned)srv->cfg.port, strerror(errno ? errno : EADDRINUSE));

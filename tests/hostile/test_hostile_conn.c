@@ -90,8 +90,9 @@ static char *read_until_close(int fd, double timeout_s, size_t *len, bool *close
         }
         if (n + 1024 > cap) {
             cap *= 2;
-            buf = realloc(buf, cap);
-            assert_non_null(buf);
+            char *nb = realloc(buf, cap);
+            assert_non_null(nb);
+            buf = nb;
         }
         ssize_t k = recv(fd, buf + n, cap - n - 1, 0);
         if (k <= 0) {
