@@ -65,7 +65,7 @@ wrk_run() { # url script args...
 wrk_median() {
   local i rs=() p50s=() p99s=() bads=0 line
   for i in $(seq 1 "$PASSES"); do
-    [ -n "${RESET_URL:-}" ] && curl -s -o /dev/null -X POST "$RESET_URL"
+    [ -n "${RESET_URL:-}" ] && curl -s -o /dev/null -X POST -H "Content-Type: application/json" "$RESET_URL"
     line=$(wrk_run "$@")
     rs+=("$(echo "$line" | cut -d' ' -f1)"); p50s+=("$(echo "$line" | cut -d' ' -f2)")
     p99s+=("$(echo "$line" | cut -d' ' -f3)"); bads=$((bads + $(echo "$line" | cut -d' ' -f4)))
@@ -155,7 +155,7 @@ lg_run() { # url file conns [loadgen flags...]
     awk -F= '{v[$1] = $2} END {printf "%s %s %s %d %s %s\n", v["rps"] + 0, v["p50_ms"] + 0,
              v["p99_ms"] + 0, v["non2xx"] + v["errors"], v["mbs"] + 0, v["p999_ms"] + 0}'
 }
-reset() { [ "$1" = raw ] || [ "$1" = sink ] || curl -s -o /dev/null -X POST "${R[$1.url]}/_stagemock/reset"; }
+reset() { [ "$1" = raw ] || [ "$1" = sink ] || curl -s -o /dev/null -X POST -H "Content-Type: application/json" "${R[$1.url]}/_stagemock/reset"; }
 # WORKLOADS: name file conns loadgen-flags systems
 WORKLOADS=(
   "4s|$files/4k.parquet|32||stagemock again scenario raw rawkeep sink"
@@ -211,7 +211,7 @@ R[rule.verdict]=$(awk -v r="${R[ratio.rule]}" -v a="${R[ratio.again]}" 'BEGIN {
   print (dr <= da) ? "within noise: met" : "outside noise: NOT met" }')
 # downloads: the stored 4 KiB and 64 MiB files (stagemock), the fd response (raw)
 url=${R[stagemock.url]}
-curl -s -o /dev/null -X POST "$url/_stagemock/reset"
+curl -s -o /dev/null -X POST -H "Content-Type: application/json" "$url/_stagemock/reset"
 for f in 4k 64m; do
   curl -s -o /dev/null -H 'Authorization: Key k' -F stage_id=s -F "file=@$files/$f.parquet;filename=$f.parquet" "$url/upload-to-stage"
 done
@@ -220,7 +220,7 @@ measure_downloads raw "${R[raw.url]}" skip64 # the same 4 KiB bytes from memory
 R[raw.dl64_mbs]=$(download_mbs -d x=1 "${R[raw.url]}/download-from-stage")
 # upload memory: 1 GiB streamed in, peak RSS growth
 pid=${R[stagemock.pid]}
-curl -s -o /dev/null -X POST "$url/_stagemock/reset"
+curl -s -o /dev/null -X POST -H "Content-Type: application/json" "$url/_stagemock/reset"
 before=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status"); peak=$before
 curl -s -o /dev/null -H 'Authorization: Key k' -F stage_id=s -F "file=@$files/1g.parquet;filename=1g.parquet" "$url/upload-to-stage" &
 cpid=$!
@@ -295,6 +295,7 @@ fi
 
 inproc=$("$B/bench/bench_inprocess")
 R[stagemock.inproc_us]=$(echo "$inproc" | sed -n 's/^inprocess_start_stop_us=//p')
+R[stagemock.stop_idle_ms]=$(echo "$inproc" | sed -n 's/^inprocess_stop_idle_keepalive_ms=//p')
 
 g() { echo "${R[$1]:-n/a}"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a"; else printf "%.2f", a / b }'; }
@@ -364,6 +365,7 @@ WireMock's RSS after the load: $(g wiremock.rss_after) MiB.
 | 4 KiB download req/s, stagemock / raw MHD serving the same bytes from memory | $(ratio "$(g stagemock.dl4k_rps)" "$(g raw.dl4k_rps)") | (for scale) |
 | 64 MiB download, stagemock / nginx | $(ratio "$(g stagemock.dl64_mbs)" "$(g nginx.dl64_mbs)") | at least 0.90: $(met "$(ratio "$(g stagemock.dl64_mbs)" "$(g nginx.dl64_mbs)")" ">=" 0.90) |
 | in-process start + stop (\`bench/bench_inprocess.c\`, median of 400) | $(g stagemock.inproc_us) µs | under 1000 µs: $(met "$(g stagemock.inproc_us)" "<=" 1000) |
+| stop with an idle keep-alive client (a reused libcurl handle; \`bench/bench_inprocess.c\`, median of 40) | $(g stagemock.stop_idle_ms) ms | under 2000 ms (was 10,000+): $(met "$(g stagemock.stop_idle_ms)" "<=" 2000) |
 | idle RSS of \`stagemock serve\` | $(g stagemock.rss) MiB | under 10 MiB: $(met "$(g stagemock.rss)" "<=" 10) |
 | RSS growth while a 1 GiB upload streams in | $(g stagemock.gib_rss) MiB | under 32 MiB: $(met "$(g stagemock.gib_rss)" "<=" 32) |
 MD

@@ -34,7 +34,7 @@ pid=$!
 for _ in $(seq 50); do grep -q 'serving at' "$work/serve.out" && break; sleep 0.1; done
 url=$(grep -o 'http://[0-9.:]*' "$work/serve.out" | head -1)
 export STAGE_API_URL=$url STAGE_API_KEY=k1 STAGE_API_TIMEOUT=5
-admin() { curl -sS -o /dev/null -X POST --data-binary "$2" "$url/_stagemock/$1"; }
+admin() { curl -sS -o /dev/null -X POST -H 'Content-Type: application/json' --data-binary "$2" "$url/_stagemock/$1"; }
 uploads_of() { # stage name: upload requests the journal holds for it
   curl -sS "$url/_stagemock/journal" |
     jq --arg s "$1" --arg n "$2" '[.entries[] | select(.path == "/upload-to-stage" and .stage == $s and .file_name == $n)] | length'

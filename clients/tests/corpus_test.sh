@@ -55,7 +55,7 @@ try:
     for i in range(len(manifest)):  # serve takes 64 --stage at most: the admin API
         urllib.request.urlopen(urllib.request.Request(
             url + "/_stagemock/stages", data=json.dumps({"name": "c%d" % i}).encode(),
-            method="POST"), timeout=10).read()
+            method="POST", headers={"Content-Type": "application/json"}), timeout=10).read()
     env = dict(os.environ, STAGE_API_URL=url, STAGE_API_KEY="k1", STAGE_API_TIMEOUT="30")
     ctl = os.path.join(build, "stagectl")
 

@@ -52,7 +52,7 @@ try:
     for i in range(len(manifest)):
         urllib.request.urlopen(urllib.request.Request(
             url + "/_stagemock/stages", data=json.dumps({"name": "f%d" % i}).encode(),
-            method="POST"), timeout=10).read()
+            method="POST", headers={"Content-Type": "application/json"}), timeout=10).read()
     env = dict(os.environ, STAGE_API_URL=url, STAGE_API_KEY="k1", STAGE_API_TIMEOUT="30")
     ctl = os.path.join(build, "stagectl")
 

@@ -40,10 +40,16 @@ struct sm_server_config {
     bool validate_deep;   /* page-level checks (RULES.md default: true) */
     bool seeded;          /* deterministic file ids from seed */
     uint64_t seed;
-    const char *admin_token;  /* NULL: admin API on loopback only, no token */
-    unsigned threads;         /* HTTP worker threads; 0: 2 */
-    unsigned max_connections; /* 0: 512 */
-    unsigned timeout_s;       /* idle connection timeout; 0: 30 s */
+    const char *admin_token;         /* NULL: admin API on loopback only, no token */
+    unsigned threads;                /* HTTP worker threads; 0: 2 */
+    unsigned max_connections;        /* 0: 512 (docs/SERVER.md "Connections") */
+    unsigned timeout_s;              /* idle connection timeout; 0: 30 s */
+    unsigned max_connections_per_ip; /* 0: 256; at a limit, the oldest unfinished
+                                        request head (or idle connection) makes room */
+    unsigned head_timeout_s; /* request line + headers within this of their first byte; 0: 10 s */
+    unsigned min_body_rate;  /* bytes/s a body must average after head_timeout_s; 0: 1024 */
+    unsigned stop_grace_ms;  /* stop: requests in flight get this long; idle connections
+                                close at once; 0: 3000 ms */
     enum sm_log_format log_format;
     sm_log_fn *log;
     void *log_cls;
@@ -65,7 +71,9 @@ SM_API SM_NODISCARD enum sm_code sm_server_new(const struct sm_server_config *cf
  * already running. */
 SM_API SM_NODISCARD enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err);
 
-/* Stop listening; requests in flight are finished first. No-op when stopped. */
+/* Stop listening: idle (keep-alive) connections close at once, requests in
+ * flight get stop_grace_ms to finish, then every connection closes. No-op
+ * when stopped. */
 SM_API void sm_server_stop(struct sm_server *srv);
 
 /* Stop (if running) and release everything. NULL is a no-op. */

@@ -5,11 +5,14 @@
  * limit, validation depth and request logging; with no stage or key given it
  * serves one demo stage and key and prints the URL, the key and a curl line
  * that uploads a real parquet file it writes for the purpose. SIGINT and
- * SIGTERM stop it cleanly: the listener closes and requests in flight finish.
+ * SIGTERM stop it cleanly: the listener closes, idle keep-alive connections
+ * close at once and requests in flight get the stop grace (--stop-grace).
+ * A bind to a non-loopback address is warned about in the banner.
  * Design: parse flags into struct sm_server_config, build the server through
  * the public API only (what an embedding test does), then wait on signals.
  * Not here: anything the library does.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -52,6 +55,14 @@ static void usage(FILE *f)
             "  --validate footer|deep  page-level checks or footer only (default deep)\n"
             "  --admin-token T     allow the admin API from anywhere with this token\n"
             "  --log json|text     one line per request on stdout\n"
+            "  --max-connections N        at most N connections (default 512)\n"
+            "  --max-connections-per-ip N at most N from one address (default 256)\n"
+            "  --head-timeout S    request line + headers within S s of their first byte\n"
+            "                      (default 10; 408 after)\n"
+            "  --min-body-rate B   bytes/s a body must average after the first S s\n"
+            "                      (default 1024; 408 below)\n"
+            "  --stop-grace MS     on SIGINT/SIGTERM, requests in flight get MS ms\n"
+            "                      (default 3000); idle connections close at once\n"
             "  --scenario FILE     scripted responses and faults (docs/SCENARIOS.md)\n"
             "  --fault SPEC        one fault rule, e.g. 'upload:nth=2:status=503:retry-after=1'\n"
             "                      (repeatable; added after the scenario's rules)\n"
@@ -70,6 +81,34 @@ static bool parse_u64(const char *s, uint64_t *out)
     return true;
 }
 
+/* The connection flags: a positive count up to max each. True when a is one
+ * of them (then *ok says whether its value was good). */
+static bool conn_flag(struct sm_server_config *cfg, const char *a, const char *v, bool *ok)
+{
+    const struct {
+        const char *name;
+        unsigned *dst;
+        uint64_t max;
+    } flags[] = {
+        {"--max-connections", &cfg->max_connections, 65536},
+        {"--max-connections-per-ip", &cfg->max_connections_per_ip, 65536},
+        {"--head-timeout", &cfg->head_timeout_s, 86400},
+        {"--min-body-rate", &cfg->min_body_rate, 1000000000},
+        {"--stop-grace", &cfg->stop_grace_ms, 3600000},
+    };
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        if (strcmp(a, flags[i].name) == 0) {
+            uint64_t n = 0;
+            *ok = parse_u64(v, &n) && n > 0 && n <= flags[i].max;
+            if (*ok) {
+                *flags[i].dst = (unsigned)n;
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Returns -1 to go on, else an exit status. */
 static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
 {
@@ -86,7 +125,13 @@ static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
             return 2;
         }
         i++;
-        if (strcmp(a, "--host") == 0) {
+        bool ok = false;
+        if (conn_flag(&o->cfg, a, v, &ok)) {
+            if (!ok) {
+                fprintf(err, "stagemock serve: bad value for %s: '%s' (a positive count)\n", a, v);
+                return 2;
+            }
+        } else if (strcmp(a, "--host") == 0) {
             o->cfg.host = v;
         } else if (strcmp(a, "--port") == 0 && parse_u64(v, &n) && n <= 65535) {
             o->cfg.port = (uint16_t)n;
@@ -252,9 +297,28 @@ static void print_scenario_report(struct sm_server *srv, FILE *out)
     sm_free(rep);
 }
 
+/* 127.0.0.0/8, ::1, localhost: reachable from this machine only. */
+static bool loopback_host(const char *host)
+{
+    if (host == NULL || strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0) {
+        return true;
+    }
+    struct in_addr a;
+    return inet_pton(AF_INET, host, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
+}
+
 static void print_banner(struct sm_server *srv, const struct serve_opts *o, bool demo, FILE *out)
 {
     fprintf(out, "stagemock serving at %s\n", sm_server_url(srv));
+    if (!loopback_host(o->cfg.host)) {
+        fprintf(out,
+                "WARNING: bound to %s, not a loopback address: other machines can reach this "
+                "mock%s\n",
+                o->cfg.host,
+                o->cfg.admin_token ? ""
+                                   : " (the admin API still answers loopback clients only; "
+                                     "--admin-token opens it to others)");
+    }
     if (!demo) {
         fprintf(out, "stages: %zu, keys: %zu%s\n", o->n_stages, o->n_keys,
                 o->cfg.data_dir ? ", persisted in the data dir" : "");
@@ -319,8 +383,11 @@ int srv_serve_main(int argc, char **argv, FILE *out, FILE *err)
     print_banner(srv, &o, demo, out);
     int sig = 0;
     sigwait(&stop, &sig);
-    fprintf(out, "stagemock: %s, stopping (finishing requests in flight)\n",
-            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    fprintf(out,
+            "stagemock: %s, stopping (idle connections close now, requests in flight get up "
+            "to %u ms)\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM",
+            o.cfg.stop_grace_ms ? o.cfg.stop_grace_ms : 3000u);
     fflush(out);
     sm_server_stop(srv);
     print_scenario_report(srv, out);

@@ -10,12 +10,19 @@
  *   POST /_stagemock/profile   a profile (docs/PROFILE.md)
  *
  * Access: with an admin token configured, the header X-Stagemock-Admin must
- * carry it (from anywhere); without one, only loopback clients may use it.
+ * carry it (from anywhere, compared in constant time); without one, only
+ * loopback clients whose Host is a loopback name or our address may use it
+ * (a DNS-rebinding page sends its own name). Always: an Origin from another
+ * site is refused, and every call but GET needs Content-Type:
+ * application/json, which a web page cannot send across sites without a
+ * CORS preflight (never granted). Refusals are JSON 403 naming the reason.
  * Answers follow the same error rules as the stage API (JSON message).
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <cjson/cJSON.h>
@@ -41,23 +48,144 @@ static bool is_loopback(const struct sockaddr *sa)
     return false;
 }
 
-static enum sm_code admin_allowed(struct sm_req *r, struct sm_error *e)
+/* An IP literal: a dotted IPv4 address or a bracketed IPv6 one. */
+static bool ip_literal(const char *name, size_t len)
 {
-    const char *token = r->srv->admin_token;
+    char buf[64];
+    if (len == 0 || len >= sizeof buf) {
+        return false;
+    }
+    unsigned char addr[16];
+    if (name[0] == '[' && name[len - 1] == ']') {
+        memcpy(buf, name + 1, len - 2);
+        buf[len - 2] = '\0';
+        return inet_pton(AF_INET6, buf, addr) == 1;
+    }
+    memcpy(buf, name, len);
+    buf[len] = '\0';
+    return inet_pton(AF_INET, buf, addr) == 1;
+}
+
+static bool name_is(const char *name, size_t len, const char *want)
+{
+    return strlen(want) == len && strncasecmp(name, want, len) == 0;
+}
+
+/*
+ * A Host header (or an Origin's host part) that may reach the admin API:
+ * our port (or none when we listen on 80), and as name a loopback name
+ * (localhost, 127.x.x.x, [::1]), the address we are bound to, or, bound to
+ * every address, any IP literal. A DNS-rebinding page's requests carry its
+ * own domain name, never one of these. NULL is the reason it fails.
+ */
+static const char *host_refusal(const struct sm_server *srv, const char *host)
+{
+    size_t len = strlen(host);
+    const char *colon = NULL;
+    if (host[0] == '[') {
+        const char *close = strchr(host, ']');
+        if (close == NULL) {
+            return "malformed";
+        }
+        colon = close[1] == ':' ? close + 1 : NULL;
+        if (close[1] != '\0' && colon == NULL) {
+            return "malformed";
+        }
+    } else {
+        colon = strrchr(host, ':');
+    }
+    size_t nlen = colon ? (size_t)(colon - host) : len;
+    if (colon != NULL) {
+        char *end = NULL;
+        unsigned long port = strtoul(colon + 1, &end, 10);
+        if (end == colon + 1 || *end != '\0' || port != srv->port) {
+            return "not this server's port";
+        }
+    } else if (srv->port != 80) {
+        return "no port";
+    }
+    const char *bound = srv->host;
+    bool wildcard = strcmp(bound, "0.0.0.0") == 0 || strcmp(bound, "::") == 0;
+    char v4[16];
+    bool lo4 = nlen > 4 && nlen < sizeof v4 && strncmp(host, "127.", 4) == 0;
+    if (lo4) {
+        memcpy(v4, host, nlen);
+        v4[nlen] = '\0';
+        unsigned char a[4];
+        lo4 = inet_pton(AF_INET, v4, a) == 1;
+    }
+    if (lo4 || name_is(host, nlen, "localhost") || name_is(host, nlen, "[::1]") ||
+        name_is(host, nlen, bound) ||
+        (host[0] == '[' && nlen == strlen(bound) + 2 &&
+         strncasecmp(host + 1, bound, nlen - 2) == 0) ||
+        (wildcard && ip_literal(host, nlen))) {
+        return NULL;
+    }
+    return "not a loopback name or this server's address";
+}
+
+/* Content-Type application/json (parameters allowed): a page on another site
+ * cannot send it without a CORS preflight, which the mock never grants. */
+static bool is_json_type(const char *ct)
+{
+    if (ct == NULL || strncasecmp(ct, "application/json", 16) != 0) {
+        return false;
+    }
+    return ct[16] == '\0' || ct[16] == ';' || ct[16] == ' ';
+}
+
+static enum sm_code admin_allowed(struct sm_req *r, const char *method, struct sm_error *e)
+{
+    struct sm_server *srv = r->srv;
+    const char *token = srv->admin_token;
     if (token != NULL) {
         const char *got =
             MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Stagemock-Admin");
-        if (got == NULL || strcmp(got, token) != 0) {
+        if (got == NULL || !sm_secret_equal(got, strlen(got), token, strlen(token))) {
             return sm_err_set(e, SM_E_AUTH, 401, "auth",
                               "admin API: send the admin token in X-Stagemock-Admin");
         }
-        return SM_OK;
+    } else {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        if (ci == NULL || !is_loopback(ci->client_addr)) {
+            return sm_err_set(e, SM_E_AUTH, 403, "auth",
+                              "admin API: only loopback clients, unless an admin token is set");
+        }
+        /* without a token, a browser page must not reach us by a name of its own */
+        const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+        const char *why = host ? host_refusal(srv, host) : NULL;
+        if (why != NULL) {
+            return sm_err_set(e, SM_E_AUTH, 403, "auth",
+                              "admin API: Host '%.100s' refused (%s); use 127.0.0.1, localhost "
+                              "or [::1] with port %u",
+                              host, why, (unsigned)srv->port);
+        }
     }
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci == NULL || !is_loopback(ci->client_addr)) {
-        return sm_err_set(e, SM_E_AUTH, 403, "auth",
-                          "admin API: only loopback clients, unless an admin token is set");
+    const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+    if (origin != NULL) {
+        const char *o = origin;
+        if (strncasecmp(o, "http://", 7) == 0) {
+            o += 7;
+        } else if (strncasecmp(o, "https://", 8) == 0) {
+            o += 8;
+        } else {
+            o = NULL;
+        }
+        if (o == NULL || strchr(o, '/') != NULL || host_refusal(srv, o) != NULL) {
+            return sm_err_set(e, SM_E_AUTH, 403, "auth",
+                              "admin API: cross-site Origin '%.100s' refused", origin);
+        }
+    }
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0) {
+        const char *ct =
+            MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!is_json_type(ct)) {
+            return sm_err_set(e, SM_E_AUTH, 403, "auth",
+                              "admin API: a %.16s needs Content-Type: application/json (got "
+                              "'%.100s')",
+                              method, ct ? ct : "none");
+        }
     }
     return SM_OK;
 }
@@ -99,7 +227,7 @@ enum MHD_Result sm_admin_handle(struct sm_req *r, const char *method, const char
         e = r->err;
         return sm_reply_error(r, &e);
     }
-    if (admin_allowed(r, &e) != SM_OK) {
+    if (admin_allowed(r, method, &e) != SM_OK) {
         return sm_reply_error(r, &e);
     }
     const char *what = url + strlen("/_stagemock/");

@@ -182,7 +182,21 @@ enum sm_code sm_server_load_profile(struct sm_server *srv, const char *json, siz
                                     struct sm_error *err)
 {
     pthread_mutex_lock(&srv->lock);
-    enum sm_code rc = sm_profile_parse(&srv->profile, json, len, err);
+    struct sm_profile next = srv->profile;
+    enum sm_code rc = sm_profile_parse(&next, json, len, err);
+    unsigned cap = srv->cfg.max_connections ? srv->cfg.max_connections : 512u;
+    if (rc == SM_OK && next.max_connections > cap) {
+        /* MHD's own cap was set from the start value */
+        rc = sm_err_set(err, SM_E_ARG, 400, NULL,
+                        "profile: 'max_connections' may be lowered while serving, not raised "
+                        "above the start value %u (--max-connections)",
+                        cap);
+    }
+    if (rc == SM_OK) {
+        srv->profile = next;
+        sm_conns_set_limits(&srv->conns, next.max_connections, next.max_connections_per_ip,
+                            next.head_timeout_s, next.min_body_rate);
+    }
     pthread_mutex_unlock(&srv->lock);
     return rc;
 }

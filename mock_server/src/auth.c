@@ -3,6 +3,7 @@
  * a missing, malformed (`Bearer …`) or unknown key is 401; a stage the key
  * may not see is answered exactly like a stage that does not exist (404,
  * same message, same rule id), so no stage name leaks to other keys.
+ * Secrets (keys, the admin token) are compared in constant time.
  */
 #include <stdio.h>
 #include <string.h>
@@ -56,4 +57,16 @@ enum sm_code sm_auth_stage(struct sm_server *srv, const struct sm_req *r, const 
     }
     *out = st;
     return SM_OK;
+}
+
+bool sm_secret_equal(const char *a, size_t alen, const char *b, size_t blen)
+{
+    /* time depends on blen (what the client sent) only, never on where the
+     * bytes differ or on the stored secret */
+    unsigned diff = alen != blen;
+    for (size_t i = 0; i < blen; i++) {
+        unsigned char x = alen ? (unsigned char)a[i % alen] : 0;
+        diff |= (unsigned)(x ^ (unsigned char)b[i]);
+    }
+    return diff == 0;
 }

@@ -168,6 +168,8 @@ struct sm_profile {
     unsigned codecs;            /* SM_PQ_CODEC_BIT mask */
     struct sm_pq_limits limits; /* the reader's limits; 0: its default */
     bool download_base64;
+    /* connection discipline (conns.c; docs/SERVER.md "Connections") */
+    unsigned max_connections, max_connections_per_ip, head_timeout_s, min_body_rate;
 };
 void sm_profile_defaults(struct sm_profile *p, const struct sm_server_config *cfg);
 /* Apply a JSON profile onto *p; on error *p is unchanged. */
@@ -229,6 +231,45 @@ char *sm_server_journal_json_now(struct sm_server *srv);
 /* One log line for an entry; caller frees. */
 char *sm_journal_entry_line(struct sm_journal_entry *e, enum sm_log_format fmt);
 
+/* ---- connection discipline (conns.c) ----------------------------------- */
+
+struct sm_conn; /* one tracked TCP connection */
+struct sm_conns {
+    pthread_mutex_t mu; /* the list and the sweeper's fields */
+    pthread_cond_t cv;  /* wakes the sweeper to stop */
+    pthread_t sweeper;
+    bool running, stopping;
+    struct sm_conn *head;
+    unsigned n;
+    /* limits (atomic: a profile may change them while serving) */
+    unsigned max_total, max_per_ip, head_timeout_s, min_body_rate;
+};
+/* Milliseconds on the monotonic clock. */
+int64_t sm_clock_mono_ms(void);
+void sm_conns_init(struct sm_conns *cs, const struct sm_server_config *cfg);
+void sm_conns_cleanup(struct sm_conns *cs);
+/* MHD_OPTION_NOTIFY_CONNECTION callback (cls: the struct sm_conns). */
+void sm_conns_notify(void *cls, struct MHD_Connection *mc, void **ctx,
+                     enum MHD_ConnectionNotificationCode toe);
+struct sm_conn *sm_conn_of(struct MHD_Connection *mc);
+/* A request's first handler call: false when the connection was closed by
+ * a limit or deadline meanwhile (answer MHD_NO). */
+bool sm_conn_begin(struct sm_conn *c);
+/* n more body bytes; true when the body is slower than the minimum rate. */
+bool sm_conn_body(struct sm_conns *cs, struct sm_conn *c, size_t n, int64_t *elapsed_ms);
+/* The body is complete, or its pace is the server's own (a scenario). */
+void sm_conn_body_done(struct sm_conn *c);
+/* The request is over (NOTIFY_COMPLETED): the connection waits for a head. */
+void sm_conn_end(struct sm_conn *c);
+bool sm_conns_sweeper_start(struct sm_conns *cs);
+void sm_conns_sweeper_stop(struct sm_conns *cs);
+/* Shut down every connection waiting for a request head; returns how many
+ * are busy with a request. */
+unsigned sm_conns_close_idle(struct sm_conns *cs);
+/* New limits (0 keeps a value). */
+void sm_conns_set_limits(struct sm_conns *cs, unsigned max_total, unsigned max_per_ip,
+                         unsigned head_timeout_s, unsigned min_body_rate);
+
 /* ---- the server -------------------------------------------------------- */
 
 struct sm_store; /* persistence in the data dir (store.c) */
@@ -259,6 +300,8 @@ struct sm_server {
     struct sm_scn *scn;             /* NULL until a scenario rule is loaded (atomic) */
     struct sm_scn_waker *scn_waker; /* resumes suspended connections (lock) */
     bool scn_stopped;               /* stopping: no new waker (lock) */
+    struct sm_conns conns;          /* tracked connections, limits, deadlines */
+    bool stopping;                  /* atomic: new requests are answered 503 */
 };
 
 /* Lookups; call with srv->lock held. */
@@ -336,6 +379,15 @@ enum sm_route {
 
 #define SM_FIELD_MAX 2048        /* stage_id, file_name and other text fields */
 #define SM_FORM_MAX  (64u << 10) /* whole bodies of download/list/admin requests */
+/* The request head (request line + headers) we read: larger ones get our
+ * JSON 431 (414 when the URL is most of it). MHD's memory per connection
+ * (MHD_OPTION_CONNECTION_MEMORY_LIMIT) must hold such a head plus MHD's own
+ * bookkeeping of its headers (about 70 bytes each); a head that does not fit
+ * is answered by MHD itself, in HTML (docs/ERRORS.md). The memory stays
+ * small on purpose: MHD 0.9.75 zeroes all of it before every keep-alive
+ * request (a 256 KiB pool cost 4 KiB uploads 60% more CPU, 24 -> 39 us). */
+#define SM_HEAD_MAX    (16u << 10)
+#define SM_CONN_MEMORY ((size_t)32 << 10)
 
 /* Fields of a request body (form.c). */
 struct sm_form {
@@ -381,11 +433,17 @@ struct sm_req {
     uint64_t part_next_off;
     struct sm_spool spool;
     struct sm_scn_run *scn_run; /* a fired scenario rule (scenario_run.c), or NULL */
+    struct sm_conn *sc;         /* its connection (conns.c), or NULL when untracked */
+    uint64_t body_seen;         /* request-body bytes handed to us so far */
 };
 
 /* Answer with an error: JSON {"message"}, the rule in X-Stagemock-Rule, the
  * status from the profile when it overrides the rule's default. */
 enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e);
+/* Answer with an error where MHD cannot queue one (mid-body): the JSON
+ * answer is written to the socket, the request journaled as answered, and
+ * MHD_NO returned so that MHD stops reading and closes (conns.c). */
+enum MHD_Result sm_reply_error_close(struct sm_req *r, const struct sm_error *e);
 /* Answer 200 with a JSON body (takes ownership of json). */
 enum MHD_Result sm_reply_json(struct sm_req *r, int status, char *json);
 /* This request's answer is queued, or its connection dropped on purpose,
@@ -427,6 +485,8 @@ enum MHD_Result sm_admin_handle(struct sm_req *r, const char *method, const char
 SM_NODISCARD enum sm_code sm_auth_stage(struct sm_server *srv, const struct sm_req *r,
                                         const char *stage, struct sm_stage **out,
                                         struct sm_error *err);
+/* Secret comparison in time that depends only on blen (the sent length). */
+bool sm_secret_equal(const char *a, size_t alen, const char *b, size_t blen);
 /* Parse "Authorization: Key <k>" into r->key; 401 error otherwise. */
 SM_NODISCARD enum sm_code sm_auth_header(struct sm_req *r, const char *value, struct sm_error *err);
 

@@ -6,7 +6,8 @@
  * sm_profile_parse, which applies a JSON object on top of a profile: status
  * per rule, the upload answer's file id field, the list answer's field
  * names, validation depth, size limit, accepted codecs, download encoding,
- * the parquet reader's limits ("limits": {"max_columns": N, ...}).
+ * the parquet reader's limits ("limits": {"max_columns": N, ...}),
+ * connection limits and deadlines.
  * Unknown keys and wrong types are errors naming the key, so a typo in a
  * profile never silently does nothing. On error the profile is unchanged.
  */
@@ -30,6 +31,22 @@ void sm_profile_defaults(struct sm_profile *p, const struct sm_server_config *cf
     p->max_upload = cfg->max_upload ? cfg->max_upload : (1ull << 30);
     p->codecs = SM_PQ_CODECS_DEFAULT;
     p->download_base64 = false;
+    p->max_connections = cfg->max_connections ? cfg->max_connections : 512u;
+    p->max_connections_per_ip = cfg->max_connections_per_ip ? cfg->max_connections_per_ip : 256u;
+    p->head_timeout_s = cfg->head_timeout_s ? cfg->head_timeout_s : 10u;
+    p->min_body_rate = cfg->min_body_rate ? cfg->min_body_rate : 1024u;
+}
+
+static enum sm_code set_count(unsigned *dst, const cJSON *v, const char *key, double max,
+                              struct sm_error *err)
+{
+    if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > max ||
+        v->valuedouble != (double)(unsigned)v->valuedouble) {
+        return sm_err_set(err, SM_E_ARG, 400, NULL,
+                          "profile: '%s' must be an integer from 1 to %.0f", key, max);
+    }
+    *dst = (unsigned)v->valuedouble;
+    return SM_OK;
 }
 
 static enum sm_code bad(struct sm_error *err, const char *key, const char *want)
@@ -177,6 +194,14 @@ static enum sm_code apply_key(struct sm_profile *p, const cJSON *it, struct sm_e
         }
         p->download_base64 = strcmp(it->valuestring, "base64") == 0;
         return SM_OK;
+    } else if (strcmp(k, "max_connections") == 0) {
+        return set_count(&p->max_connections, it, k, 65536, err);
+    } else if (strcmp(k, "max_connections_per_ip") == 0) {
+        return set_count(&p->max_connections_per_ip, it, k, 65536, err);
+    } else if (strcmp(k, "head_timeout_s") == 0) {
+        return set_count(&p->head_timeout_s, it, k, 86400, err);
+    } else if (strcmp(k, "min_body_rate") == 0) {
+        return set_count(&p->min_body_rate, it, k, 1e9, err);
     } else if (strcmp(k, "comment") == 0 || strcmp(k, "$schema") == 0) {
         return SM_OK;
     }

@@ -10,10 +10,17 @@
  * which also runs for aborted uploads (so they leave nothing behind).
  * Design: MHD's internal thread pool on epoll; the response is queued only
  * once *upload_data_size is 0 (queueing on the first call makes MHD close
- * the connection), except for a 413 known from Content-Length, which is
- * answered before the body on purpose. Stop quiesces the listener and waits
- * (bounded) for requests in flight before stopping MHD.
- * Not here: what each endpoint does (upload.c, download.c, admin.c).
+ * the connection), except for answers known from the head (a 413 from
+ * Content-Length, a 431/414 head over 16 KiB, 503 while stopping), which
+ * are answered before the body on purpose. A body that goes over its limit
+ * (the upload limit, 64 KiB elsewhere) or arrives too slowly is answered
+ * 413/408 at once and the connection closed, so it is never read to its
+ * end (conns.c writes that answer: MHD cannot queue one mid-body). Stop
+ * quiesces the listener, closes idle keep-alive connections at once, gives
+ * requests in flight the stop grace, then stops MHD. The text log escapes
+ * control characters, so no field can forge a log line.
+ * Not here: what each endpoint does (upload.c, download.c, admin.c);
+ * connection limits and deadlines (conns.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -66,6 +73,7 @@ enum sm_code sm_server_new(const struct sm_server_config *cfg, struct sm_server 
     pthread_cond_init(&srv->answered, NULL);
     sm_slabs_init(&srv->slabs);
     sm_profile_defaults(&srv->profile, cfg);
+    sm_conns_init(&srv->conns, cfg);
     srv->id_state =
         cfg->seeded ? cfg->seed : (uint64_t)sm_clock_now_us() ^ (uint64_t)(uintptr_t)srv;
     srv->next_seq = 1;
@@ -205,6 +213,77 @@ static enum MHD_Result finish(struct sm_req *r, const char *method, const char *
     }
 }
 
+/* The most body bytes a route reads: the upload limit plus room for the
+ * multipart framing and fields, or 64 KiB for download, list and admin. */
+static uint64_t body_limit(const struct sm_req *r)
+{
+    return r->route == SM_ROUTE_UPLOAD ? r->srv->profile.max_upload + 64 * 1024 : SM_FORM_MAX;
+}
+
+/* The first call: a 413 known from Content-Length, before the body. */
+static enum MHD_Result early_limit(struct sm_req *r, struct MHD_Connection *conn)
+{
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (r->failed || cl == NULL || r->route == SM_ROUTE_NONE) {
+        return MHD_YES;
+    }
+    char *end = NULL;
+    unsigned long long len = strtoull(cl, &end, 10);
+    if (end == cl || len <= body_limit(r)) {
+        return MHD_YES;
+    }
+    struct sm_error e;
+    if (r->route == SM_ROUTE_UPLOAD) {
+        (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, "error-json",
+                         "the upload is %llu bytes; the limit is %llu bytes", len,
+                         (unsigned long long)r->srv->profile.max_upload);
+    } else {
+        (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, "error-json",
+                         "request body of %llu bytes; at most %u are read here", len, SM_FORM_MAX);
+    }
+    r->early = true;
+    return sm_reply_error(r, &e);
+}
+
+/* A body chunk: the minimum rate and the size limit (both end the request
+ * with a JSON answer and a closed connection, without reading on), then the
+ * endpoint. */
+static enum MHD_Result body_chunk(struct sm_req *r, const char *data, size_t n)
+{
+    struct sm_error e;
+    int64_t el = 0;
+    if (sm_conn_body(&r->srv->conns, r->sc, n, &el)) {
+        (void)sm_err_set(&e, SM_E_TOO_LARGE, 408, "error-json",
+                         "the request body arrives too slowly: %llu bytes in %lld ms (at least "
+                         "%u bytes/s after the first %u s)",
+                         (unsigned long long)r->body_seen + n, (long long)el,
+                         __atomic_load_n(&r->srv->conns.min_body_rate, __ATOMIC_RELAXED),
+                         __atomic_load_n(&r->srv->conns.head_timeout_s, __ATOMIC_RELAXED));
+        return sm_reply_error_close(r, &e);
+    }
+    r->body_seen += n;
+    if (r->body_seen > body_limit(r)) {
+        if (r->route == SM_ROUTE_UPLOAD) {
+            (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, "error-json",
+                             "the upload is larger than the limit of %llu bytes; stopped "
+                             "reading after %llu bytes",
+                             (unsigned long long)r->srv->profile.max_upload,
+                             (unsigned long long)r->body_seen);
+        } else {
+            (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, "error-json",
+                             "request body larger than %u bytes; stopped reading", SM_FORM_MAX);
+        }
+        return sm_reply_error_close(r, &e);
+    }
+    enum MHD_Result ret = feed(r, data, n);
+    if (r->failed && r->err.code == SM_E_TOO_LARGE && !r->responded) {
+        e = r->err;
+        return sm_reply_error_close(r, &e); /* over a limit: stop reading now */
+    }
+    return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
@@ -213,32 +292,51 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     struct sm_server *srv = cls;
     struct sm_req *r = *req_cls;
     if (r == NULL) {
+        struct sm_conn *sc = sm_conn_of(conn);
+        if (!sm_conn_begin(sc)) {
+            return MHD_NO; /* closed meanwhile by a limit or the head deadline */
+        }
         r = req_begin(srv, conn, url, method);
         if (r == NULL) {
             return MHD_NO;
         }
+        r->sc = sc;
         *req_cls = r;
+        const union MHD_ConnectionInfo *hs =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+        if (hs != NULL && hs->header_size > SM_HEAD_MAX) {
+            struct sm_error e;
+            size_t ulen = strlen(url);
+            if (ulen > SM_HEAD_MAX / 2) {
+                (void)sm_err_set(&e, SM_E_TOO_LARGE, 414, "error-json",
+                                 "the URL is %zu bytes long; the request head may have at most "
+                                 "%u bytes",
+                                 ulen, SM_HEAD_MAX);
+            } else {
+                (void)sm_err_set(&e, SM_E_TOO_LARGE, 431, "error-json",
+                                 "the request head (request line and headers) is %zu bytes; at "
+                                 "most %u are read",
+                                 hs->header_size, SM_HEAD_MAX);
+            }
+            r->early = true;
+            return sm_reply_error(r, &e);
+        }
+        if (__atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE)) {
+            struct sm_error e;
+            (void)sm_err_set(&e, SM_E_STATE, 503, "error-json",
+                             "the server is stopping; this connection closes");
+            r->early = true;
+            return sm_reply_error(r, &e); /* queued at the first call: MHD closes after it */
+        }
         struct sm_scn *scn = sm_server_scn(srv);
         enum MHD_Result sret;
         if (scn != NULL && sm_scn_run_begin(r, scn, &sret)) {
             return sret; /* answered (or hung up) before the body */
         }
-        const char *cl =
-            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (r->route == SM_ROUTE_UPLOAD && !r->failed && cl != NULL) {
-            char *end = NULL;
-            unsigned long long len = strtoull(cl, &end, 10);
-            /* multipart framing adds a few hundred bytes around the file */
-            if (end != cl && len > srv->profile.max_upload + 64 * 1024) {
-                struct sm_error e;
-                (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, "error-json",
-                                 "the upload is %llu bytes; the limit is %llu bytes", len,
-                                 (unsigned long long)srv->profile.max_upload);
-                r->early = true;
-                return sm_reply_error(r, &e);
-            }
+        if (r->scn_run != NULL) {
+            sm_conn_body_done(sc); /* a scenario may set the pace: no rate check */
         }
-        return MHD_YES;
+        return early_limit(r, conn);
     }
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
@@ -250,8 +348,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (r->responded) {
             return MHD_YES;
         }
-        return feed(r, upload_data, n);
+        return body_chunk(r, upload_data, n);
     }
+    sm_conn_body_done(r->sc);
     if (r->responded) {
         return MHD_YES;
     }
@@ -262,11 +361,52 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return finish(r, method, url);
 }
 
+/* A text log line with control characters and backslashes escaped (\n, \r,
+ * \t, \\, \xNN), so no field can end the line or forge another; takes
+ * ownership of line. */
+static char *escape_text_line(char *line)
+{
+    size_t extra = 0, n = strlen(line);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)line[i];
+        extra += c == '\\' || c == '\n' || c == '\r' || c == '\t' ? 1
+                 : (c < 0x20 || c == 0x7f)                        ? 3
+                                                                  : 0;
+    }
+    if (extra == 0) {
+        return line;
+    }
+    char *out = malloc(n + extra + 1);
+    if (out == NULL) {
+        free(line);
+        return NULL;
+    }
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if (c == '\\' || c == '\n' || c == '\r' || c == '\t') {
+            out[o++] = '\\';
+            out[o++] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : '\\';
+        } else if (c < 0x20 || c == 0x7f) {
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o] = '\0';
+    free(line);
+    return out;
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                          enum MHD_RequestTerminationCode toe)
 {
-    (void)conn;
     struct sm_server *srv = cls;
+    sm_conn_end(sm_conn_of(conn));
     struct sm_req *r = *req_cls;
     if (r == NULL) {
         return;
@@ -292,6 +432,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     char *line = NULL;
     if (srv->cfg.log != NULL && srv->cfg.log_format != SM_LOG_NONE) {
         line = sm_journal_entry_line(&r->je, srv->cfg.log_format);
+        if (line != NULL && srv->cfg.log_format == SM_LOG_TEXT) {
+            line = escape_text_line(line);
+        }
     }
     pthread_mutex_lock(&srv->jlock);
     (void)sm_journal_append(&srv->journal, &r->je);
@@ -348,16 +491,29 @@ enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err)
         flags |= MHD_USE_IPv6;
     }
     unsigned threads = srv->cfg.threads ? srv->cfg.threads : 2;
+    /* Our limits (conns.c) make room by closing the oldest unfinished head;
+     * MHD's own caps sit above them, for the moments between our closing a
+     * connection and MHD noticing, and refuse outright only beyond that. */
+    unsigned max_total = srv->conns.max_total, max_ip = srv->conns.max_per_ip;
+    unsigned hard_total = max_total + max_total / 4 + 16;
+    unsigned hard_ip = max_ip * 4 + 16; /* far above: an address's own crowd must not
+                                           lock its ordinary requests out at accept */
     srv->daemon = MHD_start_daemon(
         flags, srv->cfg.port, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR,
         (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-        MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_CONNECTION_LIMIT,
-        srv->cfg.max_connections ? srv->cfg.max_connections : 512u, MHD_OPTION_CONNECTION_TIMEOUT,
-        srv->cfg.timeout_s ? srv->cfg.timeout_s : 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(32 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, 256u, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, sm_conns_notify, &srv->conns, MHD_OPTION_THREAD_POOL_SIZE,
+        threads, MHD_OPTION_CONNECTION_LIMIT, hard_total, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        hard_ip, MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.timeout_s ? srv->cfg.timeout_s : 30u,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SM_CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        1024u, MHD_OPTION_END);
     if (srv->daemon == NULL) {
         return sm_err_set(err, SM_E_IO, 0, NULL, "cannot listen on %s port %u: %s", srv->host,
                           (unsigned)srv->cfg.port, strerror(errno ? errno : EADDRINUSE));
+    }
+    if (!sm_conns_sweeper_start(&srv->conns)) {
+        MHD_stop_daemon(srv->daemon);
+        srv->daemon = NULL;
+        return sm_err_set(err, SM_E_NOMEM, 0, NULL, "cannot start the connection sweeper");
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : srv->cfg.port;
@@ -374,19 +530,23 @@ void sm_server_stop(struct sm_server *srv)
     if (srv == NULL || srv->daemon == NULL) {
         return;
     }
+    __atomic_store_n(&srv->stopping, true, __ATOMIC_RELEASE); /* new requests: 503, close */
     sm_scn_waker_stop(srv); /* scenario sleepers and stalls close now */
-    MHD_quiesce_daemon(srv->daemon);
-    /* let requests in flight finish: at most 10 s, in 1 ms steps */
-    for (int i = 0; i < 10000; i++) {
-        const union MHD_DaemonInfo *info =
-            MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        if (info == NULL || info->num_connections == 0) {
-            break;
-        }
+    MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
+    /* Idle keep-alive connections close now (MHD would keep them until its
+     * idle timeout); requests in flight get the grace period, in 1 ms steps. */
+    unsigned grace = srv->cfg.stop_grace_ms ? srv->cfg.stop_grace_ms : 3000u;
+    int64_t until = sm_clock_mono_ms() + grace;
+    while (sm_conns_close_idle(&srv->conns) > 0 && sm_clock_mono_ms() < until) {
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
-    MHD_stop_daemon(srv->daemon);
+    sm_conns_sweeper_stop(&srv->conns);
+    MHD_stop_daemon(srv->daemon); /* shuts down whatever is left */
+    if (lfd != MHD_INVALID_SOCKET) {
+        close(lfd); /* quiesce hands the listening socket to us */
+    }
+    __atomic_store_n(&srv->stopping, false, __ATOMIC_RELEASE);
     srv->daemon = NULL;
     srv->port = 0;
     srv->url[0] = '\0';
@@ -414,6 +574,7 @@ void sm_server_free(struct sm_server *srv)
     sm_scn_free(srv->scn);
     sm_store_close(srv->store);
     sm_slabs_cleanup(&srv->slabs);
+    sm_conns_cleanup(&srv->conns);
     pthread_cond_destroy(&srv->answered);
     pthread_mutex_destroy(&srv->jlock);
     pthread_mutex_destroy(&srv->lock);

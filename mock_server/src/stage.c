@@ -28,12 +28,15 @@ struct sm_stage *sm_stage_find(struct sm_server *srv, const char *name)
 
 const struct sm_key *sm_key_find(const struct sm_server *srv, const char *key)
 {
-    for (size_t i = 0; i < srv->n_keys; i++) {
-        if (strcmp(srv->keys[i].key, key) == 0) {
-            return &srv->keys[i];
+    const struct sm_key *found = NULL;
+    size_t len = strlen(key);
+    for (size_t i = 0; i < srv->n_keys; i++) { /* every key, in constant time each */
+        const char *k = srv->keys[i].key;
+        if (sm_secret_equal(k, strlen(k), key, len) && found == NULL) {
+            found = &srv->keys[i];
         }
     }
-    return NULL;
+    return found;
 }
 
 bool sm_key_sees(const struct sm_key *k, const char *stage)

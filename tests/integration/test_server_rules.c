@@ -513,7 +513,7 @@ static void admin_api_is_loopback_and_drives_the_server(void **state)
     sm_http_request(url(state), "GET", "/_stagemock/stages", NULL, NULL, NULL, &r);
     assert_non_null(strstr(r.body, "adm.parquet"));
     sm_resp_cleanup(&r);
-    sm_http_request(url(state), NULL, "/_stagemock/reset", NULL, NULL, "", &r);
+    sm_http_request(url(state), NULL, "/_stagemock/reset", NULL, "application/json", "", &r);
     assert_int_equal(r.status, 200);
     sm_resp_cleanup(&r);
     sm_http_request(url(state), "GET", "/_stagemock/stages", NULL, NULL, NULL, &r);
