@@ -276,6 +276,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         MHD_destroy_post_processor(r->pp);
     }
     sm_spool_cleanup(&r->spool);
+    if (r->durable.waiting) { /* ended before its data-dir commit was answered */
+        sm_blob_unref(r->durable.blob);
+        free(r->durable.file_id);
+    }
     if (r->scn_run != NULL) {
         sm_scn_run_end(r, sm_server_scn(srv));
     }
@@ -359,6 +363,7 @@ enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err)
         return sm_err_set(err, SM_E_IO, 0, NULL, "cannot listen on %s port %u: %s", srv->host,
                           (unsigned)srv->cfg.port, strerror(errno ? errno : EADDRINUSE));
     }
+    sm_store_async(srv, true); /* data-dir uploads may now wait for fdatasync suspended */
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : srv->cfg.port;
     if (ss.ss_family == AF_INET6) {
@@ -386,6 +391,7 @@ void sm_server_stop(struct sm_server *srv)
         struct timespec ts = {0, 1000000};
         nanosleep(&ts, NULL);
     }
+    sm_store_async(srv, false); /* uploads waiting for their fdatasync are answered */
     MHD_stop_daemon(srv->daemon);
     srv->daemon = NULL;
     srv->port = 0;
