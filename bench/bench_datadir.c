@@ -184,7 +184,7 @@ static int latency(const char *dir, unsigned n_big, const uint8_t *data, size_t 
         sm_server_free(srv);
         return 1;
     }
-    double ten[LAT_ROUNDS], many[LAT_ROUNDS];
+    double ten[LAT_ROUNDS] = {0}, many[LAT_ROUNDS] = {0};
     for (int i = 0; i < LAT_ROUNDS && bad == 0; i++) {
         char name[64];
         struct sm_error e;
@@ -307,10 +307,8 @@ static void *client_run(void *cls)
                           "Content-Type: multipart/form-data; boundary=smbenchB\r\n"
                           "Content-Length: %zu\r\n\r\n",
                           body);
-        struct iovec iov[4] = {{head, (size_t)hl},
-                               {pre, (size_t)pl},
-                               {c->data, c->len},
-                               {tail, sizeof tail - 1}};
+        struct iovec iov[4] = {
+            {head, (size_t)hl}, {pre, (size_t)pl}, {c->data, c->len}, {tail, sizeof tail - 1}};
         if (!send_all(fd, iov, 4)) {
             c->failed++;
             break;
@@ -394,7 +392,7 @@ static int throughput(const char *dir, int clients, double secs, int passes, uin
         sm_server_free(mem);
         return 1;
     }
-    double fs[16], dk[16], mm[16], ratio[16];
+    double fs[16] = {0}, dk[16] = {0}, mm[16] = {0}, ratio[16] = {0};
     for (int p = 0; p < passes; p++) {
         fs[p] = fdatasync_rate(dd, data, len, secs);
         dk[p] = upload_rate(disk, "tp", clients, p, secs, data, len);

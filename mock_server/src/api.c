@@ -162,7 +162,7 @@ enum sm_code sm_server_preload(struct sm_server *srv, const char *stage, const c
             rc = oom(err);
         }
     }
-    struct sm_store_put stored;
+    struct sm_store_put stored = {0};
     if (rc == SM_OK && srv->store != NULL && st != NULL) {
         rc = sm_store_prepare(srv, stage, put.blob, &stored, err);
         put.store = &stored;

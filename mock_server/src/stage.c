@@ -228,8 +228,8 @@ bool sm_stage_index_add(struct sm_stage *st)
 }
 
 enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
-                             const struct sm_stage_put *put, const char **file_id,
-                             uint64_t *ticket, struct sm_error *err)
+                             const struct sm_stage_put *put, const char **file_id, uint64_t *ticket,
+                             struct sm_error *err)
 {
     const char *name = put->name;
     if (st->schema != NULL) {

@@ -370,7 +370,8 @@ static enum rec_verdict rec_parse(const uint8_t *p, uint64_t avail, struct rec *
 /* The log header: magic, stage name length and bytes, crc32 of those. */
 static size_t header_build(uint8_t *out, const char *stage, size_t len)
 {
-    memcpy(out, LOG_MAGIC, LOG_MAGIC_N);
+    static const uint8_t magic[LOG_MAGIC_N] = {'S', 'M', 'L', 'O', 'G', '0', '1', '\n'};
+    memcpy(out, magic, LOG_MAGIC_N);
     put_u32(out + LOG_MAGIC_N, (uint32_t)len);
     memcpy(out + LOG_MAGIC_N + 4, stage, len);
     put_u32(out + LOG_MAGIC_N + 4 + len, crc_of(0, out, LOG_MAGIC_N + 4 + len));
@@ -660,7 +661,9 @@ static void *syncer_main(void *arg)
     return NULL;
 }
 
+/* result is written later, by the syncer, through the waiter it is kept in */
 bool sm_store_wait_async(struct sm_server *srv, struct sm_store_put *sp, uint64_t ticket,
+                         /* NOLINTNEXTLINE(readability-non-const-parameter) */
                          struct MHD_Connection *conn, int *result)
 {
     struct sm_store_log *l = sp->log;
@@ -838,7 +841,7 @@ static enum sm_code load_rec(struct sm_server *srv, struct sm_stage *st, const c
     if (rc == SM_OK) {
         rc = rec_blob(srv, dir, r, &blob, err);
     }
-    if (rc == SM_OK && st->schema == NULL) {
+    if (rc == SM_OK && blob != NULL && st->schema == NULL) {
         /* a stored file passed the limits of its day (a profile may have raised them) */
         struct sm_pq_options opt = {.deep = false,
                                     .codecs = 0xff,

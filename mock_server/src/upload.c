@@ -284,7 +284,7 @@ enum MHD_Result sm_upload_finish(struct sm_req *r)
         return refuse(r, NULL, &e);
     }
     put.schema = known != NULL ? known : sm_pq_file_schema(pf);
-    struct sm_store_put stored;
+    struct sm_store_put stored = {0};
     if (srv->store != NULL) { /* a large file's bytes reach the disk here, unlocked */
         rc = sm_store_prepare(srv, r->form.stage_id, put.blob, &stored, &e);
         put.store = &stored;

@@ -505,7 +505,8 @@ static void *upload_until_refused(void *cls)
     struct http_racer *r = cls;
     const char *port = strrchr(r->url, ':');
     int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(port + 1))};
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)strtol(port + 1, NULL, 10))};
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     struct timeval tv = {2, 0};
     (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -516,11 +517,12 @@ static void *upload_until_refused(void *cls)
     }
     for (int i = 0; i < 500 && !__atomic_load_n(r->stopping, __ATOMIC_ACQUIRE); i++) {
         char pre[512], head[256], resp[2048];
-        int pl = snprintf(pre, sizeof pre,
-                          "--smtestB\r\nContent-Disposition: form-data; name=\"stage_id\"\r\n\r\ns1\r\n"
-                          "--smtestB\r\nContent-Disposition: form-data; name=\"file\"; "
-                          "filename=\"x%d-%03d.parquet\"\r\n\r\n",
-                          r->id, i);
+        int pl =
+            snprintf(pre, sizeof pre,
+                     "--smtestB\r\nContent-Disposition: form-data; name=\"stage_id\"\r\n\r\ns1\r\n"
+                     "--smtestB\r\nContent-Disposition: form-data; name=\"file\"; "
+                     "filename=\"x%d-%03d.parquet\"\r\n\r\n",
+                     r->id, i);
         static const char tail[] = "\r\n--smtestB--\r\n";
         int hl = snprintf(head, sizeof head,
                           "POST /upload-to-stage HTTP/1.1\r\nHost: 127.0.0.1\r\n"

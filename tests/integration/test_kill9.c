@@ -81,8 +81,8 @@ static bool start_server(struct world *w, struct server_proc *sp)
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);
-        execl(w->bin, w->bin, "serve", "--port", "0", "--stage", "s1", "--stage", "s2",
-              "--stage", "s3", "--key", "k", "--data-dir", w->dir, (char *)NULL);
+        execl(w->bin, w->bin, "serve", "--port", "0", "--stage", "s1", "--stage", "s2", "--stage",
+              "s3", "--key", "k", "--data-dir", w->dir, (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
@@ -163,8 +163,8 @@ static bool download_equals(const char *url, int stage, const char *name, const 
 /* Check each stage against what was acknowledged; count problems. A file
  * listed after the acknowledged ones (committed, answer lost) goes to
  * *extra (at most one is expected per kill). */
-static int verify(struct world *w, const char *url, size_t from, size_t *extras,
-                  struct sent *extra, unsigned *big_listed)
+static int verify(struct world *w, const char *url, size_t from, size_t *extras, struct sent *extra,
+                  unsigned *big_listed)
 {
     int problems = 0;
     *extras = 0;
@@ -192,8 +192,8 @@ static int verify(struct world *w, const char *url, size_t from, size_t *extras,
             if (k < w->n_acked && strcmp(name, w->acked[k].name) == 0) {
                 const struct sent *s = &w->acked[k];
                 *big_listed += s->pool == BIG;
-                if (k >= from && !download_equals(url, stage, name, w->pool[s->pool],
-                                                  w->pool_len[s->pool])) {
+                if (k >= from &&
+                    !download_equals(url, stage, name, w->pool[s->pool], w->pool_len[s->pool])) {
                     fprintf(stderr, "changed: %s\n", name);
                     problems++;
                 }
