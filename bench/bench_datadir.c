@@ -8,7 +8,8 @@
  *    (default 10,000; filled by 32 threads, which group commit makes quick),
  *    another holds 10; then single commits (sm_server_preload of a ~4 KiB
  *    file: spool, deep check, append, fdatasync) alternate between the two,
- *    200 each, and the medians are compared.
+ *    200 each, and the medians are compared; then the time a restart takes
+ *    to read that data dir back.
  * 2. Throughput: C (default 32) keep-alive HTTP clients upload 4 KiB files
  *    under fresh names for S seconds into a data-dir server, beside a
  *    single thread doing write(4 KiB) + fdatasync on a file in the same
@@ -202,6 +203,19 @@ static int latency(const char *dir, unsigned n_big, const uint8_t *data, size_t 
         fprintf(stderr, "latency: %d failures\n", bad);
         return 1;
     }
+    /* a restart reads every log back (the files' bytes into memory) */
+    struct sm_server_config cfg;
+    sm_server_config_init(&cfg);
+    cfg.data_dir = dd;
+    struct sm_error e;
+    double r0 = now_s();
+    if (sm_server_new(&cfg, &srv, &e) != SM_OK) {
+        fprintf(stderr, "restart: %s\n", e.message);
+        return 1;
+    }
+    double restart_s = now_s() - r0;
+    sm_server_free(srv);
+    printf("restart_files=%u\nrestart_ms=%.0f\n", n_big + 10 + 2 * LAT_ROUNDS, restart_s * 1e3);
     double mt = median(ten, LAT_ROUNDS), mm = median(many, LAT_ROUNDS);
     printf("file_bytes=%zu\n", len);
     printf("fill_files=%u\nfill_s=%.2f\nfill_per_s=%.0f\n", n_big, fill_s, n_big / fill_s);
