@@ -3,11 +3,14 @@
  * embedding API: what a restart finds after a torn append (the log cut at
  * every byte of its last record), after damage that is not a torn tail,
  * with leftover files, with an old-format dir, after a reset, and after
- * concurrent commits that shared group fdatasyncs.
+ * concurrent commits that shared group fdatasyncs. fdatasync is wrapped
+ * (module.mk: -Wl,--wrap=fdatasync) to count the calls, slow them down so
+ * that commits pile up behind one, and fail them.
  */
 #include "../../tests/support/sm_test.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -24,6 +27,26 @@
 #include <sys/time.h>
 
 #include "../../tests/support/sm_http.h"
+
+/* the fdatasync seam: a test's knobs (read by the server's threads) */
+static int sync_calls, sync_delay_ms, sync_fail;
+
+int __real_fdatasync(int fd);
+int __wrap_fdatasync(int fd);
+int __wrap_fdatasync(int fd)
+{
+    __atomic_add_fetch(&sync_calls, 1, __ATOMIC_RELAXED);
+    int delay = __atomic_load_n(&sync_delay_ms, __ATOMIC_RELAXED);
+    if (delay > 0) {
+        struct timespec ts = {0, (long)delay * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (__atomic_load_n(&sync_fail, __ATOMIC_RELAXED)) {
+        errno = EIO;
+        return -1;
+    }
+    return __real_fdatasync(fd);
+}
 
 struct fixture {
     char dir[64];
@@ -595,6 +618,87 @@ static void stop_while_uploads_wait_is_clean(void **state)
     rm_rf(fx.dir);
 }
 
+/* 160 uploads from 8 clients while each fdatasync takes 20 ms: they share
+ * the syncs (a sync per upload would take over 3 s), and all are stored. */
+static void concurrent_uploads_share_fdatasyncs(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
+    assert_non_null(mkdtemp(fx.dir));
+    struct sm_server_config cfg;
+    sm_server_config_init(&cfg);
+    cfg.data_dir = fx.dir;
+    struct sm_server *srv = sm_test_server_start(&cfg);
+    assert_non_null(srv);
+    size_t len;
+    uint8_t *data = sm_test_parquet(1, 0, 8, &len);
+    __atomic_store_n(&sync_calls, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&sync_delay_ms, 20, __ATOMIC_RELAXED);
+    struct http_racer rs[8];
+    pthread_t th[8];
+    for (int i = 0; i < 8; i++) {
+        rs[i] = (struct http_racer){.url = sm_server_url(srv), .id = i, .data = data, .len = len};
+        assert_int_equal(pthread_create(&th[i], NULL, http_race, &rs[i]), 0);
+    }
+    for (int i = 0; i < 8; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(rs[i].failures, 0);
+    }
+    int calls = __atomic_load_n(&sync_calls, __ATOMIC_RELAXED);
+    __atomic_store_n(&sync_delay_ms, 0, __ATOMIC_RELAXED);
+    fprintf(stderr, "160 uploads, %d fdatasync calls\n", calls);
+    assert_true(calls >= 1);
+    assert_true(calls <= 160 / 2);
+    sm_server_free(srv);
+    free(data);
+    rm_rf(fx.dir);
+}
+
+/* A failed fdatasync: the upload waiting on it is not acknowledged (500),
+ * and the log takes no more commits until a restart. */
+static void failed_fdatasync_is_not_acknowledged(void **state)
+{
+    (void)state;
+    struct fixture fx;
+    (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
+    assert_non_null(mkdtemp(fx.dir));
+    struct sm_server_config cfg;
+    sm_server_config_init(&cfg);
+    cfg.data_dir = fx.dir;
+    struct sm_server *srv = sm_test_server_start(&cfg);
+    assert_non_null(srv);
+    size_t len;
+    uint8_t *data = sm_test_parquet(1, 0, 9, &len);
+    struct sm_resp r;
+    sm_http_upload(sm_server_url(srv), "k1", "s1", "ok.parquet", data, len, &r);
+    assert_int_equal(r.status, 200);
+    sm_resp_cleanup(&r);
+    __atomic_store_n(&sync_fail, 1, __ATOMIC_RELAXED);
+    sm_http_upload(sm_server_url(srv), "k1", "s1", "lost.parquet", data, len, &r);
+    assert_int_equal(r.status, 500);
+    assert_non_null(strstr(r.body, "cannot sync"));
+    sm_resp_cleanup(&r);
+    __atomic_store_n(&sync_fail, 0, __ATOMIC_RELAXED);
+    sm_http_upload(sm_server_url(srv), "k1", "s1", "after.parquet", data, len, &r);
+    assert_int_equal(r.status, 500); /* what reached the disk is unknown: restart */
+    assert_non_null(strstr(r.body, "unusable"));
+    sm_resp_cleanup(&r);
+    struct sm_error e;
+    assert_int_not_equal(sm_server_preload(srv, "s1", "pre.parquet", data, len, &e), SM_OK);
+    sm_server_free(srv);
+    srv = open_dir(fx.dir, &e); /* a restart takes commits again */
+    assert_non_null(srv);
+    preload(srv, "after-restart.parquet", data, len);
+    char *got = listing(srv);
+    assert_non_null(strstr(got, "ok.parquet"));
+    assert_non_null(strstr(got, "after-restart.parquet"));
+    free(got);
+    sm_server_free(srv);
+    free(data);
+    rm_rf(fx.dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -606,6 +710,8 @@ int main(void)
         cmocka_unit_test(concurrent_commits_all_survive_in_commit_order),
         cmocka_unit_test(http_uploads_in_parallel_are_durable_when_answered),
         cmocka_unit_test(stop_while_uploads_wait_is_clean),
+        cmocka_unit_test(concurrent_uploads_share_fdatasyncs),
+        cmocka_unit_test(failed_fdatasync_is_not_acknowledged),
     };
     curl_global_init(CURL_GLOBAL_DEFAULT);
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
