@@ -162,15 +162,26 @@ enum sm_code sm_server_preload(struct sm_server *srv, const char *stage, const c
             rc = oom(err);
         }
     }
+    struct sm_store_put stored = {0};
+    if (rc == SM_OK && srv->store != NULL && st != NULL) {
+        rc = sm_store_prepare(srv, stage, put.blob, &stored, err);
+        put.store = &stored;
+    }
     if (rc == SM_OK) {
         put.schema = sm_pq_file_schema(pf);
         const char *id = NULL;
+        uint64_t ticket = 0;
         pthread_mutex_lock(&srv->lock);
         st = sm_stage_find(srv, stage);
         rc = st == NULL
                  ? sm_err_set(err, SM_E_NOT_FOUND, 404, "auth", "stage '%s' not found", stage)
-                 : sm_stage_commit(srv, st, &put, &id, err);
+                 : sm_stage_commit(srv, st, &put, &id, &ticket, err);
         pthread_mutex_unlock(&srv->lock);
+        if (put.store != NULL && rc != SM_OK) {
+            sm_store_unprepare(&stored);
+        } else if (put.store != NULL) {
+            rc = sm_store_wait(&stored, ticket, err);
+        }
     }
     sm_blob_unref(put.blob);
     sm_pq_file_free(pf);

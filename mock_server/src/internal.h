@@ -326,8 +326,9 @@ const char *sm_stage_file_sha256(struct sm_stage_file *f);
 
 /*
  * Commit an accepted upload into a stage (lock held): unique name, then first
- * schema wins, then persist (data dir) and append. Takes a reference on blob
- * only on success. On success *file_id points at the stored id.
+ * schema wins, then persist (data dir: append the record, *ticket to wait
+ * for with sm_store_wait after unlocking) and append. Takes a reference on
+ * blob only on success. On success *file_id points at the stored id.
  */
 struct sm_stage_put {
     const char *name;
@@ -339,10 +340,11 @@ struct sm_stage_put {
     bool new_content;            /* no stored copy of the bytes was found a moment ago */
     struct sm_pq_options judged; /* the validation the bytes passed */
     uint64_t seq;                /* place in commit order; 0 for preloaded files */
+    struct sm_store_put *store;  /* data dir: prepared (sm_store_prepare); else NULL */
 };
 SM_NODISCARD enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
                                           const struct sm_stage_put *put, const char **file_id,
-                                          struct sm_error *err);
+                                          uint64_t *ticket, struct sm_error *err);
 void sm_stage_clear(struct sm_stage *st);
 void sm_stage_cleanup(struct sm_stage *st);
 
@@ -361,10 +363,42 @@ SM_NODISCARD enum sm_code sm_server_add_stage_locked(struct sm_server *srv, cons
 
 SM_NODISCARD enum sm_code sm_store_open(struct sm_server *srv, struct sm_error *err);
 void sm_store_close(struct sm_store *store);
-/* Write the blob's bytes into the data dir and the stage index, durably,
- * before the upload is acknowledged. On success the blob is disk-backed. */
-SM_NODISCARD enum sm_code sm_store_commit(struct sm_server *srv, struct sm_stage *st,
-                                          struct sm_stage_file *f, struct sm_error *err);
+
+/* A commit in the data dir, in three steps (store.c): prepare without the
+ * server lock, append under it (the record takes its place in commit order),
+ * wait without it (group commit: acknowledged once the record is durable). */
+struct sm_store_log;
+struct sm_store_put {
+    struct sm_store_log *log; /* the stage's log */
+    char ext[32];             /* a large file's data file, durable already; "" inline */
+    uint32_t bytes_crc;       /* inline: crc32 of the bytes */
+};
+/* Without the server lock: find or create the stage's log; write a
+ * disk-backed blob's bytes to their own data file, durably. */
+SM_NODISCARD enum sm_code sm_store_prepare(struct sm_server *srv, const char *stage,
+                                           const struct sm_blob *blob, struct sm_store_put *sp,
+                                           struct sm_error *err);
+/* The commit was refused: remove the prepared data file. */
+void sm_store_unprepare(struct sm_store_put *sp);
+/* Lock held: append f's record (O(1)); *ticket is what to wait for. On error
+ * the log is unchanged. */
+SM_NODISCARD enum sm_code sm_store_append(struct sm_store_put *sp, const struct sm_stage_file *f,
+                                          const struct sm_blob *blob, uint64_t *ticket,
+                                          struct sm_error *err);
+/* Without the server lock: return once the record is durable (one fdatasync
+ * covers every record appended before it started). */
+SM_NODISCARD enum sm_code sm_store_wait(struct sm_store_put *sp, uint64_t ticket,
+                                        struct sm_error *err);
+/* Without the server lock, from the connection's handler: suspend conn until
+ * the record is durable, then set *result (0 or an errno) and resume it.
+ * False (nothing done) when the record is durable already, the log failed,
+ * or the server is stopping: then call sm_store_wait. */
+bool sm_store_wait_async(struct sm_server *srv, struct sm_store_put *sp, uint64_t ticket,
+                         struct MHD_Connection *conn, int *result);
+/* Allow suspended waits (server started), or forbid them and wait until
+ * every suspended connection is resumed (stopping, before MHD stops). */
+void sm_store_async(struct sm_server *srv, bool on);
+/* Lock held: empty every stage's log and remove its data files (reset). */
 SM_NODISCARD enum sm_code sm_store_clear(struct sm_server *srv, struct sm_error *err);
 
 /* ---- HTTP side ----------------------------------------------------------- */
@@ -435,6 +469,17 @@ struct sm_req {
     struct sm_scn_run *scn_run; /* a fired scenario rule (scenario_run.c), or NULL */
     struct sm_conn *sc;         /* its connection (conns.c), or NULL when untracked */
     uint64_t body_seen;         /* request-body bytes handed to us so far */
+    /* an upload committed to the data dir, suspended until its record is
+     * durable (upload.c): what its answer needs when it resumes */
+    struct {
+        bool waiting;
+        int err; /* set by the store before it resumes the connection */
+        struct sm_store_put put;
+        uint64_t ticket;
+        struct sm_blob *blob;
+        char *file_id;
+        char field[64];
+    } durable;
 };
 
 /* Answer with an error: JSON {"message"}, the rule in X-Stagemock-Rule, the

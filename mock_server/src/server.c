@@ -416,6 +416,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         MHD_destroy_post_processor(r->pp);
     }
     sm_spool_cleanup(&r->spool);
+    if (r->durable.waiting) { /* ended before its data-dir commit was answered */
+        sm_blob_unref(r->durable.blob);
+        free(r->durable.file_id);
+    }
     if (r->scn_run != NULL) {
         sm_scn_run_end(r, sm_server_scn(srv));
     }
@@ -515,6 +519,7 @@ enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err)
         srv->daemon = NULL;
         return sm_err_set(err, SM_E_NOMEM, 0, NULL, "cannot start the connection sweeper");
     }
+    sm_store_async(srv, true); /* data-dir uploads may now wait for fdatasync suspended */
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : srv->cfg.port;
     if (ss.ss_family == AF_INET6) {
@@ -542,6 +547,7 @@ void sm_server_stop(struct sm_server *srv)
         nanosleep(&ts, NULL);
     }
     sm_conns_sweeper_stop(&srv->conns);
+    sm_store_async(srv, false); /* uploads waiting for their fdatasync are answered */
     MHD_stop_daemon(srv->daemon); /* shuts down whatever is left */
     if (lfd != MHD_INVALID_SOCKET) {
         close(lfd); /* quiesce hands the listening socket to us */

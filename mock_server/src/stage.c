@@ -6,7 +6,9 @@
  * What: lookups, and sm_stage_commit, the one place a file enters a stage:
  * under the server lock it checks the schema against the stage's
  * (`same-schema`, 400, the first difference named), then that the name is
- * free (`unique-names`, 409) - the corpus's order of checks - then persists (data dir) and appends.
+ * free (`unique-names`, 409) - the corpus's order of checks - then persists (data dir: one
+ * record appended to the stage's log, its fdatasync waited for by the caller after unlocking)
+ * and appends.
  * A rejected commit changes nothing, so rejected or interrupted uploads leave no entry and no gap
  * (`order`). Not here: validation of the bytes (upload.c), the disk format (store.c).
  */
@@ -229,7 +231,7 @@ bool sm_stage_index_add(struct sm_stage *st)
 }
 
 enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
-                             const struct sm_stage_put *put, const char **file_id,
+                             const struct sm_stage_put *put, const char **file_id, uint64_t *ticket,
                              struct sm_error *err)
 {
     const char *name = put->name;
@@ -273,9 +275,12 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
         sm_pq_schema_free(copy);
         return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory adding '%s'", name);
     }
+    *ticket = 0;
     if (srv->store != NULL) {
-        (void)sm_stage_file_sha256(&f); /* the data dir's index records every digest */
-        enum sm_code rc = sm_store_commit(srv, st, &f, err);
+        enum sm_code rc =
+            put->store != NULL
+                ? sm_store_append(put->store, &f, put->blob, ticket, err)
+                : sm_err_set(err, SM_E_INTERNAL, 500, NULL, "data-dir commit not prepared");
         if (rc != SM_OK) {
             free(f.name);
             free(f.file_id);

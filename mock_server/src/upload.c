@@ -10,7 +10,10 @@
  * (`parquet-only`, `codec`), then at commit time and under the server lock
  * the schema (`same-schema`) and the name's uniqueness (`unique-names`).
  * Validation runs without the lock, so slow deep checks never block other
- * stages; the stage is looked up again at commit.
+ * stages; the stage is looked up again at commit. With a data dir, a large
+ * file's bytes are written before the lock, the commit appends one record
+ * under it, and the answer waits, unlocked, for the group fdatasync that
+ * makes the record durable (store.c).
  * Design: bytes of extra file parts are counted, not kept. The file part's
  * sha256 (journal, listing) comes from the spool: streamed for large files,
  * computed on first read for the accepted small ones (spool.c), at once for
@@ -181,9 +184,46 @@ static enum MHD_Result refuse(struct sm_req *r, const struct sm_blob *blob,
     return sm_reply_error(r, e);
 }
 
+/* The answer to a committed upload: its file id; or, when rc says the commit
+ * failed, the error. Takes blob's reference and id. */
+static enum MHD_Result answer(struct sm_req *r, enum sm_code rc, const struct sm_error *e,
+                              struct sm_blob *blob, char *id, const char *field)
+{
+    if (rc != SM_OK) {
+        free(id);
+        enum MHD_Result ret = refuse(r, blob, e);
+        sm_blob_unref(blob);
+        return ret;
+    }
+    if (r->je.sha256[0] == '\0') {
+        r->je.digest_of = blob; /* our reference: the journal computes the digest when read */
+    } else {
+        sm_blob_unref(blob);
+    }
+    r->je.file_id = id;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, field, id ? id : "");
+    char *json = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    return sm_reply_json(r, 200, json);
+}
+
+/* A data-dir commit: answer once its record is durable (at once if it is,
+ * or when the store resumed the suspended connection). */
+static enum MHD_Result answer_durable(struct sm_req *r)
+{
+    r->durable.waiting = false;
+    struct sm_error e;
+    enum sm_code rc = sm_store_wait(&r->durable.put, r->durable.ticket, &e);
+    return answer(r, rc, &e, r->durable.blob, r->durable.file_id, r->durable.field);
+}
+
 enum MHD_Result sm_upload_finish(struct sm_req *r)
 {
     struct sm_server *srv = r->srv;
+    if (r->durable.waiting) {
+        return answer_durable(r); /* resumed by the store */
+    }
     if (r->pp != NULL) {
         MHD_destroy_post_processor(r->pp);
         r->pp = NULL;
@@ -244,13 +284,21 @@ enum MHD_Result sm_upload_finish(struct sm_req *r)
         return refuse(r, NULL, &e);
     }
     put.schema = known != NULL ? known : sm_pq_file_schema(pf);
+    struct sm_store_put stored = {0};
+    if (srv->store != NULL) { /* a large file's bytes reach the disk here, unlocked */
+        rc = sm_store_prepare(srv, r->form.stage_id, put.blob, &stored, &e);
+        put.store = &stored;
+    }
     const char *id = NULL;
     char *id_copy = NULL;
+    uint64_t ticket = 0;
     pthread_mutex_lock(&srv->lock);
-    rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
+    if (rc == SM_OK) {
+        rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
+    }
     if (rc == SM_OK) {
         put.seq = srv->commit_seq + 1;
-        rc = sm_stage_commit(srv, st, &put, &id, &e);
+        rc = sm_stage_commit(srv, st, &put, &id, &ticket, &e);
     }
     if (rc == SM_OK) { /* commit order: 1, 2, 3, ... across the server */
         id_copy = strdup(id);
@@ -261,20 +309,19 @@ enum MHD_Result sm_upload_finish(struct sm_req *r)
     pthread_mutex_unlock(&srv->lock);
     sm_pq_file_free(pf);
     sm_pq_schema_free(known);
-    if (rc != SM_OK) {
-        enum MHD_Result ret = refuse(r, put.blob, &e);
-        sm_blob_unref(put.blob);
-        return ret;
+    if (put.store != NULL && rc != SM_OK) {
+        sm_store_unprepare(&stored);
+    } else if (put.store != NULL) { /* committed: answer once the record is durable */
+        r->durable.put = stored;
+        r->durable.ticket = ticket;
+        r->durable.blob = put.blob;
+        r->durable.file_id = id_copy;
+        memcpy(r->durable.field, field, sizeof field);
+        r->durable.waiting = true;
+        if (sm_store_wait_async(srv, &r->durable.put, ticket, r->conn, &r->durable.err)) {
+            return MHD_YES; /* suspended: the store resumes us, and we answer below */
+        }
+        return answer_durable(r);
     }
-    if (r->je.sha256[0] == '\0') {
-        r->je.digest_of = put.blob; /* our reference: the journal computes the digest when read */
-    } else {
-        sm_blob_unref(put.blob);
-    }
-    r->je.file_id = id_copy;
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, field, id_copy ? id_copy : "");
-    char *json = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    return sm_reply_json(r, 200, json);
+    return answer(r, rc, &e, put.blob, id_copy, field);
 }

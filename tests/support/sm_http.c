@@ -192,6 +192,11 @@ static void gen(void *cls, size_t col, uint64_t row, struct pqw_value *v)
 
 uint8_t *sm_test_parquet(int codec, int variant, unsigned seed, size_t *len)
 {
+    return sm_test_parquet_rows(codec, variant, seed, 120, len);
+}
+
+uint8_t *sm_test_parquet_rows(int codec, int variant, unsigned seed, uint64_t rows, size_t *len)
+{
     static const struct pqw_column base[] = {
         {"id", SM_PQ_INT64, 0, SM_PQ_REQUIRED, -1, SM_PQ_LT_NONE},
         {"name", SM_PQ_BYTE_ARRAY, 0, SM_PQ_OPTIONAL, SM_PQ_CT_UTF8, SM_PQ_LT_STRING},
@@ -215,7 +220,7 @@ uint8_t *sm_test_parquet(int codec, int variant, unsigned seed, size_t *len)
     struct pqw_options opt = {.codec = codec, .rows_per_page = 50};
     struct sm_error e;
     uint8_t *buf = NULL;
-    if (pqw_write_fd(fileno(tmp), cols, n, 120, &opt, gen, &g, &e) == SM_OK) {
+    if (pqw_write_fd(fileno(tmp), cols, n, rows, &opt, gen, &g, &e) == SM_OK) {
         long end = lseek(fileno(tmp), 0, SEEK_END);
         buf = end > 0 ? malloc((size_t)end) : NULL;
         if (buf != NULL && pread(fileno(tmp), buf, (size_t)end, 0) == end) {
