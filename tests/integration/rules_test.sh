@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# rules_test.sh - docs/RULES.md and the rule ids in use agree (ci/check-rules.py),
+# and the checker rejects what it must: RULES.md with any one id removed, an id
+# nothing uses, and fake uses of unknown ids in each position it reads (an
+# sm_err_set argument, a rule table, a designated .rule, a comparison, a
+# default, a case's rule line), a status or level that disagrees, an unknown id
+# cited in a doc, and a doc that mentions RULES.md without linking it. Each
+# must-fail variant runs on a copy of the sources it reads, in a temp dir.
+set -u
+top=${SM_TOP:-$PWD}
+py=/usr/bin/python3
+[ -x "$py" ] || py=python3
+checker=$top/ci/check-rules.py
+work=$(mktemp -d)
+trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+passed=0 failed=0
+check() { # name, command...
+  local name=$1; shift
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
+}
+
+# The tree as it is: no problem.
+"$py" "$checker" --top "$top" > "$work/real.out" 2>&1
+rc=$?
+cat "$work/real.out"
+check "the tree passes (exit 0)" test $rc -eq 0
+ids=$(sed -n 's/^| `\([a-z0-9-]*\)` | .*/\1/p' "$top/docs/RULES.md")
+n_ids=$(printf '%s\n' "$ids" | grep -c .)
+check "docs/RULES.md lists at least the 9 documented rules and 5 obligations ($n_ids ids)" test "$n_ids" -ge 14
+check "the summary counts the same ids" grep -q "^check-rules: $n_ids ids in docs/RULES.md" "$work/real.out"
+
+# A pristine copy of what the checker reads; each variant starts from it.
+mkdir -p "$work/tree/conformance" "$work/tree/fixtures" "$work/tree/ci"
+for d in docs mock_server include tests clients README.md; do cp -r "$top/$d" "$work/tree/"; done
+cp -r "$top/conformance/cases" "$top/conformance/runner" "$work/tree/conformance/"
+cp -r "$top/fixtures/gen" "$work/tree/fixtures/"
+rm -rf "$work/tree/mock_server/fuzz" "$work/tree/tests/integration/"*.out
+check "the copy passes too" "$py" "$checker" --top "$work/tree" > /dev/null
+
+# must_fail NAME REGEX: run the checker on $work/t (prepared by the caller);
+# it must exit 1 and print a line matching REGEX.
+must_fail() {
+  local name=$1 want=$2 out rc
+  out=$("$py" "$checker" --top "$work/t" ${rules:+--rules "$rules"} 2>&1); rc=$?
+  if [ $rc -eq 1 ] && printf '%s\n' "$out" | grep -qE "$want"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1)); echo "FAIL: must fail: $name (exit $rc, wanted /$want/)"; printf '%s\n' "$out" | tail -5
+  fi
+}
+fresh() { rm -rf "$work/t"; cp -r "$work/tree" "$work/t"; rules=; }
+
+# Every id, removed from a copy of RULES.md, is reported as in use but missing.
+fresh
+for id in $ids; do
+  grep -v "^| \`$id\` |" "$top/docs/RULES.md" > "$work/rules-no-$id.md"
+  rules=$work/rules-no-$id.md must_fail "RULES.md without $id" "rule id '$id' is in use but missing"
+done
+
+fresh
+{ cat "$top/docs/RULES.md"; echo; echo '| id | status | meaning | our default |'; echo '|---|---|---|---|'
+  echo '| `never-used` | 400 | an id nothing uses | none |'; } > "$work/t/docs/RULES.md"
+must_fail "an id nothing uses" "id 'never-used' is used nowhere"
+
+fresh
+sed 's/^| `auth` | 401, 403, 404 |/| `auth` | 401, 404 |/' \
+  "$top/docs/RULES.md" > "$work/t/docs/RULES.md"
+must_fail "a status sm_err_set uses is missing from the status cell" "gives 'auth' status 403"
+
+fresh
+sed -i 's/\[SM_RULE_CODEC\] = "codec"/[SM_RULE_CODEC] = "codecs"/' "$work/t/mock_server/src/rules.c"
+must_fail "rules.c table renames an id" "rule id 'codecs' is in use but missing"
+
+fresh
+printf 'static enum sm_code f(struct sm_error *err)\n{\n    return sm_err_set(err, SM_E_ARG,\n                      400, "made-up-rule", "x");\n}\n' \
+  >> "$work/t/mock_server/src/upload.c"
+must_fail "sm_err_set with an unknown id (call over two lines)" "upload.c:[0-9]+: rule id 'made-up-rule'"
+
+fresh
+printf '#define FAKE_RULE "macro-rule"\nstatic void g(struct sm_error *e) { (void)sm_err_set(e, SM_E_ARG, 400, FAKE_RULE, "x"); }\n' \
+  >> "$work/t/mock_server/src/admin.c"
+must_fail "sm_err_set with a macro naming an unknown id" "rule id 'macro-rule'"
+
+fresh
+printf 'static void h(struct sm_error *e) { (void)sm_err_set(e, SM_E_ARG, 418, "codec", "x"); }\n' \
+  >> "$work/t/mock_server/src/admin.c"
+must_fail "sm_err_set with a status RULES.md does not give" "gives 'codec' status 418"
+
+fresh
+sed -i 's/"client-lost-response",/"client-lost-response",\n    "report-only-rule",/' "$work/t/conformance/runner/report_common.c"
+must_fail "an unknown id in the reports' rule list" "report_common.c:[0-9]+: rule id 'report-only-rule'"
+
+fresh
+sed -i 's/{.rule = "codec", .expected = "accept"/{.rule = "codex", .expected = "accept"/' "$work/t/fixtures/gen/gen_set_rules.c"
+must_fail "a fixture filed under an unknown id (.rule =)" "gen_set_rules.c:[0-9]+: rule id 'codex'"
+
+fresh
+sed -i 's/strcmp(rule, "one-file-per-request")/strcmp(rule, "one-file-per-upload")/' "$work/t/conformance/runner/verify.c"
+must_fail "a comparison with an unknown id" "verify.c:[0-9]+: rule id 'one-file-per-upload'"
+
+fresh
+sed -i 's/e->rule ? e->rule : "io"/e->rule ? e->rule : "unreadable"/' "$work/t/mock_server/bin/inspect.c"
+must_fail "a default of an unknown id" "inspect.c:[0-9]+: rule id 'unreadable'"
+
+fresh
+sed -i 's/assert_string_equal(e.rule, "parquet-only")/assert_string_equal(e.rule, "parquet-ony")/' "$work/t/clients/tests/test_client.c"
+must_fail "a test asserting an unknown id" "test_client.c:[0-9]+: rule id 'parquet-ony'"
+
+fresh
+sed 's/^rule = order$/rule = ordering/' "$top/conformance/cases/order-01.case" > "$work/t/conformance/cases/order-99.case"
+must_fail "a case with an unknown rule id" "order-99.case:[0-9]+: rule id 'ordering'"
+
+fresh
+sed -i 's/^level = MUST$/level = SHOULD/' "$work/t/conformance/cases/client-names-02.case"
+must_fail "an obligation's case at another level" "client-names-02.case: level SHOULD"
+
+fresh
+printf '\nSee RULES.md %s for why.\n' '`no-such-rule`' >> "$work/t/docs/SERVER.md"
+must_fail "a doc citing an unknown id" "SERVER.md:[0-9]+: cites rule id 'no-such-rule'"
+
+fresh
+printf '\n| situation | rule id |\n|---|---|\n| x | `tabled-rule` |\n' >> "$work/t/docs/ERRORS.md"
+must_fail "a doc table's rule id column with an unknown id" "ERRORS.md:[0-9]+: cites rule id 'tabled-rule'"
+
+fresh
+sed -i 's/"rule":"auth"/"rule":"authz"/' "$work/t/docs/ADAPTER.md"
+must_fail "a doc's JSON example with an unknown rule" "ADAPTER.md:[0-9]+: cites rule id 'authz'"
+
+fresh
+sed -i 's/\[RULES.md\](RULES.md)/RULES.md/g' "$work/t/docs/ERRORS.md"
+must_fail "a doc that mentions RULES.md without a link" "ERRORS.md: mentions RULES.md but has no link"
+
+fresh
+sed -i 's/\[docs\/RULES.md\](docs\/RULES.md)/[docs\/RULES.md](..\/shared\/spec\/RULES.md)/g' "$work/t/README.md"
+must_fail "a link to another RULES.md" "README.md: mentions RULES.md but has no link"
+
+fresh
+sed -i 's/^| `bytes` | 404, 500 |/| bytes | 404, 500 |/' "$work/t/docs/RULES.md"
+must_fail "a row whose id is not backticked" "the id cell 'bytes' is not one backticked rule id"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
