@@ -16,7 +16,10 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include <stagemock/scenario.h>
+#include <stagemock/server.h>
 
+#include "../../fixtures/gen/gen.h"
 #include "scn_test.h"
 
 #define UP   SM_SCN_EP_UPLOAD
@@ -286,6 +289,27 @@ static void test_probability_seed_7(void **state)
     assert_true(n >= 3 && n <= 24); /* about 12 of 40 */
 }
 
+/* rm -r of a folder this test made (regular files and folders only). */
+static void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        assert_int_equal(remove(path), 0);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            char sub[4096];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            remove_tree(sub);
+        }
+    }
+    closedir(d);
+    assert_int_equal(remove(path), 0);
+}
+
+/* The page's example as a user runs it: `stagemock fixtures --out fixtures`
+ * beside the scenario file, then the scenario loaded into a server. */
 static void test_preload(void **state)
 {
     (void)state;
@@ -294,22 +318,40 @@ static void test_preload(void **state)
     assert_int_equal(doc->n_preload, 1);
     assert_string_equal(doc->preload[0].stage, "s1");
     assert_int_equal(doc->preload[0].n_names, 2);
-    assert_string_equal(doc->preload[0].names[0], "stage_a_01.snappy.parquet");
-    assert_string_equal(doc->preload[0].names[1], "stage_a_02.snappy.parquet");
-    assert_non_null(strstr(doc->preload[0].paths[1],
-                           "scenarios/../../../../shared/corpus/duckdb/stage_a_02.snappy.parquet"));
-    if (sm_test_corpus_dir() != NULL) {
-        for (size_t i = 0; i < 2; i++) {
-            FILE *f = fopen(doc->preload[0].paths[i], "rb");
-            if (f == NULL) {
-                fail_msg("preload path %s does not open", doc->preload[0].paths[i]);
-            } else {
-                fclose(f);
-            }
-        }
-    }
+    assert_string_equal(doc->preload[0].names[0], "step_01.parquet");
+    assert_string_equal(doc->preload[0].names[1], "step_02.parquet");
+    assert_non_null(strstr(doc->preload[0].paths[1], "scenarios/fixtures/order/step_02.parquet"));
     sm_scn_doc_free(doc);
     sm_scn_free(s);
+
+    char dir[] = "/tmp/sm-preload-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char out[4096];
+    snprintf(out, sizeof out, "%s/fixtures", dir);
+    char a0[] = "fixtures", a1[] = "--out";
+    char *argv[] = {a0, a1, out, NULL};
+    FILE *sink = tmpfile();
+    assert_non_null(sink);
+    assert_int_equal(pqw_fixtures_main(3, argv, sink, sink), 0);
+    fclose(sink);
+    char *json = read_text("mock_server/tests/scenarios/preload.json");
+    struct sm_server_config cfg;
+    sm_server_config_init(&cfg);
+    struct sm_server *srv = NULL;
+    struct sm_error e = {0};
+    assert_int_equal(sm_server_new(&cfg, &srv, &e), SM_OK);
+    if (sm_server_load_scenario(srv, json, strlen(json), dir, &e) != SM_OK) {
+        fail_msg("preload.json beside generated fixtures: %s", e.message);
+    }
+    struct sm_file_list list = {0};
+    assert_int_equal(sm_server_get_files(srv, "s1", &list, &e), SM_OK);
+    assert_int_equal(list.n, 2);
+    assert_string_equal(list.files[0].name, "step_01.parquet");
+    assert_string_equal(list.files[1].name, "step_02.parquet");
+    sm_file_list_cleanup(&list);
+    sm_server_free(srv);
+    free(json);
+    remove_tree(dir);
 }
 
 static void test_match_fields(void **state)
