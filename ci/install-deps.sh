@@ -48,6 +48,8 @@ test_pkgs=(
   libcmocka-dev
   python3
   python3-requests
+  python3-pytest
+  python3-setuptools
   python3-yaml
   curl
   jq

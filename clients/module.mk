@@ -20,3 +20,6 @@ PROGRAMS   += $(GEN_BIG_PQ)
 $(GEN_BIG_PQ): $(call obj,clients/tests/tools/gen_big_parquet.c) $(LIBPQW) $(LIBSM)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The Python package: install-python / uninstall-python (docs/PYTHON.md).
+include clients/python/python.mk

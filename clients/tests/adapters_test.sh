@@ -5,7 +5,7 @@
 # byte-identical download, a rejection with the server's message and exit 1,
 # a failed download that leaves nothing, a 503 retried, and a lost upload
 # answer that does not become a second upload. Then the ctypes wrapper
-# (clients/python/stagemock.py) runs the Python adapter against an
+# (the stagemock package in clients/python) runs the Python adapter against an
 # in-process server. Node or requests missing: those checks are skipped.
 set -u
 top=${SM_TOP:-$PWD}
@@ -98,7 +98,7 @@ done
 # against it, with a lost answer. A sanitizer build's .so cannot be loaded
 # into an uninstrumented python, so that mode skips it.
 if [ "${SM_MODE:-debug}" = asan ] || [ "${SM_MODE:-debug}" = tsan ]; then
-  echo "skipping stagemock.py: $SM_MODE library"; skipped=$((skipped + 1))
+  echo "skipping the stagemock package: $SM_MODE library"; skipped=$((skipped + 1))
 elif ! sm_have /usr/bin/python3; then
   skipped=$((skipped + 1))
 else
@@ -121,7 +121,7 @@ with stagemock.Server(stages=["s1", "s2"], keys={"k1": None, "k2": ["s2"]}) as s
     assert out.returncode == 1 and '"status": 404' in out.stdout, out
 print("ctypes ok")
 EOF
-  check "stagemock.py: in-process server, lost answer, key scope" grep -q 'ctypes ok' "$work/ctypes.out" ||
+  check "stagemock package: in-process server, lost answer, key scope" grep -q 'ctypes ok' "$work/ctypes.out" ||
     cat "$work/ctypes.out"
 fi
 
