@@ -11,6 +11,7 @@
  */
 #include "../../tests/support/sm_test.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include <curl/curl.h>
 #include <pthread.h>
 
+#include "../../fixtures/gen/gen.h"
 #include "../../fixtures/pqwrite/pqw.h"
 #include "stagemock/scenario.h"
 #include "stagemock/server.h"
@@ -545,20 +547,55 @@ static void test_probability_replays(void **state)
     assert_non_null(strchr(a, '.'));
 }
 
+/* rm -r of a folder this test made (regular files and folders only). */
+static void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d == NULL) {
+        assert_int_equal(remove(path), 0);
+        return;
+    }
+    for (struct dirent *e; (e = readdir(d)) != NULL;) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            char sub[4096];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            remove_tree(sub);
+        }
+    }
+    closedir(d);
+    assert_int_equal(remove(path), 0);
+}
+
+/* preload.json beside `stagemock fixtures --out fixtures`, as the page says. */
 static void test_preload(void **state)
 {
     struct fixture *f = *state;
-    if (sm_test_corpus_dir() == NULL) {
-        skip();
+    char dir[] = "/tmp/sm-preload-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char out[4096], path[4096];
+    snprintf(out, sizeof out, "%s/fixtures", dir);
+    char a0[] = "fixtures", a1[] = "--out";
+    char *argv[] = {a0, a1, out, NULL};
+    FILE *sink = tmpfile();
+    assert_non_null(sink);
+    assert_int_equal(pqw_fixtures_main(3, argv, sink, sink), 0);
+    fclose(sink);
+    snprintf(path, sizeof path, "%s/mock_server/tests/scenarios/preload.json", sm_test_top_dir());
+    size_t len = 0;
+    uint8_t *json = sm_test_read_file(path, &len);
+    assert_non_null(json);
+    struct sm_error e = {0};
+    if (sm_server_load_scenario(f->srv, (const char *)json, len, dir, &e) != SM_OK) {
+        fail_msg("preload.json: %s", e.message);
     }
-    load(f, "preload.json");
+    free(json);
     struct sm_file_list l;
-    struct sm_error e;
     assert_int_equal(sm_server_get_files(f->srv, "s1", &l, &e), SM_OK);
     assert_int_equal(l.n, 2);
-    assert_string_equal(l.files[0].name, "stage_a_01.snappy.parquet");
-    assert_string_equal(l.files[1].name, "stage_a_02.snappy.parquet");
+    assert_string_equal(l.files[0].name, "step_01.parquet");
+    assert_string_equal(l.files[1].name, "step_02.parquet");
     sm_file_list_cleanup(&l);
+    remove_tree(dir);
 }
 
 static void test_bad_scenario_rejected(void **state)
