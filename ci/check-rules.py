@@ -216,7 +216,13 @@ class Checker:
                 k = protos[t.text]
                 is_decl = k < len(args) and any(x.text == "char" for x in args[k])
                 if k < len(args) and not is_decl:
-                    for rid, line in literal_ids(args[k]):
+                    arg = args[k]
+                    top_q = [q for q, x in enumerate(arg) if x.text == "?" and
+                             sum(1 if y.text in "([" else -1 if y.text in ")]" else 0
+                                 for y in arg[:q] if y.kind == "op") == 0]
+                    if top_q:  # cond ? "a" : "b": the condition's literals are not ids
+                        arg = arg[top_q[0] + 1:]
+                    for rid, line in literal_ids(arg):
                         self.use(rid, "%s:%d" % (rel, line))
                         st = args[k - 1] if t.text == "sm_err_set" and k >= 1 else None
                         if st and len(st) == 1 and st[0].kind == "num":

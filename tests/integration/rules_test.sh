@@ -77,6 +77,13 @@ printf 'static enum sm_code f(struct sm_error *err)\n{\n    return sm_err_set(er
 must_fail "sm_err_set with an unknown id (call over two lines)" "upload.c:[0-9]+: rule id 'made-up-rule'"
 
 fresh
+printf 'static void t(struct sm_error *e, const char *f) { (void)sm_err_set(e, SM_E_ARG, 400,\n    strcmp(f, "file_name") == 0 ? "unique-names" : "branch-rule", "x"); }\n' \
+  >> "$work/t/mock_server/src/form.c"
+must_fail "a ternary's result is an id, its condition's literal is not" "rule id 'branch-rule'"
+check "  ... and the condition's literal is not taken for an id" \
+  eval '! "$py" "$checker" --top "$work/t" | grep -q "file_name"'
+
+fresh
 printf '#define FAKE_RULE "macro-rule"\nstatic void g(struct sm_error *e) { (void)sm_err_set(e, SM_E_ARG, 400, FAKE_RULE, "x"); }\n' \
   >> "$work/t/mock_server/src/admin.c"
 must_fail "sm_err_set with a macro naming an unknown id" "rule id 'macro-rule'"
