@@ -30,7 +30,7 @@ import glob
 import json
 import os
 
-__all__ = ["Server", "StagemockError", "load_library"]
+__all__ = ["Server", "StagemockError", "find_library", "load_library"]
 
 
 __version__ = "0.1.0"
@@ -74,8 +74,8 @@ def _candidates(path=None):
     return files, places
 
 
-def load_library(path=None):
-    """Load libstagemock.so and declare the functions the wrapper uses."""
+def find_library(path=None):
+    """The path of the libstagemock.so load_library would load (nothing is loaded)."""
     for name, value in (("path", path), ("STAGEMOCK_LIB", os.environ.get("STAGEMOCK_LIB"))):
         if value and not os.path.exists(value):
             raise StagemockError("%s=%s: no such file" % (name, value))
@@ -88,6 +88,12 @@ def load_library(path=None):
             "libstagemock.so not found (tried %s and the system library path): build it with "
             "make, install it with make install, or set STAGEMOCK_LIB to its path"
             % ", ".join(places))
+    return found
+
+
+def load_library(path=None):
+    """Load libstagemock.so and declare the functions the wrapper uses."""
+    found = find_library(path)
     try:
         lib = ctypes.CDLL(found)
     except OSError as e:
