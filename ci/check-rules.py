@@ -12,7 +12,7 @@ An id is in use (docs/RULES.md, "How the ids are kept honest") when it is
   the argument for a parameter named `rule` of a function declared in those
   sources (sm_err_set, ...; a macro defined to a literal counts as that
   literal), an element of an array whose name contains `rule`, or a literal
-  assigned to (`.rule = "x"`), compared with (`strcmp(rule, "x")`,
+  assigned to a member named `rule` (`.rule = "x"`), compared with (`strcmp(rule, "x")`,
   `assert_string_equal(e.rule, "x")`) or defaulting (`rule ? rule : "x"`)
   something named `rule`;
 - the value of `rule = ID` in a conformance case (conformance/cases/*.case).
@@ -237,8 +237,9 @@ class Checker:
                             self.use(x.text, "%s:%d" % (rel, x.line))
             if t.kind == "ident" and t.text == "rule" and i + 2 < n:
                 nxt, after = toks[i + 1], toks[i + 2]
-                # .rule = "x" / rule = "x"
-                if nxt.text == "=" and after.kind == "str":
+                # .rule = "x", e->rule = "x" (a member: a plain variable named rule
+                # may hold a scenario rule, e.g. a --fault spec)
+                if nxt.text == "=" and after.kind == "str" and i > 0 and toks[i - 1].text in (".", "->"):
                     self.use(after.text, "%s:%d" % (rel, after.line))
                 # strcmp(rule, "x"), assert_string_equal(e.rule, "x")
                 if nxt.text == "," and after.kind == "str" and calls and calls[-1] and \

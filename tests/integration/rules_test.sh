@@ -84,6 +84,11 @@ check "  ... and the condition's literal is not taken for an id" \
   eval '! "$py" "$checker" --top "$work/t" | grep -q "file_name"'
 
 fresh
+printf 'static void u(void) { const char *rule = "upload:nth=1:status=503"; (void)rule; }\n' \
+  >> "$work/t/mock_server/src/admin.c"
+check "a variable named rule holding a --fault spec is not an id" "$py" "$checker" --top "$work/t" > /dev/null
+
+fresh
 printf '#define FAKE_RULE "macro-rule"\nstatic void g(struct sm_error *e) { (void)sm_err_set(e, SM_E_ARG, 400, FAKE_RULE, "x"); }\n' \
   >> "$work/t/mock_server/src/admin.c"
 must_fail "sm_err_set with a macro naming an unknown id" "rule id 'macro-rule'"
