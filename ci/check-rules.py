@@ -309,11 +309,14 @@ class Checker:
             rel = self.rel(path)
             with open(path, encoding="utf-8", errors="replace") as f:
                 text = f.read()
+            if os.path.abspath(path) == os.path.join(self.top, "docs", "RULES.md"):
+                continue  # the page itself (or, with --rules, the page it stands in for)
             for m in cite.finditer(text):
                 line = text.count("\n", 0, m.start()) + 1
                 for rid in re.findall(r"`([^`]+)`", m.group(1)):
                     self.cited(rid, "%s:%d" % (rel, line))
-            if not path.endswith(".md") or os.path.abspath(path) == os.path.abspath(self.rules_path):
+            own = (os.path.abspath(self.rules_path), os.path.join(self.top, "docs", "RULES.md"))
+            if not path.endswith(".md") or os.path.abspath(path) in own:
                 continue
             self.scan_md_tables(rel, text)
             if not rel.endswith("SCENARIOS.md"):  # there "rule" is a scenario rule's name
