@@ -22,10 +22,8 @@ check() { # name, command...
 }
 has() { grep -qE -- "$2" "$1" || { echo "--- $1:"; tail -20 "$1"; return 1; }; }
 
-if ! "$py" -m pip --version > /dev/null 2>&1 || ! "$py" -c 'import setuptools' 2> /dev/null; then
-  echo "skipping: $py lacks pip or setuptools (apt-get install python3-pip python3-setuptools)"
-  echo "0 passed, 0 failed, 1 skipped"; exit 0
-fi
+. "$top/tests/support/need.sh"
+sm_need_py pip setuptools
 pip_install() { # DEST SRC: the offline install the Makefile does
   "$py" -m pip install --quiet --no-build-isolation --no-deps --no-index --no-cache-dir \
     --root-user-action=ignore --disable-pip-version-check --target "$1" "$2"
@@ -86,7 +84,8 @@ if [ "${SM_MODE:-debug}" = asan ] || [ "${SM_MODE:-debug}" = tsan ]; then
   echo "skipping pytest: a $SM_MODE libstagemock.so cannot load into a plain python"
   skipped=$((skipped + 1))
 elif ! "$py" -c 'import pytest, requests' 2> /dev/null; then
-  echo "skipping pytest: $py lacks pytest or requests (apt-get install python3-pytest python3-requests)"
+  echo "skipping pytest: $py lacks pytest or requests (Debian packages python3-pytest,"\
+    "python3-requests; ci/install-deps.sh test installs them)"
   skipped=$((skipped + 1))
 else
   "$build/stagemock" fixtures --out "$work/fx" > /dev/null || exit 1

@@ -8,6 +8,8 @@
 # must-fail variant runs on a copy of the sources it reads, in a temp dir.
 set -u
 top=${SM_TOP:-$PWD}
+. "$top/tests/support/need.sh"
+sm_need python3
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
 checker=$top/ci/check-rules.py
