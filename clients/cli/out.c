@@ -11,6 +11,7 @@
  * Not here: argument parsing and the operations (cli.c).
  */
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 #include <stdlib.h>
 
 #include "cli.h"
@@ -40,7 +41,7 @@ enum cli_exit cli_exit_for(enum smc_code code)
 
 static void emit(FILE *out, cJSON *o)
 {
-    char *text = o != NULL ? cJSON_PrintUnformatted(o) : NULL;
+    char *text = o != NULL ? sm_json_print(o) : NULL;
     if (text != NULL) {
         fprintf(out, "%s\n", text);
         (void)fflush(out);
@@ -67,7 +68,7 @@ void cli_print_ok(FILE *out, bool json, const char *file, const char *file_id, u
     if (file_id != NULL) {
         cJSON_AddStringToObject(o, "file_id", file_id);
     } else {
-        cJSON_AddNumberToObject(o, "size", (double)size);
+        sm_json_add_u64(o, "size", size);
     }
     emit(out, o);
 }
@@ -86,7 +87,7 @@ void cli_print_fail(FILE *out, FILE *err, bool json, const char *key, const char
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, key, file);
     cJSON_AddFalseToObject(o, "ok");
-    cJSON_AddNumberToObject(o, "status", (double)e->status);
+    sm_json_add_i64(o, "status", e->status);
     cJSON_AddStringToObject(o, "message", e->message[0] ? e->message : smc_strerror(e->code));
     if (e->rule[0] != '\0') {
         cJSON_AddStringToObject(o, "rule", e->rule);
@@ -106,7 +107,7 @@ void cli_print_file(FILE *out, bool json, const struct smc_file *f)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "name", f->name);
     cJSON_AddStringToObject(o, "file_id", f->file_id);
-    cJSON_AddNumberToObject(o, "size", (double)f->size);
+    sm_json_add_u64(o, "size", f->size);
     emit(out, o);
 }
 

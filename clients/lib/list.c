@@ -10,6 +10,7 @@
  * Not here: retries (http.c).
  */
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +40,9 @@ static enum smc_code take_entry(const cJSON *e, struct smc_file *f, struct smc_e
     }
     f->name = strdup(name->valuestring);
     f->file_id = strdup(cJSON_IsString(id) ? id->valuestring : "");
-    f->size = cJSON_IsNumber(size) && size->valuedouble > 0 ? (uint64_t)size->valuedouble : 0;
+    if (!sm_json_get_u64(size, &f->size)) {
+        f->size = 0; /* absent, or not a non-negative integer */
+    }
     if (f->name == NULL || f->file_id == NULL) {
         return smc_err_set(err, SMC_E_NOMEM, "out of memory (list)");
     }
@@ -49,7 +52,7 @@ static enum smc_code take_entry(const cJSON *e, struct smc_file *f, struct smc_e
 static enum smc_code parse_list(const struct smc_response *r, struct smc_file_list *out,
                                 struct smc_error *err)
 {
-    cJSON *doc = r->body != NULL ? cJSON_ParseWithLength(r->body, r->len) : NULL;
+    cJSON *doc = r->body != NULL ? sm_json_parse(r->body, r->len) : NULL;
     const cJSON *files = cJSON_GetObjectItemCaseSensitive(doc, "files");
     if (!cJSON_IsArray(files)) {
         cJSON_Delete(doc);

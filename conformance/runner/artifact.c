@@ -17,9 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/sm_json.h"
+
 static cJSON *json_or_null(const char *text)
 {
-    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    cJSON *j = text ? sm_json_parse_verbatim(text, strlen(text)) : NULL;
     return j ? j : cJSON_CreateNull();
 }
 
@@ -27,8 +29,8 @@ enum sm_code conf_artifact_write(const struct conf_run *run, const char *path, s
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "schema", "stagemock-conform-artifact");
-    cJSON_AddNumberToObject(root, "version", 1);
-    cJSON_AddNumberToObject(root, "seed", (double)run->seed);
+    sm_json_add_i64(root, "version", 1);
+    sm_json_add_u64(root, "seed", run->seed);
     cJSON_AddStringToObject(root, "started", run->started);
     cJSON *res = cJSON_AddArrayToObject(root, "results");
     for (size_t c = 0; res != NULL && c < run->n_cases; c++) {
@@ -39,14 +41,14 @@ enum sm_code conf_artifact_write(const struct conf_run *run, const char *path, s
             cJSON_AddStringToObject(o, "adapter", run->adapters[a].name);
             cJSON_AddStringToObject(o, "adapter_command", run->adapters[a].cmd);
             cJSON_AddStringToObject(o, "outcome", conf_outcome_name(r->outcome));
-            cJSON_AddNumberToObject(o, "seed", (double)r->seed);
+            sm_json_add_u64(o, "seed", r->seed);
             cJSON_AddItemToObject(o, "fault_schedule", json_or_null(r->schedule));
             cJSON_AddItemToObject(o, "scenario_report", json_or_null(r->scenario_report));
             cJSON_AddItemToObject(o, "journal", json_or_null(r->journal));
             cJSON_AddItemToArray(res, o);
         }
     }
-    char *text = cJSON_PrintUnformatted(root);
+    char *text = sm_json_print(root);
     cJSON_Delete(root);
     FILE *f = text ? fopen(path, "w") : NULL;
     bool ok = f != NULL && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
@@ -73,17 +75,16 @@ enum sm_code conf_artifact_read(const char *path, const char *case_id, uint64_t 
         text[n] = '\0';
     }
     fclose(f);
-    cJSON *root = text ? cJSON_Parse(text) : NULL;
+    cJSON *root = text ? sm_json_parse(text, n) : NULL;
     free(text);
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, "seed");
     if (!cJSON_IsString(schema) || strcmp(schema->valuestring, "stagemock-conform-artifact") != 0 ||
-        !cJSON_IsNumber(s)) {
+        !sm_json_get_u64(s, seed)) {
         cJSON_Delete(root);
         return sm_err_set(err, SM_E_MALFORMED, 0, NULL, "%s: not a stagemock conform artifact",
                           path);
     }
-    *seed = (uint64_t)s->valuedouble;
     const cJSON *r, *found = NULL;
     cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(root, "results"))
     {

@@ -16,6 +16,7 @@
 #include "run.h"
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -114,14 +115,15 @@ static uint8_t *read_all(const char *path, size_t *len)
 /* The scenario text with "seed" set when the case gives none (so it replays). */
 static char *scenario_with_seed(const char *text, uint64_t seed)
 {
-    cJSON *j = cJSON_Parse(text ? text : "{\"rules\":[]}");
+    const char *t = text ? text : "{\"rules\":[]}";
+    cJSON *j = sm_json_parse_verbatim(t, strlen(t));
     if (j == NULL) {
         return NULL;
     }
     if (cJSON_GetObjectItemCaseSensitive(j, "seed") == NULL) {
-        cJSON_AddNumberToObject(j, "seed", (double)(seed & 0xffffffffffffull));
+        sm_json_add_u64(j, "seed", seed & 0xffffffffffffull);
     }
-    char *s = cJSON_PrintUnformatted(j);
+    char *s = sm_json_print(j);
     cJSON_Delete(j);
     return s;
 }

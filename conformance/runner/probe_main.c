@@ -23,6 +23,7 @@
 #include "conform.h"
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -428,7 +429,7 @@ static cJSON *profile_of(const struct probe *p)
     for (int r = 0; r < R_COUNT; r++) {
         if (status_differs(p, r)) {
             st = st ? st : cJSON_AddObjectToObject(prof, "status");
-            cJSON_AddNumberToObject(st, rule_ids[r], p->v[r].status);
+            sm_json_add_i64(st, rule_ids[r], p->v[r].status);
         }
     }
     if (p->file_id_field[0] != '\0' && strcmp(p->file_id_field, "file_id") != 0) {
@@ -488,7 +489,7 @@ static size_t report(const struct probe *p, FILE *out)
 static bool write_profile(const struct probe *p, const char *path, FILE *err)
 {
     cJSON *prof = profile_of(p);
-    char *text = cJSON_Print(prof);
+    char *text = sm_json_print_pretty(prof);
     cJSON_Delete(prof);
     FILE *f = text ? fopen(path, "w") : NULL;
     bool ok = f != NULL && fputs(text, f) >= 0 && fputc('\n', f) != EOF;

@@ -13,12 +13,15 @@
 #include "report.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/sm_json.h"
+
 static cJSON *json_or_null(const char *text)
 {
-    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    cJSON *j = text ? sm_json_parse_verbatim(text, strlen(text)) : NULL;
     return j ? j : cJSON_CreateNull();
 }
 
@@ -54,8 +57,8 @@ static cJSON *result_json(const struct conf_run *run, size_t c, size_t a)
     cJSON_AddStringToObject(o, "outcome", conf_outcome_name(r->outcome));
     cJSON_AddBoolToObject(o, "counts", r->counts);
     cJSON_AddBoolToObject(o, "known", r->known);
-    cJSON_AddNumberToObject(o, "ms", r->ms);
-    cJSON_AddNumberToObject(o, "seed", (double)r->seed);
+    sm_json_add_i64(o, "ms", llround(r->ms));
+    sm_json_add_u64(o, "seed", r->seed);
     cJSON_AddItemToObject(o, "evidence", lines_array(r->evidence));
     cJSON_AddItemToObject(o, "journal", json_or_null(r->journal));
     cJSON_AddItemToObject(o, "fault_schedule", json_or_null(r->schedule));
@@ -86,10 +89,10 @@ static cJSON *rules_json(const struct conf_run *run)
         }
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "id", rules[i]);
-        cJSON_AddNumberToObject(o, "results", (double)tot);
-        cJSON_AddNumberToObject(o, "passed", (double)pass);
-        cJSON_AddNumberToObject(o, "failed", (double)fail);
-        cJSON_AddNumberToObject(o, "skipped", (double)skip);
+        sm_json_add_u64(o, "results", tot);
+        sm_json_add_u64(o, "passed", pass);
+        sm_json_add_u64(o, "failed", fail);
+        sm_json_add_u64(o, "skipped", skip);
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
@@ -99,12 +102,12 @@ enum sm_code conf_report_json(const struct conf_run *run, const char *path, stru
 {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "schema", "stagemock-conform-report");
-    cJSON_AddNumberToObject(root, "version", CONF_REPORT_SCHEMA_VERSION);
+    sm_json_add_i64(root, "version", CONF_REPORT_SCHEMA_VERSION);
     cJSON_AddStringToObject(root, "started", run->started);
-    cJSON_AddNumberToObject(root, "elapsed_ms", run->elapsed_ms);
-    cJSON_AddNumberToObject(root, "seed", (double)run->seed);
+    sm_json_add_i64(root, "elapsed_ms", llround(run->elapsed_ms));
+    sm_json_add_u64(root, "seed", run->seed);
     cJSON_AddBoolToObject(root, "strict", run->strict);
-    cJSON_AddNumberToObject(root, "jobs", run->jobs);
+    sm_json_add_u64(root, "jobs", run->jobs);
     cJSON_AddBoolToObject(root, "baseline", run->have_baseline);
     cJSON *ad = cJSON_AddArrayToObject(root, "adapters");
     for (size_t a = 0; ad != NULL && a < run->n_adapters; a++) {
@@ -114,14 +117,14 @@ enum sm_code conf_report_json(const struct conf_run *run, const char *path, stru
         cJSON_AddItemToArray(ad, o);
     }
     cJSON *sum = cJSON_AddObjectToObject(root, "summary");
-    cJSON_AddNumberToObject(sum, "results", (double)(run->n_cases * run->n_adapters));
-    cJSON_AddNumberToObject(sum, "passed", (double)run->n_pass);
-    cJSON_AddNumberToObject(sum, "failed", (double)run->n_fail);
-    cJSON_AddNumberToObject(sum, "skipped", (double)run->n_skip);
-    cJSON_AddNumberToObject(sum, "errors", (double)run->n_error);
-    cJSON_AddNumberToObject(sum, "known", (double)run->n_known);
-    cJSON_AddNumberToObject(sum, "counted", (double)run->n_counted);
-    cJSON_AddNumberToObject(sum, "exit_status", conf_run_exit_status(run));
+    sm_json_add_u64(sum, "results", run->n_cases * run->n_adapters);
+    sm_json_add_u64(sum, "passed", run->n_pass);
+    sm_json_add_u64(sum, "failed", run->n_fail);
+    sm_json_add_u64(sum, "skipped", run->n_skip);
+    sm_json_add_u64(sum, "errors", run->n_error);
+    sm_json_add_u64(sum, "known", run->n_known);
+    sm_json_add_u64(sum, "counted", run->n_counted);
+    sm_json_add_i64(sum, "exit_status", conf_run_exit_status(run));
     cJSON_AddItemToObject(root, "rules", rules_json(run));
     cJSON *cases = cJSON_AddArrayToObject(root, "cases");
     for (size_t c = 0; cases != NULL && c < run->n_cases; c++) {
@@ -139,7 +142,7 @@ enum sm_code conf_report_json(const struct conf_run *run, const char *path, stru
         }
         cJSON_AddItemToArray(cases, o);
     }
-    char *text = cJSON_Print(root);
+    char *text = sm_json_print_pretty(root);
     cJSON_Delete(root);
     if (text == NULL) {
         return sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");

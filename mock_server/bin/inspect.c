@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 
 #include "commands.h"
 #include "stagemock/parquet.h"
@@ -69,8 +70,7 @@ static cJSON *codec_json(const struct sm_pq_file *f, cJSON **chunks)
     for (unsigned c = 0; c <= SM_PQ_CODEC_MAX && f != NULL; c++) {
         if (sm_pq_file_codecs(f) & SM_PQ_CODEC_BIT(c)) {
             cJSON_AddItemToArray(list, cJSON_CreateString(sm_pq_codec_name(c)));
-            cJSON_AddNumberToObject(*chunks, sm_pq_codec_name(c),
-                                    (double)sm_pq_file_codec_chunks(f, c));
+            sm_json_add_u64(*chunks, sm_pq_codec_name(c), sm_pq_file_codec_chunks(f, c));
         }
     }
     return list;
@@ -93,9 +93,9 @@ static void print_json(FILE *out, const char *path, enum sm_code rc, const struc
     cJSON_AddItemToObject(o, "codecs", codec_json(f, &chunks));
     cJSON_AddItemToObject(o, "codec_chunks", chunks);
     if (f != NULL) {
-        cJSON_AddNumberToObject(o, "rows", (double)sm_pq_file_rows(f));
-        cJSON_AddNumberToObject(o, "row_groups", (double)sm_pq_file_row_groups(f));
-        cJSON_AddNumberToObject(o, "leaf_columns", (double)sm_pq_file_leaf_columns(f));
+        sm_json_add_i64(o, "rows", sm_pq_file_rows(f));
+        sm_json_add_u64(o, "row_groups", sm_pq_file_row_groups(f));
+        sm_json_add_u64(o, "leaf_columns", sm_pq_file_leaf_columns(f));
         char *schema = sm_pq_schema_format(sm_pq_file_schema(f));
         cJSON_AddStringToObject(o, "schema", schema ? schema : "");
         sm_free(schema);
@@ -103,7 +103,7 @@ static void print_json(FILE *out, const char *path, enum sm_code rc, const struc
     } else {
         cJSON_AddNullToObject(o, "schema");
     }
-    char *text = cJSON_PrintUnformatted(o);
+    char *text = sm_json_print(o);
     if (text != NULL) {
         fprintf(out, "%s\n", text);
         cJSON_free(text);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 
 #include "internal.h"
 
@@ -337,15 +338,15 @@ char *sm_server_stages_json(struct sm_server *srv)
             cJSON *o = cJSON_CreateObject();
             cJSON_AddStringToObject(o, "name", f->name);
             cJSON_AddStringToObject(o, "file_id", f->file_id);
-            cJSON_AddNumberToObject(o, "size", (double)f->size);
+            sm_json_add_u64(o, "size", f->size);
             cJSON_AddStringToObject(o, "sha256", sm_stage_file_sha256(f));
-            cJSON_AddNumberToObject(o, "commit_seq", (double)f->commit_seq);
+            sm_json_add_u64(o, "commit_seq", f->commit_seq);
             cJSON_AddItemToArray(files, o);
         }
         cJSON_AddItemToArray(arr, s);
     }
     pthread_mutex_unlock(&srv->lock);
-    char *text = cJSON_PrintUnformatted(root);
+    char *text = sm_json_print(root);
     cJSON_Delete(root);
     return text;
 }

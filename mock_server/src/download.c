@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 
 #include "internal.h"
 

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 
 #include "scenario.h"
 
@@ -142,10 +143,10 @@ static enum sm_code add_value(cJSON *dst, const struct item_def *d, char *value,
             return item_err(err, n, item, "expected a non-negative integer");
         }
         if (d->kind == K_INT) {
-            ok = ok && cJSON_AddNumberToObject(dst, d->field, (double)u) != NULL;
+            ok = ok && sm_json_add_u64(dst, d->field, u) != NULL;
         } else {
             cJSON *f = cJSON_AddObjectToObject(dst, d->field);
-            ok = ok && f && cJSON_AddNumberToObject(f, "after_bytes", (double)u) &&
+            ok = ok && f && sm_json_add_u64(f, "after_bytes", u) &&
                  cJSON_AddStringToObject(f, "do", d->arg);
         }
         break;
@@ -186,8 +187,8 @@ static enum sm_code add_value(cJSON *dst, const struct item_def *d, char *value,
             return item_err(err, n, item, "expected dribble=CHUNK_BYTES/INTERVAL_MS");
         }
         cJSON *o = cJSON_AddObjectToObject(dst, d->field);
-        ok = ok && o && cJSON_AddNumberToObject(o, "chunk_bytes", (double)u) &&
-             cJSON_AddNumberToObject(o, "interval_ms", (double)ms);
+        ok = ok && o && sm_json_add_u64(o, "chunk_bytes", u) &&
+             sm_json_add_u64(o, "interval_ms", ms);
         break;
     }
     }

@@ -16,6 +16,7 @@
 #include <cjson/cJSON.h>
 
 #include "internal.h"
+#include "../../common/sm_json.h"
 
 static void entry_free(struct sm_journal_entry *e)
 {
@@ -87,23 +88,23 @@ static void add_str(cJSON *o, const char *k, const char *v)
 static cJSON *entry_json(struct sm_journal_entry *e)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "seq", (double)e->seq);
-    cJSON_AddNumberToObject(o, "start_us", (double)e->start_us);
-    cJSON_AddNumberToObject(o, "end_us", (double)e->end_us);
-    cJSON_AddNumberToObject(o, "answered_us", (double)e->answered_us);
+    sm_json_add_u64(o, "seq", e->seq);
+    sm_json_add_i64(o, "start_us", e->start_us);
+    sm_json_add_i64(o, "end_us", e->end_us);
+    sm_json_add_i64(o, "answered_us", e->answered_us);
     cJSON_AddStringToObject(o, "method", e->method);
     add_str(o, "path", e->path);
     add_str(o, "key", e->key);
     add_str(o, "stage", e->stage);
     add_str(o, "file_name", e->file_name);
-    cJSON_AddNumberToObject(o, "file_parts", e->file_parts);
-    cJSON_AddNumberToObject(o, "size", (double)e->size);
+    sm_json_add_u64(o, "file_parts", e->file_parts);
+    sm_json_add_u64(o, "size", e->size);
     add_str(o, "sha256", entry_sha256(e));
-    cJSON_AddNumberToObject(o, "status", e->status);
+    sm_json_add_i64(o, "status", e->status);
     add_str(o, "rule", e->rule);
     add_str(o, "message", e->message);
-    cJSON_AddNumberToObject(o, "bytes_sent", (double)e->bytes_sent);
-    cJSON_AddNumberToObject(o, "commit_seq", (double)e->commit_seq);
+    sm_json_add_u64(o, "bytes_sent", e->bytes_sent);
+    sm_json_add_u64(o, "commit_seq", e->commit_seq);
     add_str(o, "file_id", e->file_id);
     if (e->scn_seen) {
         /* docs/SCENARIOS.md: which rule fired, what it did, the state, the seed */
@@ -114,9 +115,9 @@ static cJSON *entry_json(struct sm_journal_entry *e)
             add_str(sc, "action", f ? f->action : NULL);
             add_str(sc, "state_before", f ? f->state_before : NULL);
             add_str(sc, "state_after", f ? f->state_after : NULL);
-            cJSON_AddNumberToObject(sc, "firing", f ? (double)f->firing : 0);
-            cJSON_AddNumberToObject(sc, "seed", (double)e->scn_seed);
-            cJSON_AddNumberToObject(sc, "bytes_received", (double)e->bytes_received);
+            sm_json_add_u64(sc, "firing", f ? f->firing : 0);
+            sm_json_add_u64(sc, "seed", e->scn_seed);
+            sm_json_add_u64(sc, "bytes_received", e->bytes_received);
         }
     }
     return o;
@@ -126,7 +127,7 @@ char *sm_journal_to_json(struct sm_journal *j, uint64_t seed, bool seeded)
 {
     cJSON *root = cJSON_CreateObject();
     if (seeded) {
-        cJSON_AddNumberToObject(root, "seed", (double)seed);
+        sm_json_add_u64(root, "seed", seed);
     } else {
         cJSON_AddNullToObject(root, "seed");
     }
@@ -134,7 +135,7 @@ char *sm_journal_to_json(struct sm_journal *j, uint64_t seed, bool seeded)
     for (size_t i = 0; arr != NULL && i < j->n; i++) {
         cJSON_AddItemToArray(arr, entry_json(&j->e[i]));
     }
-    char *text = cJSON_PrintUnformatted(root);
+    char *text = sm_json_print(root);
     cJSON_Delete(root);
     return text;
 }
@@ -143,7 +144,7 @@ char *sm_journal_entry_line(struct sm_journal_entry *e, enum sm_log_format fmt)
 {
     if (fmt == SM_LOG_JSON) {
         cJSON *o = entry_json(e);
-        char *text = cJSON_PrintUnformatted(o);
+        char *text = sm_json_print(o);
         cJSON_Delete(o);
         return text;
     }

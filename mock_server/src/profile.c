@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 
 #include "internal.h"
 
@@ -178,10 +179,16 @@ static enum sm_code apply_key(struct sm_profile *p, const cJSON *it, struct sm_e
         p->deep = strcmp(it->valuestring, "deep") == 0;
         return SM_OK;
     } else if (strcmp(k, "max_upload") == 0) {
-        if (!cJSON_IsNumber(it) || it->valuedouble < 1) {
+        uint64_t n = 0;
+        if (!sm_json_get_u64(it, &n)) {
+            n = cJSON_IsNumber(it) && it->valuedouble >= 1 && it->valuedouble < 1.8e19
+                    ? (uint64_t)it->valuedouble /* written as 1e9 */
+                    : 0;
+        }
+        if (n < 1) {
             return bad(err, k, "must be a positive number of bytes");
         }
-        p->max_upload = (uint64_t)it->valuedouble;
+        p->max_upload = n;
         return SM_OK;
     } else if (strcmp(k, "codecs") == 0) {
         return parse_codecs(p, it, err);
@@ -211,7 +218,7 @@ static enum sm_code apply_key(struct sm_profile *p, const cJSON *it, struct sm_e
 enum sm_code sm_profile_parse(struct sm_profile *p, const char *json, size_t len,
                               struct sm_error *err)
 {
-    cJSON *root = cJSON_ParseWithLength(json, len);
+    cJSON *root = sm_json_parse(json, len);
     if (root == NULL || !cJSON_IsObject(root)) {
         cJSON_Delete(root);
         return sm_err_set(err, SM_E_MALFORMED, 400, NULL, "profile: not a JSON object");

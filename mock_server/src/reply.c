@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 
 #include "internal.h"
 
@@ -84,7 +85,7 @@ enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e)
     const char *msg = e->message[0] ? e->message : sm_strerror(e->code);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "message", msg);
-    char *json = cJSON_PrintUnformatted(o);
+    char *json = sm_json_print(o);
     cJSON_Delete(o);
     if (json == NULL) {
         return MHD_NO;

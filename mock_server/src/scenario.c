@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 
 #include "scenario.h"
 
@@ -336,10 +337,10 @@ static bool report_rules(cJSON *root, const struct sm_scn *s)
         }
         cJSON *r = cJSON_CreateObject();
         if (r == NULL || !cJSON_AddItemToArray(rules, r) ||
-            cJSON_AddNumberToObject(r, "index", (double)i) == NULL ||
+            sm_json_add_u64(r, "index", i) == NULL ||
             cJSON_AddStringToObject(r, "name", name) == NULL ||
-            cJSON_AddNumberToObject(r, "matched", (double)slot->matched) == NULL ||
-            cJSON_AddNumberToObject(r, "fired", (double)slot->fired) == NULL) {
+            sm_json_add_u64(r, "matched", slot->matched) == NULL ||
+            sm_json_add_u64(r, "fired", slot->fired) == NULL) {
             return false;
         }
         if (slot->fired == 0 && !cJSON_AddItemToArray(unused, cJSON_CreateString(name))) {
@@ -354,9 +355,9 @@ cJSON *sm_scn_report(const struct sm_scn *cs)
     struct sm_scn *s = (struct sm_scn *)(uintptr_t)cs;
     pthread_mutex_lock(&s->lock);
     cJSON *root = cJSON_CreateObject();
-    bool ok = root != NULL && cJSON_AddNumberToObject(root, "seed", (double)s->seed) != NULL &&
+    bool ok = root != NULL && sm_json_add_u64(root, "seed", s->seed) != NULL &&
               cJSON_AddStringToObject(root, "state", s->state) != NULL && report_rules(root, s) &&
-              cJSON_AddNumberToObject(root, "unmatched_requests", (double)s->n_unmatched) != NULL;
+              sm_json_add_u64(root, "unmatched_requests", s->n_unmatched) != NULL;
     cJSON *ex = ok ? cJSON_AddArrayToObject(root, "unmatched_examples") : NULL;
     uint64_t n = s->n_unmatched < SCN_UNMATCHED_N ? s->n_unmatched : SCN_UNMATCHED_N;
     for (uint64_t i = 0; ex != NULL && i < n; i++) {

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 
 #include "internal.h"
 #include "scenario.h"
@@ -103,7 +104,7 @@ static enum sm_code add(struct sm_server *srv, struct sm_scn_rule *rule, struct 
 enum sm_code sm_server_add_rule(struct sm_server *srv, const char *json, struct sm_error *err)
 {
     struct sm_scn_rule rule;
-    cJSON *j = cJSON_Parse(json);
+    cJSON *j = sm_json_parse(json, strlen(json));
     if (j == NULL) {
         return sm_err_set(err, SM_E_MALFORMED, 400, "scenario", "rule: not valid JSON");
     }
@@ -126,7 +127,7 @@ enum sm_code sm_server_add_fault(struct sm_server *srv, const char *spec, struct
 
 static char *print(cJSON *j)
 {
-    char *t = j ? cJSON_PrintUnformatted(j) : NULL;
+    char *t = j ? sm_json_print(j) : NULL;
     cJSON_Delete(j);
     return t;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 
 #include "scenario.h"
 
@@ -147,7 +148,7 @@ static bool add_str(cJSON *o, const char *k, const char *v)
 
 static bool add_num(cJSON *o, const char *k, uint64_t v, bool when)
 {
-    return !when || cJSON_AddNumberToObject(o, k, (double)v) != NULL;
+    return !when || sm_json_add_u64(o, k, v) != NULL;
 }
 
 static bool add_true(cJSON *o, const char *k, bool when)

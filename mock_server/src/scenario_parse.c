@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 
 #include "scenario.h"
 
@@ -75,12 +76,20 @@ static enum sm_code get_u64(const cJSON *obj, const char *where, const char *fie
     if (v == NULL) {
         return SM_OK;
     }
+    uint64_t u = 0;
     double d = cJSON_IsNumber(v) ? v->valuedouble : -1.0;
-    if (!cJSON_IsNumber(v) || d < (double)min || d > 9007199254740992.0 || floor(d) != d) {
+    if (sm_json_get_u64(v, &u)) { /* exact over the whole range (sm_json_parse) */
+        d = 0.0;
+    } else if (d >= 0.0 && d <= 9007199254740992.0 && floor(d) == d) {
+        u = (uint64_t)d; /* written with an exponent, but integral */
+    } else {
+        d = -1.0;
+    }
+    if (d < 0.0 || u < min) {
         return bad(err, where, field,
                    min > 0 ? "expected a positive integer" : "expected an integer >= 0");
     }
-    *out = (uint64_t)d;
+    *out = u;
     return SM_OK;
 }
 
@@ -311,7 +320,7 @@ static enum sm_code parse_body(const cJSON *a, const char *where, struct sm_scn_
         }
         cJSON *o = cJSON_CreateObject();
         if (o == NULL || cJSON_AddStringToObject(o, "message", msg->valuestring) == NULL ||
-            (out->body = cJSON_PrintUnformatted(o)) == NULL) {
+            (out->body = sm_json_print(o)) == NULL) {
             cJSON_Delete(o);
             return sm_err_set(err, SM_E_NOMEM, 500, SCN_RULE, "out of memory");
         }
@@ -623,6 +632,11 @@ enum sm_code sm_scn_doc_parse(const char *json, size_t len, const char *base_dir
     }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, false);
+    size_t lit_pos = 0;
+    if (root != NULL && !sm_json_attach_literals(root, json, len, &lit_pos)) {
+        cJSON_Delete(root);
+        return sm_err_set(err, SM_E_NOMEM, 500, SCN_RULE, "scenario: out of memory");
+    }
     if (root == NULL) {
         size_t off = end && end >= json ? (size_t)(end - json) : 0;
         size_t line = 1;

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 
 #include "internal.h"
 
@@ -203,7 +204,7 @@ static enum MHD_Result answer(struct sm_req *r, enum sm_code rc, const struct sm
     r->je.file_id = id;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, field, id ? id : "");
-    char *json = cJSON_PrintUnformatted(o);
+    char *json = sm_json_print(o);
     cJSON_Delete(o);
     return sm_reply_json(r, 200, json);
 }
