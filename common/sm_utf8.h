@@ -87,6 +87,38 @@ static inline size_t sm_utf8_cut(const char *s, size_t len, size_t max)
     return n;
 }
 
+/* Make the NUL-terminated text s valid UTF-8 in place, for messages: a
+ * character cut short (by a length limit) is left out, any other invalid
+ * byte becomes '?'. Returns the new length. */
+static inline size_t sm_utf8_scrub(char *s)
+{
+    unsigned char *p = (unsigned char *)s;
+    size_t len = strlen(s), o = 0;
+    for (size_t i = 0; i < len;) {
+        size_t n = sm_utf8_char_len(p + i, len - i);
+        if (n > 0) {
+            memmove(p + o, p + i, n);
+            o += n;
+            i += n;
+            continue;
+        }
+        unsigned c = p[i];
+        size_t want = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xc2 ? 2 : 0;
+        size_t k = 1;
+        while (want > 0 && k < want && i + k < len && (p[i + k] & 0xc0) == 0x80) {
+            k++;
+        }
+        if (want > 0 && k < want && (i + k == len || (p[i + k] & 0xc0) != 0x80)) {
+            i += k; /* a character cut short: leave it out */
+        } else {
+            p[o++] = '?';
+            i++;
+        }
+    }
+    p[o] = '\0';
+    return o;
+}
+
 /* A copy of s[0..len), NUL-terminated, with each invalid byte replaced by
  * U+FFFD; *out_len (may be NULL) gets its length. NULL when out of memory. */
 static inline char *sm_utf8_repair(const char *s, size_t len, size_t *out_len)

@@ -53,6 +53,9 @@ struct sm_server_config {
     enum sm_log_format log_format;
     sm_log_fn *log;
     void *log_cls;
+    /* journal entries kept (a ring: the oldest go, counted as "dropped");
+     * 0: 10000 */
+    size_t journal_max;
 };
 
 /* Fill *cfg with the defaults above. */
@@ -143,7 +146,8 @@ SM_API char *sm_server_journal_json(struct sm_server *srv);
 /* The stages as JSON text: {"stages":[{"name":…,"files":[…]}]}; sm_free. */
 SM_API char *sm_server_stages_json(struct sm_server *srv);
 
-/* Number of journal entries so far (requests completed). */
+/* Requests journaled so far (completed), counting those the journal's ring
+ * has since dropped. */
 SM_API size_t sm_server_journal_count(struct sm_server *srv);
 
 #ifdef __cplusplus

@@ -54,6 +54,7 @@ static void usage(FILE *f)
             "  --max-upload BYTES  upload size limit (default 1 GiB; 413 above)\n"
             "  --validate footer|deep  page-level checks or footer only (default deep)\n"
             "  --admin-token T     allow the admin API from anywhere with this token\n"
+            "  --journal-max N     journal entries kept (default 10000; older ones dropped)\n"
             "  --log json|text     one line per request on stdout\n"
             "  --max-connections N        at most N connections (default 512)\n"
             "  --max-connections-per-ip N at most N from one address (default 256)\n"
@@ -155,6 +156,9 @@ static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
         } else if (strcmp(a, "--validate") == 0 &&
                    (strcmp(v, "deep") == 0 || strcmp(v, "footer") == 0)) {
             o->cfg.validate_deep = strcmp(v, "deep") == 0;
+        } else if (strcmp(a, "--journal-max") == 0 && parse_u64(v, &n) && n > 0 &&
+                   n <= SIZE_MAX / 1024) {
+            o->cfg.journal_max = (size_t)n;
         } else if (strcmp(a, "--admin-token") == 0) {
             o->cfg.admin_token = v;
         } else if (strcmp(a, "--log") == 0 && (strcmp(v, "json") == 0 || strcmp(v, "text") == 0)) {

@@ -28,6 +28,12 @@ static enum sm_code add_stage_locked(struct sm_server *srv, const char *stage, s
     if (len == 0 || len > 1024) {
         return sm_err_set(err, SM_E_ARG, 400, NULL, "a stage name is 1 to 1024 bytes");
     }
+    size_t bad = sm_utf8_check(stage, len);
+    if (bad < len) {
+        return sm_err_set(err, SM_E_ARG, 400, NULL,
+                          "a stage name is valid UTF-8; byte 0x%02x at offset %zu is not",
+                          (unsigned char)stage[bad], bad);
+    }
     if (sm_stage_find(srv, stage) != NULL) {
         return SM_OK;
     }
@@ -67,6 +73,9 @@ enum sm_code sm_server_add_key(struct sm_server *srv, const char *key, const cha
 {
     if (key == NULL || key[0] == '\0' || strlen(key) >= 256 || strchr(key, ' ') != NULL) {
         return sm_err_set(err, SM_E_ARG, 400, NULL, "a key is 1 to 255 bytes without spaces");
+    }
+    if (!sm_utf8_valid(key, strlen(key))) {
+        return sm_err_set(err, SM_E_ARG, 400, NULL, "a key is valid UTF-8");
     }
     struct sm_key k = {.key = strdup(key), .n_stages = n_stages};
     if (k.key == NULL) {
@@ -318,7 +327,7 @@ size_t sm_server_journal_count(struct sm_server *srv)
 {
     pthread_mutex_lock(&srv->jlock);
     wait_answered_locked(srv);
-    size_t n = srv->journal.n;
+    size_t n = srv->journal.n + (size_t)srv->journal.dropped;
     pthread_mutex_unlock(&srv->jlock);
     return n;
 }

@@ -6,7 +6,9 @@
  * thing), a prefixer for adding context at a boundary, and sm_strerror.
  * Design: the message lives in the caller's fixed 256-byte buffer; nothing is
  * allocated, so the error path works when memory is short. Truncation is
- * accepted.
+ * accepted, on a character boundary: a message is always valid UTF-8 (a
+ * character cut short by the buffer or a "%.200s" is left out, any other
+ * invalid byte from the outside becomes '?'), so it can go into JSON as is.
  * Not here: turning an error into an HTTP response (reply.c).
  */
 #include <stdarg.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "stagemock/error.h"
+#include "../../common/sm_utf8.h"
 
 enum sm_code sm_err_set(struct sm_error *err, enum sm_code code, int http_status, const char *rule,
                         const char *fmt, ...)
@@ -32,6 +35,7 @@ enum sm_code sm_err_set(struct sm_error *err, enum sm_code code, int http_status
     if (n < 0) {
         err->message[0] = '\0';
     }
+    (void)sm_utf8_scrub(err->message);
     return code;
 }
 
@@ -68,6 +72,7 @@ void sm_err_prefix(struct sm_error *err, const char *fmt, ...)
     memcpy(joined + head, err->message, tail);
     joined[head + tail] = '\0';
     memcpy(err->message, joined, head + tail + 1);
+    (void)sm_utf8_scrub(err->message);
 }
 
 const char *sm_strerror(enum sm_code code)

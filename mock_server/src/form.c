@@ -8,6 +8,10 @@
  * What: every occurrence of a field is counted, so "several files" in one
  * download (a repeated file_name, or a JSON array) is seen and refused by
  * the caller (`one-file-per-request`). Fields longer than 2 KiB are refused.
+ * A NUL in a field stays visible: the form encodings hand it over with the
+ * field's length, and a JSON "\u0000" (which cJSON's strings cannot hold) is
+ * found in the raw text, so the caller refuses it instead of reading a
+ * shorter name (sm_text_check).
  * Not here: the upload's file part (upload.c), what the fields mean.
  */
 #include <stdlib.h>
@@ -122,9 +126,53 @@ enum sm_code sm_form_feed(struct sm_req *r, const char *data, size_t n)
     return SM_OK;
 }
 
+/* The field (stage_id or file_name) whose JSON string value holds the escape
+ * \u0000, or NULL: cJSON would end the value there silently. */
+static const char *json_nul_field(const char *text, size_t len)
+{
+    const char *key = NULL;
+    size_t key_len = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (text[i] != '"') {
+            continue;
+        }
+        size_t b = ++i;
+        bool nul = false;
+        for (; i < len && text[i] != '"'; i++) {
+            if (text[i] == '\\') {
+                nul = nul || (len - i > 5 && memcmp(text + i + 1, "u0000", 5) == 0);
+                i++;
+            }
+        }
+        size_t j = i + 1;
+        while (j < len && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r' || text[j] == '\n')) {
+            j++;
+        }
+        if (j < len && text[j] == ':') {
+            key = text + b; /* a member's name: the values after it are its */
+            key_len = i - b;
+        } else if (nul && key != NULL) {
+            if (key_len == 8 && memcmp(key, "stage_id", 8) == 0) {
+                return "stage_id";
+            }
+            if (key_len == 9 && memcmp(key, "file_name", 9) == 0) {
+                return "file_name";
+            }
+        }
+    }
+    return NULL;
+}
+
 enum sm_code sm_form_parse_json(struct sm_form *f, const char *text, size_t len,
                                 struct sm_error *err)
 {
+    const char *nul_field = json_nul_field(text, len);
+    if (nul_field != NULL) {
+        return sm_err_set(err, SM_E_MALFORMED, 400,
+                          strcmp(nul_field, "file_name") == 0 ? "unique-names"
+                                                              : "one-file-per-request",
+                          "%s contains NUL (\\u0000)", nul_field);
+    }
     cJSON *root = cJSON_ParseWithLength(text, len);
     if (root == NULL || !cJSON_IsObject(root)) {
         cJSON_Delete(root);

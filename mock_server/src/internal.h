@@ -214,14 +214,22 @@ struct sm_journal_entry {
     struct sm_journal_fired *fired; /* the rule that fired, or NULL */
 };
 
+/* A ring of the last max entries (cfg.journal_max): when it is full the
+ * oldest entry goes and dropped counts it. Strings are capped on append. */
+#define SM_JOURNAL_MAX_DEFAULT 10000
 struct sm_journal {
     struct sm_journal_entry *e;
     size_t n, cap;
+    size_t max;       /* 0 until set: SM_JOURNAL_MAX_DEFAULT */
+    size_t head;      /* index of the oldest entry once the ring is full */
+    uint64_t dropped; /* entries pushed out since the last reset */
 };
 void sm_journal_cleanup(struct sm_journal *j);
 /* Forget the entries, keep the array. */
 void sm_journal_clear(struct sm_journal *j);
-/* Append (takes ownership of the entry's strings); false when out of memory. */
+/* Append (takes ownership of the entry's strings, capping their lengths on
+ * UTF-8 boundaries), pushing out the oldest entry when the ring is full;
+ * false when out of memory. */
 bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry);
 /* Render the journal (its lock held: pending digests are filled in). */
 char *sm_journal_to_json(struct sm_journal *j, uint64_t seed, bool seeded);
@@ -348,9 +356,13 @@ SM_NODISCARD enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage
 void sm_stage_clear(struct sm_stage *st);
 void sm_stage_cleanup(struct sm_stage *st);
 
-/* Names a stage file may have: not empty, <= 1 KiB, no '/', NUL, control
- * characters, and not "." or "..". */
+/* Names a stage file may have: not empty, <= 1 KiB, valid UTF-8, no '/',
+ * NUL, control characters, and not "." or "..". */
 SM_NODISCARD enum sm_code sm_name_check(const char *name, size_t len, struct sm_error *err);
+/* A text field as received (s[0..len), NULs included): 400 under rule, naming
+ * the field, when it holds a NUL or is not valid UTF-8. */
+SM_NODISCARD enum sm_code sm_text_check(const char *field, const char *s, size_t len,
+                                        const char *rule, struct sm_error *err);
 
 /* A new opaque file id (lock held); caller frees. */
 char *sm_file_id_new(struct sm_server *srv);

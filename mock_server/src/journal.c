@@ -6,8 +6,12 @@
  * id, bytes sent, the commit's sequence number).
  * What: append, render as JSON (the C API and /_stagemock/journal), and one
  * log line per entry for `stagemock serve --log text|json`.
- * Design: a growable array owned by the server, appended under its lock;
- * entries own their strings.
+ * Design: a ring owned by the server (cfg.journal_max entries, default
+ * SM_JOURNAL_MAX_DEFAULT), appended under its lock; when it is full the
+ * oldest entry goes and "dropped" counts it. Entries own their strings, and
+ * append caps them (cut on a UTF-8 character boundary, marked with "…"):
+ * a request that carried no key, or a wrong one, is kept compactly, so a
+ * flood of long unauthenticated URLs costs a bounded amount of memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +51,8 @@ void sm_journal_clear(struct sm_journal *j)
         entry_free(&j->e[i]);
     }
     j->n = 0; /* the array stays: a test suite that resets reuses warm memory */
+    j->head = 0;
+    j->dropped = 0;
 }
 
 void sm_journal_cleanup(struct sm_journal *j)
@@ -57,12 +63,62 @@ void sm_journal_cleanup(struct sm_journal *j)
     free(j->e);
     j->e = NULL;
     j->n = j->cap = 0;
+    j->head = 0;
+    j->dropped = 0;
+}
+
+/* Field caps in bytes (the marker included): generous enough that a valid
+ * name (at most 1 KiB, rules.c) is kept whole; tighter for a request that
+ * proved no key. */
+#define CAP_PATH 1024
+#define CAP_NAME 1040
+#define CAP_KEY 256
+#define CAP_MESSAGE 512
+#define CAP_COMPACT 128
+#define MARKER "\xe2\x80\xa6" /* U+2026 HORIZONTAL ELLIPSIS */
+
+/* Cut *s to at most cap bytes on a character boundary, marked; the copy
+ * shrinks with it. */
+static void cap_str(char **s, size_t cap)
+{
+    size_t len = *s != NULL ? strlen(*s) : 0;
+    if (len <= cap) {
+        return;
+    }
+    size_t keep = sm_utf8_cut(*s, len, cap - (sizeof MARKER - 1));
+    memcpy(*s + keep, MARKER, sizeof MARKER); /* with its NUL */
+    char *shrunk = realloc(*s, keep + sizeof MARKER);
+    if (shrunk != NULL) {
+        *s = shrunk;
+    }
+}
+
+static void entry_cap(struct sm_journal_entry *e)
+{
+    bool compact = e->key == NULL || e->status == 401; /* no key, or a wrong one */
+    cap_str(&e->path, compact ? CAP_COMPACT : CAP_PATH);
+    cap_str(&e->key, compact ? CAP_COMPACT / 2 : CAP_KEY);
+    cap_str(&e->stage, compact ? CAP_COMPACT : CAP_NAME);
+    cap_str(&e->file_name, compact ? CAP_COMPACT : CAP_NAME);
+    cap_str(&e->message, compact ? 2 * CAP_COMPACT : CAP_MESSAGE);
 }
 
 bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry)
 {
+    entry_cap(entry);
+    size_t max = j->max > 0 ? j->max : SM_JOURNAL_MAX_DEFAULT;
+    if (j->n >= max && j->n == j->cap) {
+        struct sm_journal_entry *oldest = &j->e[j->head]; /* full: the oldest goes */
+        entry_free(oldest);
+        *oldest = *entry;
+        memset(entry, 0, sizeof *entry);
+        j->head = (j->head + 1) % j->n;
+        j->dropped++;
+        return true;
+    }
     if (j->n == j->cap) {
         size_t cap = j->cap ? j->cap * 2 : 64;
+        cap = cap < max ? cap : max;
         struct sm_journal_entry *ne = realloc(j->e, cap * sizeof *ne);
         if (ne == NULL) {
             entry_free(entry);
@@ -131,9 +187,10 @@ char *sm_journal_to_json(struct sm_journal *j, uint64_t seed, bool seeded)
     } else {
         cJSON_AddNullToObject(root, "seed");
     }
+    sm_json_add_u64(root, "dropped", j->dropped);
     cJSON *arr = cJSON_AddArrayToObject(root, "entries");
     for (size_t i = 0; arr != NULL && i < j->n; i++) {
-        cJSON_AddItemToArray(arr, entry_json(&j->e[i]));
+        cJSON_AddItemToArray(arr, entry_json(&j->e[(j->head + i) % j->cap]));
     }
     char *text = sm_json_print(root);
     cJSON_Delete(root);

@@ -3,8 +3,9 @@
  * may be named, and the clock and file ids the journal and stages use.
  *
  * What: sm_rule_ids (one static table; every error, journal entry and report
- * names one of these), sm_name_check (not empty, at most 1 KiB, no '/', NUL
- * or control characters, not "." or ".."), sm_clock_now_us, and opaque file
+ * names one of these), sm_name_check (not empty, at most 1 KiB, valid UTF-8,
+ * no '/', NUL or control characters, not "." or ".."), sm_text_check (a
+ * text field holds no NUL and is valid UTF-8), sm_clock_now_us, and opaque file
  * ids: 24 hex digits from a splitmix64 stream, seeded for golden tests or
  * from the clock and address otherwise.
  * Not here: which rule an error gets (the deepest layer decides).
@@ -14,6 +15,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "../../common/sm_utf8.h"
 
 const char *const sm_rule_ids[SM_RULE_COUNT] = {
     [SM_RULE_PARQUET_ONLY] = "parquet-only",
@@ -62,6 +64,29 @@ enum sm_code sm_name_check(const char *name, size_t len, struct sm_error *err)
             return sm_err_set(err, SM_E_ARG, 400, "unique-names",
                               "the file name contains control character 0x%02x at byte %zu", c, i);
         }
+    }
+    size_t bad = sm_utf8_check(name, len);
+    if (bad < len) {
+        return sm_err_set(err, SM_E_ARG, 400, "unique-names",
+                          "the file name is not valid UTF-8 (byte 0x%02x at offset %zu)",
+                          (unsigned char)name[bad], bad);
+    }
+    return SM_OK;
+}
+
+enum sm_code sm_text_check(const char *field, const char *s, size_t len, const char *rule,
+                           struct sm_error *err)
+{
+    const char *nul = memchr(s, '\0', len);
+    if (nul != NULL) {
+        return sm_err_set(err, SM_E_MALFORMED, 400, rule, "%s contains NUL at byte %zu", field,
+                          (size_t)(nul - s));
+    }
+    size_t bad = sm_utf8_check(s, len);
+    if (bad < len) {
+        return sm_err_set(err, SM_E_MALFORMED, 400, rule,
+                          "%s is not valid UTF-8 (byte 0x%02x at offset %zu)", field,
+                          (unsigned char)s[bad], bad);
     }
     return SM_OK;
 }

@@ -77,6 +77,7 @@ enum sm_code sm_server_new(const struct sm_server_config *cfg, struct sm_server 
     srv->id_state =
         cfg->seeded ? cfg->seed : (uint64_t)sm_clock_now_us() ^ (uint64_t)(uintptr_t)srv;
     srv->next_seq = 1;
+    srv->journal.max = cfg->journal_max;
     if (srv->host == NULL || srv->tmp_dir == NULL || (cfg->data_dir && !srv->data_dir) ||
         (cfg->admin_token && !srv->admin_token)) {
         sm_server_free(srv);

@@ -146,6 +146,10 @@ static enum sm_code check_shape(struct sm_req *r, struct sm_error *e)
         return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
                           "%u stage_id fields; send exactly one", f->n_stage_id);
     }
+    if (sm_text_check("stage_id", f->stage_id, f->stage_id_len, "one-file-per-request", e) !=
+        SM_OK) {
+        return e->code;
+    }
     if (r->file_parts == 0) {
         return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
                           "no file part: send the file as a multipart part named 'file'");
