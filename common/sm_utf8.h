@@ -103,7 +103,10 @@ static inline size_t sm_utf8_scrub(char *s)
             continue;
         }
         unsigned c = p[i];
-        size_t want = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xc2 ? 2 : 0;
+        size_t want = c >= 0xf0 && c <= 0xf4   ? 4
+                      : c >= 0xe0 && c <= 0xef ? 3
+                      : c >= 0xc2 && c <= 0xdf ? 2
+                                               : 0;
         size_t k = 1;
         while (want > 0 && k < want && i + k < len && (p[i + k] & 0xc0) == 0x80) {
             k++;

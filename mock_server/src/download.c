@@ -133,8 +133,8 @@ static enum sm_code want_one(const struct sm_form *f, bool need_file, const char
     if (sm_text_check("stage_id", f->stage_id, f->stage_id_len, rule, e) != SM_OK) {
         return e->code;
     }
-    if (need_file && sm_text_check("file_name", f->file_name, f->file_name_len,
-                                   "unique-names", e) != SM_OK) {
+    if (need_file &&
+        sm_text_check("file_name", f->file_name, f->file_name_len, "unique-names", e) != SM_OK) {
         return e->code;
     }
     return SM_OK;

@@ -145,7 +145,8 @@ static const char *json_nul_field(const char *text, size_t len)
             }
         }
         size_t j = i + 1;
-        while (j < len && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r' || text[j] == '\n')) {
+        while (j < len &&
+               (text[j] == ' ' || text[j] == '\t' || text[j] == '\r' || text[j] == '\n')) {
             j++;
         }
         if (j < len && text[j] == ':') {

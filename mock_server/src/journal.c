@@ -70,12 +70,12 @@ void sm_journal_cleanup(struct sm_journal *j)
 /* Field caps in bytes (the marker included): generous enough that a valid
  * name (at most 1 KiB, rules.c) is kept whole; tighter for a request that
  * proved no key. */
-#define CAP_PATH 1024
-#define CAP_NAME 1040
-#define CAP_KEY 256
+#define CAP_PATH    1024
+#define CAP_NAME    1040
+#define CAP_KEY     256
 #define CAP_MESSAGE 512
 #define CAP_COMPACT 128
-#define MARKER "\xe2\x80\xa6" /* U+2026 HORIZONTAL ELLIPSIS */
+#define MARKER      "\xe2\x80\xa6" /* U+2026 HORIZONTAL ELLIPSIS */
 
 /* Cut *s to at most cap bytes on a character boundary, marked; the copy
  * shrinks with it. */
