@@ -84,6 +84,7 @@ static enum sm_code form_start(struct sm_req *r)
         MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (ct != NULL && strncasecmp(ct, "application/json", 16) == 0) {
         r->raw = malloc(SM_FORM_MAX);
+        r->raw_len = 0;
         if (r->raw == NULL) {
             return sm_err_set(&r->err, SM_E_NOMEM, 503, NULL, "out of memory");
         }

@@ -159,7 +159,7 @@ enum MHD_Result sm_scn_admin(struct sm_req *r, const char *method, const char *w
     struct sm_error e;
     bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
     enum sm_code rc = SM_OK;
-    char *body = malloc(r->raw_len + 1);
+    char *body = calloc(1, r->raw_len + 1);
     if (body == NULL) {
         (void)sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory");
         return sm_reply_error(r, &e);
