@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include "../../common/sm_json.h"
 
 #include "internal.h"
 
