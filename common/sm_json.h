@@ -191,10 +191,12 @@ static inline cJSON *sm_json_parse_verbatim(const char *text, size_t len)
     return root;
 }
 
-/* The literal of an integer item ("-"? digits), or NULL. */
+/* The literal of an integer item ("-"? digits), or NULL: a parsed number
+ * (sm_json_parse) or a raw item as sm_json_create_i64/_u64 make, so a tree
+ * built in memory reads back like a parsed one. */
 static inline const char *sm_json_int_literal(const cJSON *it)
 {
-    if (!cJSON_IsNumber(it) || it->valuestring == NULL) {
+    if (!(cJSON_IsNumber(it) || cJSON_IsRaw(it)) || it->valuestring == NULL) {
         return NULL;
     }
     const char *s = it->valuestring;

@@ -82,7 +82,7 @@ static bool parse_u64(const char *s, uint64_t *out)
     char *end = NULL;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > 9007199254740992ull) {
+    if (errno != 0 || *end != '\0') {
         return false;
     }
     *out = (uint64_t)v;

@@ -113,6 +113,17 @@ static void test_every_item(void **state)
                 "{\"response_fault\":{\"after_bytes\":2,\"do\":\"stall\"}}}");
 }
 
+/* A value beyond 2^53 goes through the rule's JSON tree (raw integer items)
+ * and back exactly: the tree is read in memory, then printed. */
+static void test_64_bit_values_exact(void **state)
+{
+    (void)state;
+    char *got = spec_json("upload:truncate=9007199254740993:content-length=18446744073709551615");
+    assert_non_null(strstr(got, "\"truncate_at\":9007199254740993"));
+    assert_non_null(strstr(got, "\"content_length\":18446744073709551615"));
+    cJSON_free(got);
+}
+
 static void test_errors_name_the_item(void **state)
 {
     (void)state;
@@ -159,6 +170,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_issue_example),
         cmocka_unit_test(test_every_item),
+        cmocka_unit_test(test_64_bit_values_exact),
         cmocka_unit_test(test_errors_name_the_item),
         cmocka_unit_test(test_fault_fires_in_engine),
     };
