@@ -168,10 +168,8 @@ static void test_fault_fires_in_engine(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_issue_example),
-        cmocka_unit_test(test_every_item),
-        cmocka_unit_test(test_64_bit_values_exact),
-        cmocka_unit_test(test_errors_name_the_item),
+        cmocka_unit_test(test_issue_example),         cmocka_unit_test(test_every_item),
+        cmocka_unit_test(test_64_bit_values_exact),   cmocka_unit_test(test_errors_name_the_item),
         cmocka_unit_test(test_fault_fires_in_engine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
