@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_json.h"
 
 /* glibc's struct tcp_info lacks tcpi_bytes_received; the kernel's has it. */
 #pragma GCC diagnostic push
@@ -117,7 +118,7 @@ static size_t raw_error(int fd, int status, const char *rule, const char *msg)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "message", msg);
-    char *body = cJSON_PrintUnformatted(o);
+    char *body = sm_json_print(o); /* valid UTF-8 whatever msg holds */
     cJSON_Delete(o);
     if (body == NULL) {
         return 0;
