@@ -102,7 +102,7 @@ curl -s -o dl-long.parquet -H 'Authorization: Key k1' --data-binary "stage_id=s1
   "$url/download-from-stage"
 check "the 400 x 'é' name downloads" cmp -s dl-long.parquet "$good"
 req "$url/$(head -c 30000 /dev/zero | tr '\0' 'x')%FF%C3"
-check "a 30 KB unknown path without a key is 404" test "$status" = 404
+check "a 30 KB unknown path without a key is 414 (JSON)" test "$status" = 414
 req -X POST "$url/upload-to-stage"
 check "no key is 401" test "$status" = 401
 req -H 'Authorization: Key nope' -X POST --data-binary 'stage_id=s1' "$url/list-stage-files"
