@@ -6,7 +6,7 @@
 # dir, --log json, uploads (some with hostile names: invalid UTF-8, NUL,
 # 400 x 'é', a 30 KB unknown path) and the answers to all of them, the admin
 # API (journal, stages, rules, scenario report), stagectl --json, stagemock
-# inspect --json, the fixtures manifest, the data dir's index.json, and a
+# inspect --json, the fixtures manifest, and a
 # conform run (JSON report and artifact) whose printed seed is above 2^63,
 # replayed with --seed and --replay. Also: the checker itself refuses an
 # exponent and invalid UTF-8 (must-fail cases).
@@ -127,10 +127,7 @@ check "journal counts dropped entries" grep -q '"dropped":0' "$out/admin-journal
 kill "$srv_pid"; wait "$srv_pid" 2> /dev/null; srv_pid=
 grep '^{' serve.out > "$out/serve-log.jsonl" # the banner's lines are text
 check "--log json wrote a line per request" test "$(wc -l < "$out/serve-log.jsonl")" -ge 20
-for f in data/stages/*/index.json; do
-  [ -f "$f" ] && cp "$f" "$out/index-$(basename "$(dirname "$f")").json"
-done
-check "data dir has index.json files" test "$(ls "$out"/index-*.json 2> /dev/null | wc -l)" -ge 2
+# (the data dir keeps an append-only binary log now, no JSON index)
 
 # conform: a seed above 2^63 round-trips through the report, the artifact,
 # --seed and --replay.
