@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # run.sh - the whole CI, as `.ci/run` calls it on a fresh clone:
 #   deps (ci/install-deps.sh ci) -> format and static checks -> debug and asan builds (-Werror) ->
-#   symbol check -> fuzz smoke -> make test under ASan/UBSan -> the action's
-#   steps as a non-root user (ci/check-action.sh) -> stagectl over
+#   symbol check -> fuzz smoke -> make test under ASan/UBSan, then under
+#   ThreadSanitizer -> the action's steps as a non-root user
+#   (ci/check-action.sh) -> stagectl over
 #   the whole corpus -> the
 #   conformance suite against every reference client (one matrix run).
 # Each step prints a banner; the first failure stops the run with its status.
@@ -34,6 +35,13 @@ make --no-print-directory fuzz FUZZ_SECONDS="${SM_FUZZ_SECONDS:-60}"
 
 step "tests (asan)"
 make --no-print-directory MODE=asan test
+
+step "tests (tsan)"
+# The whole suite once more under ThreadSanitizer: the in-process servers and
+# every stagemock the scripts start report races to build/tsan/test-logs/
+# (docs/ASSURANCE.md). About 3-4 minutes on 2 cores, build included.
+make --no-print-directory -j"$jobs" MODE=tsan test-build
+make --no-print-directory MODE=tsan test
 
 step "the GitHub Action's steps as a non-root user on a fresh clone"
 # action.yml run by ci/action_yaml.py as a throwaway user with sudo -n, as a

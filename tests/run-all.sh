@@ -9,6 +9,13 @@
 # (a crash, a sanitizer report, a timeout) counts as one failure. Programs run
 # SM_TEST_JOBS at a time (default: the core count); each one's output is kept
 # in $SM_BUILD/test-logs/ and shown whole when it failed.
+#
+# Under SM_MODE=tsan each program and every process it starts (the stagemock
+# servers the script tests run, the conformance runner) writes ThreadSanitizer
+# reports to $SM_BUILD/test-logs/<program>.tsan.<pid>, so a race in a child
+# whose stderr a script throws away still fails that program; the reports are
+# shown with its log. tests/tsan.supp holds the suppressions, each with its
+# reason.
 set -u
 build=${SM_BUILD:-build/debug}
 logs=$build/test-logs
@@ -26,16 +33,20 @@ export SM_TOP=${SM_TOP:-$PWD}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export CMOCKA_MESSAGE_OUTPUT=stdout
+tsan_base=${TSAN_OPTIONS:-halt_on_error=0:second_deadlock_stack=1:history_size=4}
+tsan_base=$tsan_base:suppressions=$SM_TOP/tests/tsan.supp
+rm -f "$logs"/*.tsan.*
 
 run_one() {
   local prog=$1 name log
   name=$(echo "$prog" | tr '/' '_')
   log=$logs/$name.log
-  timeout -k 10 "$per_test_timeout" "$prog" > "$log" 2>&1
+  TSAN_OPTIONS="$tsan_base:log_path=$logs/$name.tsan" \
+    timeout -k 10 "$per_test_timeout" "$prog" > "$log" 2>&1
   echo "exit=$?" >> "$log"
 }
 export -f run_one
-export logs per_test_timeout
+export logs per_test_timeout tsan_base
 
 printf '%s\n' "${bins[@]}" "${scripts[@]}" | grep -v '^$' |
   xargs -P "$jobs" -I{} bash -c 'run_one "$@"' _ {}
@@ -61,10 +72,15 @@ for prog in "${bins[@]}" "${scripts[@]}"; do
   if [ "${code:-1}" != 0 ] && [ "$f" = 0 ]; then
     f=1   # died without saying what failed: a crash, a sanitizer or a timeout
   fi
+  races=$(find "$logs" -maxdepth 1 -name "$(basename "$log" .log).tsan.*" 2>/dev/null | sort)
+  if [ -n "$races" ] && [ "$f" = 0 ]; then
+    f=1   # a ThreadSanitizer report, maybe from a child process
+  fi
   status=ok; [ "$f" != 0 ] && status=FAIL
   printf '%-4s %-60s %4d passed %3d failed %3d skipped\n' "$status" "$prog" "$p" "$f" "$s"
   if [ "$f" != 0 ]; then
     echo "----- $log"; tail -n 80 "$log"; echo "-----"
+    for r in $races; do echo "----- $r"; head -n 60 "$r"; echo "-----"; done
   fi
   total_pass=$((total_pass + p)); total_fail=$((total_fail + f)); total_skip=$((total_skip + s))
 done

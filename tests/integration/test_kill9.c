@@ -113,14 +113,15 @@ static void kill9(struct server_proc *sp)
 struct loop {
     struct world *w;
     const char *url;
-    volatile int stop;
+    int stop; /* set by the main thread, read by the uploader: atomic */
 };
 
 static void *upload_loop(void *cls)
 {
     struct loop *l = cls;
     struct world *w = l->w;
-    for (int i = 0; i < 200 && !l->stop && w->n_acked < MAX_FILES; i++) {
+    for (int i = 0;
+         i < 200 && !__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE) && w->n_acked < MAX_FILES; i++) {
         struct sent s = sent_of(w->next_name++);
         struct sm_resp r;
         sm_http_upload(l->url, "k", stage_names[s.stage], s.name, w->pool[s.pool],
@@ -308,7 +309,7 @@ static void kill9_loses_no_acknowledged_upload(void **state)
         nanosleep(&ts, NULL);
         kill9(&sp);
         kills++;
-        l.stop = 1;
+        __atomic_store_n(&l.stop, 1, __ATOMIC_RELEASE);
         pthread_join(th, NULL);
         /* restart and check: the acknowledged files of this round byte for
          * byte, and the disk holds nothing partial */
