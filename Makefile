@@ -1,7 +1,9 @@
 # stagemock - one non-recursive Makefile. Each component lists its sources in
 # its own module.mk; this file holds the flags, the modes and the top targets.
 #
-#   make [MODE=debug|asan|release] [all|test|run|fuzz|bench|check|format|clean]
+#   make [MODE=debug|asan|release|tsan|coverage] [all|test|run|fuzz|bench|check|format|clean]
+#   make coverage   (MODE=coverage test, then the line-coverage table of
+#                    mock_server/src; docs/COVERAGE.md)
 #
 # Objects go to build/$(MODE)/ (override with BUILDDIR=...), so debug, asan and
 # release builds live side by side and `make clean` is `rm -rf build`.
@@ -21,20 +23,21 @@ MODE_debug   := -O0 -g
 MODE_asan    := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 MODE_release := -O2 -g -D_FORTIFY_SOURCE=2 -DNDEBUG
 MODE_tsan    := -O1 -g -fsanitize=thread
+MODE_coverage := -O0 -g --coverage
 ifeq ($(origin MODE_$(MODE)),undefined)
-$(error MODE must be debug, asan, release or tsan, not '$(MODE)')
+$(error MODE must be debug, asan, release, tsan or coverage, not '$(MODE)')
 endif
 
 CPPFLAGS += -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE
 CFLAGS   += -std=c11 -fPIC -fvisibility=hidden $(WARNINGS) $(MODE_$(MODE)) -MMD -MP
-LDFLAGS  += $(filter -fsanitize=%,$(MODE_$(MODE)))
+LDFLAGS  += $(filter -fsanitize=% --coverage,$(MODE_$(MODE)))
 LDLIBS   := -lmicrohttpd -lcurl -lcrypto -lxxhash -lcjson -lsnappy -lzstd -lz -lpthread -lm
 TESTLIBS := -lcmocka
 
 .DEFAULT_GOAL := all
 DEPS_PURPOSES := run build test ci bench
 .PHONY: all test test-build run fuzz bench check format format-check tidy cppcheck \
-	analyze clean deps fixtures $(addprefix deps-,$(DEPS_PURPOSES))
+	analyze clean deps fixtures coverage $(addprefix deps-,$(DEPS_PURPOSES))
 
 # Component variables filled in by the module.mk files below.
 LIBS :=
@@ -112,6 +115,16 @@ fuzz: deps-ci
 bench: deps-bench
 	@$(MAKE) --no-print-directory MODE=release all
 	bash bench/run.sh
+
+# Line coverage of libstagemock (mock_server/src, the parquet reader included)
+# after the whole test suite: counters are zeroed first, so the table is this
+# run's. gcovr merges the .gcda files of every test process.
+coverage: deps
+	@find build/coverage -name '*.gcda' -delete 2>/dev/null || true
+	@$(MAKE) --no-print-directory MODE=coverage test; st=$$?; \
+	gcovr --root . --object-directory build/coverage --filter 'mock_server/src/' \
+		--sort-percentage --txt build/coverage/coverage.txt && \
+	cat build/coverage/coverage.txt && exit $$st
 
 fixtures: all
 	$(B)/stagemock fixtures --out $(B)/fixtures
