@@ -7,3 +7,12 @@ $(B)/libsmtest.a: $(call obj,$(SMTEST_SRCS))
 INTEG_TESTS := $(wildcard tests/integration/test_*.c)
 $(foreach t,$(INTEG_TESTS),$(eval $(call cmocka_test,$(basename $(t)),$(t),$(ALL_ARCHIVES))))
 TEST_SCRIPTS += $(sort $(wildcard tests/integration/*_test.sh))
+
+# Allocation-failure tests (tests/oom/, docs/ASSURANCE.md): malloc, calloc,
+# realloc and strdup are wrapped at link time in these binaries only, so
+# tests/oom/oom.c can fail the Nth allocation; libstagemock itself has no
+# allocator hook.
+OOM_WRAP  := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
+OOM_TESTS := $(wildcard tests/oom/test_oom_*.c)
+$(foreach t,$(OOM_TESTS),$(eval $(call cmocka_test,$(basename $(t)),$(t) tests/oom/oom.c,$(ALL_ARCHIVES))))
+$(patsubst %.c,$(B)/%,$(OOM_TESTS)): LDFLAGS += $(OOM_WRAP)

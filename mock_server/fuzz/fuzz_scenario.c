@@ -72,10 +72,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 0 && data[0] == '{') {
         struct sm_scn_doc *doc = NULL;
         if (sm_scn_doc_parse((const char *)data, size, ".", &doc, &err) == SM_OK) {
-            sm_scn_load(s, doc);
+            if (sm_scn_load(s, doc, &err) == SM_OK) {
+                round_trip(s);
+                exercise(s);
+            }
             sm_scn_doc_free(doc);
-            round_trip(s);
-            exercise(s);
         }
     } else {
         char *spec = malloc(size + 1);

@@ -226,7 +226,11 @@ static enum sm_code parse_endpoints(cJSON *rule, char *list, struct sm_error *er
         if (*p == '\0') {
             return item_err(err, 1, p, "expected upload, download, list, other or any");
         }
-        cJSON_AddItemToArray(eps, cJSON_CreateString(p));
+        cJSON *ep = cJSON_CreateString(p);
+        if (ep == NULL || !cJSON_AddItemToArray(eps, ep)) {
+            cJSON_Delete(ep); /* never lose an endpoint: a narrower rule would load */
+            return sm_err_set(err, SM_E_NOMEM, 500, "scenario", "out of memory");
+        }
         p = comma ? comma + 1 : NULL;
     }
     return SM_OK;

@@ -136,23 +136,24 @@ static enum sm_code grow_locked(struct sm_scn *s, size_t want)
     return SM_OK;
 }
 
-void sm_scn_load(struct sm_scn *s, struct sm_scn_doc *doc)
+enum sm_code sm_scn_load(struct sm_scn *s, struct sm_scn_doc *doc, struct sm_error *err)
 {
+    /* allocate first: out of memory leaves the engine's rules as they were */
+    struct scn_slot *slots = NULL;
+    if (doc->n_rules > 0 && (slots = calloc(doc->n_rules, sizeof *slots)) == NULL) {
+        return sm_err_set(err, SM_E_NOMEM, 500, "scenario", "out of memory");
+    }
     pthread_mutex_lock(&s->lock);
     clear_locked(s);
     free(s->slots);
-    s->slots = NULL;
-    s->cap = 0;
-    if (doc->n_rules > 0) {
-        s->slots = calloc(doc->n_rules, sizeof *s->slots);
-    }
-    for (size_t i = 0; s->slots != NULL && i < doc->n_rules; i++) {
+    s->slots = slots;
+    for (size_t i = 0; i < doc->n_rules; i++) {
         s->slots[i].rule = doc->rules[i];
         memset(&doc->rules[i], 0, sizeof doc->rules[i]);
     }
-    s->n_slots = s->slots ? doc->n_rules : 0;
+    s->n_slots = doc->n_rules;
     s->cap = s->n_slots;
-    doc->n_rules = s->slots ? 0 : doc->n_rules; /* on no memory, doc keeps its rules */
+    doc->n_rules = 0;
     if (doc->has_seed) {
         s->seed = doc->seed;
     }
@@ -161,6 +162,7 @@ void sm_scn_load(struct sm_scn *s, struct sm_scn_doc *doc)
             doc->initial_state ? doc->initial_state : "Started");
     memcpy(s->state, s->initial_state, sizeof s->state);
     pthread_mutex_unlock(&s->lock);
+    return SM_OK;
 }
 
 enum sm_code sm_scn_add(struct sm_scn *s, struct sm_scn_rule *rule, struct sm_error *err)

@@ -195,8 +195,10 @@ SM_NODISCARD enum sm_code sm_scn_new(bool has_seed, uint64_t seed, struct sm_scn
 void sm_scn_free(struct sm_scn *s);
 uint64_t sm_scn_seed(const struct sm_scn *s);
 /* Replace rules, seed (when the document has one) and state with a document's;
- * takes ownership of its rules (doc->rules is emptied). Counters restart. */
-void sm_scn_load(struct sm_scn *s, struct sm_scn_doc *doc);
+ * takes ownership of its rules (doc->rules is emptied). Counters restart. Out
+ * of memory changes nothing (the document keeps its rules). */
+SM_NODISCARD enum sm_code sm_scn_load(struct sm_scn *s, struct sm_scn_doc *doc,
+                                      struct sm_error *err);
 /* Append a rule (takes ownership of *rule's contents, which are zeroed). */
 SM_NODISCARD enum sm_code sm_scn_add(struct sm_scn *s, struct sm_scn_rule *rule,
                                      struct sm_error *err);

@@ -71,7 +71,7 @@ static enum sm_code load_doc(struct sm_server *srv, struct sm_scn_doc *doc, stru
     struct sm_scn *s = engine(srv, err);
     enum sm_code rc = s ? preload(srv, doc, err) : SM_E_NOMEM;
     if (rc == SM_OK) {
-        sm_scn_load(s, doc);
+        rc = sm_scn_load(s, doc, err);
     }
     sm_scn_doc_free(doc);
     return rc;

@@ -56,7 +56,7 @@ static inline struct sm_scn *scn_test_load(const char *name, struct sm_scn_doc *
         fail_msg("%s: %s", name, err.message);
     }
     assert_int_equal(sm_scn_new(false, 0, &s, &err), SM_OK);
-    sm_scn_load(s, doc);
+    assert_int_equal(sm_scn_load(s, doc, &err), SM_OK);
     if (doc_out != NULL) {
         *doc_out = doc;
     } else {

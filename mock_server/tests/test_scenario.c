@@ -26,7 +26,7 @@ static struct sm_scn *engine(const char *json)
         fail_msg("parse: %s", err.message);
     }
     assert_int_equal(sm_scn_new(true, 1, &s, &err), SM_OK);
-    sm_scn_load(s, doc);
+    assert_int_equal(sm_scn_load(s, doc, &err), SM_OK);
     sm_scn_doc_free(doc);
     return s;
 }
@@ -193,7 +193,8 @@ static void fire_pattern(uint64_t seed, char *out, size_t n)
     struct sm_scn *s = engine("{\"rules\":[{\"match\":{\"probability\":0.5},"
                               "\"action\":{\"status\":500}}]}");
     struct sm_scn_doc doc = {.has_seed = true, .seed = seed};
-    sm_scn_load(s, &doc); /* reseed; drops the rule, so add it back */
+    assert_int_equal(sm_scn_load(s, &doc, NULL),
+                     SM_OK); /* reseed; drops the rule, so add it back */
     struct sm_scn_rule r;
     struct sm_error err;
     cJSON *j = cJSON_Parse("{\"match\":{\"probability\":0.5},\"action\":{\"status\":500}}");
