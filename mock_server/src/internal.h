@@ -501,6 +501,10 @@ enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e);
  * answer is written to the socket, the request journaled as answered, and
  * MHD_NO returned so that MHD stops reading and closes (conns.c). */
 enum MHD_Result sm_reply_error_close(struct sm_req *r, const struct sm_error *e);
+/* The answer when not even the answer can be allocated: 503 with a fixed
+ * JSON body that allocates nothing of ours. For a connection that has no
+ * request state yet (its allocation failed). */
+enum MHD_Result sm_reply_no_memory(struct MHD_Connection *conn);
 /* Answer 200 with a JSON body (takes ownership of json). */
 enum MHD_Result sm_reply_json(struct sm_req *r, int status, char *json);
 /* This request's answer is queued, or its connection dropped on purpose,

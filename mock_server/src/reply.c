@@ -9,6 +9,7 @@
  * rule, message, bytes sent).
  * Not here: deciding what failed (the deepest layer writes the message).
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +76,33 @@ enum MHD_Result sm_reply_json(struct sm_req *r, int status, char *json)
     return sm_reply_queue(r, status, resp, len);
 }
 
+static const char no_memory_body[] = "{\"message\":\"out of memory\"}";
+
+/* A persistent response with the fixed out-of-memory body. */
+static struct MHD_Response *no_memory_response(void)
+{
+    /* MHD takes a non-const pointer, yet never writes a persistent buffer */
+    void *body = (void *)(uintptr_t)no_memory_body;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(sizeof no_memory_body - 1, body, MHD_RESPMEM_PERSISTENT);
+    if (resp != NULL) {
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+        MHD_add_response_header(resp, "X-Stagemock-Rule", "error-json");
+    }
+    return resp;
+}
+
+enum MHD_Result sm_reply_no_memory(struct MHD_Connection *conn)
+{
+    struct MHD_Response *resp = no_memory_response();
+    if (resp == NULL) {
+        return MHD_NO;
+    }
+    enum MHD_Result ret = MHD_queue_response(conn, 503, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e)
 {
     int status = e->http_status >= 400 ? e->http_status : 500;
@@ -88,7 +116,8 @@ enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e)
     char *json = sm_json_print(o);
     cJSON_Delete(o);
     if (json == NULL) {
-        return MHD_NO;
+        r->je.rule = "error-json";
+        return sm_reply_queue(r, 503, no_memory_response(), sizeof no_memory_body - 1);
     }
     size_t len = strlen(json);
     if (r->scn_run != NULL) {

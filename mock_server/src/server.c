@@ -299,7 +299,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         r = req_begin(srv, conn, url, method);
         if (r == NULL) {
-            return MHD_NO;
+            return sm_reply_no_memory(conn); /* no journal entry: nothing to keep it in */
         }
         r->sc = sc;
         *req_cls = r;
