@@ -435,13 +435,17 @@ static enum sm_scn_endpoint endpoint_of(enum sm_route route)
     }
 }
 
+/* Whether a rule fires for this phase. Out of memory (the run state, the
+ * rule's action copy) sets *oom: the caller answers 503 rather than run the
+ * request as though no rule were scripted for it. */
 static bool decide(struct sm_req *r, struct sm_scn *scn, enum sm_scn_phase phase, const char *stage,
-                   const char *file)
+                   const char *file, bool *oom)
 {
     struct sm_scn_request q = {endpoint_of(r->route),       stage,      file,
                                r->have_key ? r->key : NULL, get_header, r->conn};
     struct sm_scn_run *run = r->scn_run;
     if (run == NULL && (run = calloc(1, sizeof *run)) == NULL) {
+        *oom = true;
         return false;
     }
     r->scn_run = run;
@@ -449,14 +453,29 @@ static bool decide(struct sm_req *r, struct sm_scn *scn, enum sm_scn_phase phase
     struct sm_error err;
     if (sm_scn_decide(scn, phase, &q, &run->hit, &err) != SM_OK) {
         run->hit.fired = false;
+        *oom = true; /* its only failure */
     }
     return run->hit.fired;
 }
 
+static enum MHD_Result no_memory(struct sm_req *r)
+{
+    struct sm_error e;
+    (void)sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory deciding the scenario");
+    return sm_reply_error(r, &e);
+}
+
 bool sm_scn_run_begin(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret)
 {
-    if (r->route == SM_ROUTE_ADMIN || !decide(r, scn, SM_SCN_PHASE_HEADERS, NULL, NULL)) {
+    bool oom = false;
+    if (r->route == SM_ROUTE_ADMIN) {
         return false;
+    }
+    if (!decide(r, scn, SM_SCN_PHASE_HEADERS, NULL, NULL, &oom)) {
+        if (oom) {
+            *ret = no_memory(r);
+        }
+        return oom;
     }
     const struct sm_scn_action *a = &r->scn_run->hit.action;
     const char *expect =
@@ -554,8 +573,12 @@ bool sm_scn_run_finish(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *re
         }
         const char *file =
             r->route == SM_ROUTE_UPLOAD ? r->filename : (f->n_file_name ? f->file_name : NULL);
-        if (!decide(r, scn, SM_SCN_PHASE_FIELDS, f->n_stage_id ? f->stage_id : NULL, file)) {
-            return false;
+        bool oom = false;
+        if (!decide(r, scn, SM_SCN_PHASE_FIELDS, f->n_stage_id ? f->stage_id : NULL, file, &oom)) {
+            if (oom) {
+                *ret = no_memory(r);
+            }
+            return oom;
         }
     }
     if (!run->hit.fired) {
