@@ -1,6 +1,8 @@
 # fuzz.mk - libFuzzer targets, built with clang apart from the main build
 # (make fuzz). Every */fuzz/fuzz_<name>.c is a target linked with the library
-# sources; ci/fuzz.sh runs each for FUZZ_SECONDS from its seeds.
+# sources; ci/fuzz.sh runs each for FUZZ_SECONDS from its committed corpus,
+# */fuzz/corpus/<name>/ (SM_FUZZ_MERGE=1 folds what a run found back into it,
+# minimised; docs/ASSURANCE.md).
 B        := build/fuzz
 CC       := clang
 CPPFLAGS := -Iinclude -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DSM_FUZZING
