@@ -7,7 +7,8 @@
  * invalid), a message, and leave the server's rules as they were; nothing
  * may crash or leak (ASan in `make MODE=asan test`). The calls go through
  * the public API (sm_server_load_profile, _load_scenario, _add_rule,
- * _add_fault), so each parser's apply step is covered too.
+ * _add_fault), so each parser's apply step is covered too; so are the
+ * set-up calls of an embedding test (_add_stage, _add_key, _preload).
  */
 #include "../support/sm_test.h"
 
@@ -17,7 +18,9 @@
 #include <string.h>
 
 #include "../../mock_server/src/internal.h" /* the server's profile, to compare */
+#include "../support/sm_http.h"
 #include "oom.h"
+#include "stagemock/parquet_format.h"
 #include "stagemock/scenario.h"
 #include "stagemock/server.h"
 
@@ -56,10 +59,14 @@ static const char RULE[] =
 static const char FAULT[] = "upload,list:nth=2:stage=s1:file=*.p:if-header=X-A=b:real:"
                             "status=202:header=X-Y=z:retry-after=1";
 
-enum op { OP_PROFILE, OP_SCENARIO, OP_RULE, OP_FAULT };
+enum op { OP_PROFILE, OP_SCENARIO, OP_RULE, OP_FAULT, OP_STAGE, OP_KEY, OP_KEY_AGAIN, OP_PRELOAD };
+
+static uint8_t *parquet;
+static size_t parquet_len;
 
 static enum sm_code run_op(struct sm_server *srv, enum op op, struct sm_error *err)
 {
+    static const char *const stages[] = {"s1", "s2"};
     switch (op) {
     case OP_PROFILE:
         return sm_server_load_profile(srv, PROFILE, strlen(PROFILE), err);
@@ -67,8 +74,15 @@ static enum sm_code run_op(struct sm_server *srv, enum op op, struct sm_error *e
         return sm_server_load_scenario(srv, SCENARIO, strlen(SCENARIO), ".", err);
     case OP_RULE:
         return sm_server_add_rule(srv, RULE, err);
-    default:
+    case OP_FAULT:
         return sm_server_add_fault(srv, FAULT, err);
+    case OP_STAGE:
+        return sm_server_add_stage(srv, "s3", err);
+    case OP_KEY:
+    case OP_KEY_AGAIN: /* k1 exists: its stages are replaced */
+        return sm_server_add_key(srv, op == OP_KEY ? "k2" : "k1", stages, 2, err);
+    default:
+        return sm_server_preload(srv, "s1", "a.parquet", parquet, parquet_len, err);
     }
 }
 
@@ -81,24 +95,45 @@ struct tally {
 /* What a call can change: the rules (as listed) and the profile. */
 struct snapshot {
     char *rules;
+    char *stages; /* sm_server_stages_json, file ids masked */
     struct sm_profile profile;
 };
+
+/* File ids are drawn anew by each try: mask the hex digits of "f_…". */
+static void mask_ids(char *json)
+{
+    for (char *p = json; (p = strstr(p, "\"f_")) != NULL; p += 3) {
+        for (char *h = p + 3; (*h >= '0' && *h <= '9') || (*h >= 'a' && *h <= 'f'); h++) {
+            *h = '0';
+        }
+    }
+}
 
 static void snap(struct sm_server *srv, struct snapshot *out)
 {
     out->rules = sm_server_list_rules(srv);
     assert_non_null(out->rules);
+    out->stages = sm_server_stages_json(srv);
+    assert_non_null(out->stages);
+    mask_ids(out->stages);
     pthread_mutex_lock(&srv->lock);
     out->profile = srv->profile;
     pthread_mutex_unlock(&srv->lock);
 }
 
+static void snap_cleanup(struct snapshot *s)
+{
+    sm_free(s->rules);
+    sm_free(s->stages);
+}
+
 static bool snap_equal(const struct snapshot *a, const struct snapshot *b)
 {
-    return strcmp(a->rules, b->rules) == 0 &&
+    return strcmp(a->rules, b->rules) == 0 && strcmp(a->stages, b->stages) == 0 &&
            memcmp(&a->profile, &b->profile, sizeof a->profile) == 0;
 }
 
+/* A server with stages s1, s2 and key k1, as every try starts from. */
 static struct sm_server *fresh_server(void)
 {
     struct sm_server_config cfg;
@@ -106,6 +141,9 @@ static struct sm_server *fresh_server(void)
     struct sm_server *srv = NULL;
     struct sm_error err;
     assert_int_equal(sm_server_new(&cfg, &srv, &err), SM_OK);
+    assert_int_equal(sm_server_add_stage(srv, "s1", &err), SM_OK);
+    assert_int_equal(sm_server_add_stage(srv, "s2", &err), SM_OK);
+    assert_int_equal(sm_server_add_key(srv, "k1", NULL, 0, &err), SM_OK);
     return srv;
 }
 
@@ -136,8 +174,8 @@ static void oom_loop(enum op op, const char *what)
             assert_int_equal(rc, SM_OK); /* the whole call ran: it must succeed */
         } else if (rc == SM_OK) {
             if (!snap_equal(&after, &want)) {
-                fail_msg("%s: allocation %ld failed, the call succeeded, the result differs: %s",
-                         what, n, after.rules);
+                fail_msg("%s: allocation %ld failed, the call succeeded, the result differs: %s %s",
+                         what, n, after.rules, after.stages);
             }
             t.n_absorbed++;
         } else {
@@ -148,19 +186,19 @@ static void oom_loop(enum op op, const char *what)
             assert_true(err.message[0] != '\0');
             t.n_status[err.http_status / 100]++;
             if (!snap_equal(&after, &before)) {
-                fail_msg("%s: allocation %ld failed (%s) and the state changed: %s", what, n,
-                         err.message, after.rules);
+                fail_msg("%s: allocation %ld failed (%s) and the state changed: %s %s", what, n,
+                         err.message, after.rules, after.stages);
             }
         }
-        sm_free(before.rules);
-        sm_free(after.rules);
+        snap_cleanup(&before);
+        snap_cleanup(&after);
         sm_server_free(srv);
         if (!fired) {
             break;
         }
         assert_true(n < MAX_N);
     }
-    sm_free(want.rules);
+    snap_cleanup(&want);
     printf("oom: %s: %ld values of N; %ld answered 4xx, %ld 5xx, %ld absorbed, then success\n",
            what, t.n_values, t.n_status[4], t.n_status[5], t.n_absorbed);
     assert_true(t.n_values > 1); /* the call allocates, so the loop was exercised */
@@ -190,6 +228,25 @@ static void fault_add_survives_every_allocation_failure(void **state)
     oom_loop(OP_FAULT, "fault spec");
 }
 
+static void stage_add_survives_every_allocation_failure(void **state)
+{
+    (void)state;
+    oom_loop(OP_STAGE, "add a stage");
+}
+
+static void key_add_survives_every_allocation_failure(void **state)
+{
+    (void)state;
+    oom_loop(OP_KEY, "add a key");
+    oom_loop(OP_KEY_AGAIN, "replace a key's stages");
+}
+
+static void preload_survives_every_allocation_failure(void **state)
+{
+    (void)state;
+    oom_loop(OP_PRELOAD, "preload a file");
+}
+
 /* The injector itself: armed at N, exactly the Nth allocation fails. */
 static void injector_fails_exactly_the_armed_allocation(void **state)
 {
@@ -214,12 +271,21 @@ static void injector_fails_exactly_the_armed_allocation(void **state)
 int main(void)
 {
     oom_hook_cjson();
+    parquet = sm_test_parquet(SM_PQ_SNAPPY, 0, 7, &parquet_len);
+    if (parquet == NULL) {
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(injector_fails_exactly_the_armed_allocation),
         cmocka_unit_test(profile_load_survives_every_allocation_failure),
         cmocka_unit_test(scenario_load_survives_every_allocation_failure),
         cmocka_unit_test(rule_add_survives_every_allocation_failure),
         cmocka_unit_test(fault_add_survives_every_allocation_failure),
+        cmocka_unit_test(stage_add_survives_every_allocation_failure),
+        cmocka_unit_test(key_add_survives_every_allocation_failure),
+        cmocka_unit_test(preload_survives_every_allocation_failure),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    free(parquet);
+    return rc;
 }
