@@ -57,6 +57,7 @@ test_pkgs=(
   chromium?
   nodejs?
   npm?
+  gcovr?
 )
 ci_pkgs=(
   clang
