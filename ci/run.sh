@@ -37,9 +37,9 @@ step "tests (asan)"
 make --no-print-directory MODE=asan test
 
 step "tests (tsan)"
-# The whole suite once more under ThreadSanitizer: the in-process servers and
-# every stagemock the scripts start report races to build/tsan/test-logs/
-# (docs/ASSURANCE.md). About 3-4 minutes on 2 cores, build included.
+# The server, client and runner test binaries under ThreadSanitizer; races,
+# also in the processes a test starts, land in build/tsan/test-logs/ and fail
+# it (docs/ASSURANCE.md). About 2-4 minutes on 2 cores, build included.
 make --no-print-directory -j"$jobs" MODE=tsan test-build
 make --no-print-directory MODE=tsan test
 

@@ -178,7 +178,7 @@ static size_t count_and_pause(char *p, size_t size, size_t n, void *cls)
 {
     (void)p;
     struct slow_reader *s = cls;
-    s->got += size * n;
+    __atomic_add_fetch(&s->got, size * n, __ATOMIC_RELAXED); /* the main thread polls it */
     usleep(2000); /* read slowly, so the answer is still going when the reset comes */
     return size * n;
 }
