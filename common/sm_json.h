@@ -251,7 +251,7 @@ static inline bool sm_json_get_u64(const cJSON *it, uint64_t *out)
         *out = (uint64_t)v;
         return true;
     }
-    int64_t v;
+    int64_t v = 0; /* gcc -O1 (MODE=tsan) cannot see sm_json_get_i64 set it */
     if (!sm_json_get_i64(it, &v) || v < 0) {
         return false;
     }
