@@ -43,6 +43,10 @@ move "$rt" "$dev" usr/include "$lib/pkgconfig" usr/share/man/man3 \
   "$lib/libstagemock.a" "$lib/libstagemock-client.a" \
   "$lib/libstagemock.so" "$lib/libstagemock-client.so"
 
+# How to build and install from source is no use to a package's user
+# (lintian: package-contains-upstream-installation-documentation).
+rm -f "$rt/usr/share/doc/stagemock/INSTALL.md"
+
 # --- strip (as dh_strip does), compress (as dh_compress does) ---------------
 for f in "$rt"/usr/bin/*; do
   strip --remove-section=.comment --remove-section=.note "$f"
