@@ -14,7 +14,8 @@
 #     error names --cases and STAGEMOCK_DATADIR;
 #  4. the man pages render without warnings and name every subcommand,
 #     option and exported function;
-#  5. uninstall leaves no file behind.
+#  5. install and uninstall run the INSTALL_EXTRA / UNINSTALL_EXTRA targets
+#     other parts of the build hook in; uninstall leaves no file behind.
 # Reuses the build's objects: MODE and BUILDDIR are the suite's own, and the
 # installed stagemock is relinked in $T (only datadir.c is compiled again).
 set -u
@@ -163,6 +164,13 @@ for lib in libstagemock libstagemock-client; do
     check "libstagemock(3) names $s" grep -qw -- "$s" "$T/libstagemock.3.txt"
   done
 done
+
+# --- the hooks other parts of the build use -------------------------------------
+hook=$(mk -n install uninstall DESTDIR="$T/root" PREFIX=/usr SM_INST="$T/obj-usr" \
+  INSTALL_EXTRA=sm-hook-install UNINSTALL_EXTRA=sm-hook-uninstall 2>&1)
+check "install depends on \$(INSTALL_EXTRA)" grep -q "No rule to make target 'sm-hook-install'" <<< "$hook"
+hook=$(mk -n uninstall DESTDIR="$T/root" PREFIX=/usr UNINSTALL_EXTRA=sm-hook-uninstall 2>&1)
+check "uninstall depends on \$(UNINSTALL_EXTRA)" grep -q "No rule to make target 'sm-hook-uninstall'" <<< "$hook"
 
 # --- 5. uninstall ---------------------------------------------------------------
 mk uninstall DESTDIR="$T/root" PREFIX=/usr > "$T/uninstall.log" 2>&1
