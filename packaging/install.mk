@@ -65,7 +65,7 @@ $(B)/mock_server/bin/datadir.o: CPPFLAGS += -DSM_CASES_DIR='"$(SM_SRC_CASES)"'
 
 # The installed stagemock: $(PKGDATADIR)/cases.
 $(eval $(call sm_stamp,$(SM_INST)/datadir.txt,$(PKGDATADIR)))
-$(SM_INST)/datadir.o: mock_server/bin/datadir.c $(SM_INST)/datadir.txt | build/.deps-stamp
+$(SM_INST)/datadir.o: mock_server/bin/datadir.c $(SM_INST)/datadir.txt | build/.deps-build.stamp
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -DSM_CASES_DIR='"$(PKGDATADIR)/cases"' $(CFLAGS) -c -o $@ $<
 $(SM_INST)/stagemock: $(filter-out %/datadir.o,$(call obj,$(STAGEMOCK_SRCS))) \
