@@ -4,6 +4,8 @@
 #   make [MODE=debug|asan|release|tsan|coverage] [all|test|run|fuzz|bench|check|format|clean]
 #   make coverage   (MODE=coverage test, then the line-coverage table of
 #                    mock_server/src; docs/COVERAGE.md)
+#   make [MODE=...] [PREFIX=/usr/local] [DESTDIR=...] install|uninstall
+#   make deb    (MODE=release unless MODE is given)
 #
 # Objects go to build/$(MODE)/ (override with BUILDDIR=...), so debug, asan and
 # release builds live side by side and `make clean` is `rm -rf build`.
@@ -45,11 +47,16 @@ PROGRAMS :=
 TEST_BINS :=
 TEST_SCRIPTS :=
 FUZZERS :=
+# Targets `make install` / `make uninstall` also run (packaging/install.mk):
+# a module.mk appends its own, e.g. INSTALL_EXTRA += install-python.
+INSTALL_EXTRA :=
+UNINSTALL_EXTRA :=
 
 # The libraries, named here so every module.mk can link against any of them.
 LIBSM     := $(B)/libstagemock.a
 LIBSM_SO  := $(B)/libstagemock.so
 LIBSMC    := $(B)/libstagemock-client.a
+LIBSMC_SO := $(B)/libstagemock-client.so
 LIBPQW    := $(B)/libpqw.a
 LIBCONF   := $(B)/libconform.a
 # Link order for programs and tests: dependants before what they depend on.
@@ -74,6 +81,9 @@ include fixtures/module.mk
 include clients/module.mk
 include conformance/module.mk
 include bench/module.mk
+# install, uninstall, deb, the version and the compiled-in data dir; last, so
+# it sees every module's variables.
+include packaging/install.mk
 
 all: deps-build $(LIBS) $(PROGRAMS)
 $(call obj,$(SMTEST_SRCS)): | build/.deps-test.stamp

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check-symbols.sh BUILD_DIR - every symbol a library defines globally carries
 # its prefix: sm_ for libstagemock, smc_ for libstagemock-client. The shared
-# library must export only the public API (SM_API), all of it sm_.
+# libraries must export only the public API (SM_API, SMC_API), all of it
+# under the prefix.
 set -eu
 b=${1:-build/debug}
 bad=0
@@ -19,4 +20,5 @@ check() { # archive-or-so prefix
 check "$b/libstagemock.a" sm_
 check "$b/libstagemock.so" sm_
 check "$b/libstagemock-client.a" smc_
+check "$b/libstagemock-client.so" smc_
 exit $bad

@@ -54,6 +54,8 @@ test_pkgs=(
   curl
   jq
   libxml2-utils
+  dpkg-dev
+  lintian
   chromium?
   nodejs?
   npm?

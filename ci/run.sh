@@ -5,7 +5,8 @@
 #   ThreadSanitizer -> the action's steps as a non-root user
 #   (ci/check-action.sh) -> stagectl over
 #   the whole corpus -> the
-#   conformance suite against every reference client (one matrix run).
+#   conformance suite against every reference client (one matrix run) ->
+#   the Debian packages (built, lintian, installed, run, removed).
 # Each step prints a banner; the first failure stops the run with its status.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,3 +72,8 @@ else
 fi
 build/debug/stagemock conform --color never --artifact build/ci/conform-artifact.json \
   --junit build/ci/conform.xml --html build/ci/conform.html "${adapters[@]}"
+
+step "Debian packages: make deb, lintian, dpkg -i, run, dpkg -r/-P"
+# Installs and removes the packages on this machine (root or sudo -n; it
+# skips itself otherwise), which is why it is not part of make test.
+bash ci/check-deb.sh

@@ -1,8 +1,12 @@
 # libstagemock-client (lib/, smc_*), the stagectl CLI (cli/), adapters in
 # other languages (python/, node/, shell/) and the broken clients (broken/).
 LIBSMC_SRCS := $(wildcard clients/lib/*.c)
-LIBS        += $(LIBSMC)
+LIBS        += $(LIBSMC) $(LIBSMC_SO)
 $(LIBSMC): $(call obj,$(LIBSMC_SRCS))
+# Shared: soname libstagemock-client.so.MAJOR, linked with libcurl and cJSON.
+$(LIBSMC_SO): $(call obj,$(LIBSMC_SRCS))
+	$(CC) -shared $(LDFLAGS) $(SO_LDFLAGS) -Wl,-soname,libstagemock-client.so.$(SM_VERSION_MAJOR) \
+		-o $@ $^ -lcurl -lcjson
 
 STAGECTL_SRCS := $(wildcard clients/cli/*.c)
 STAGECTL      := $(B)/stagectl

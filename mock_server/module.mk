@@ -5,8 +5,11 @@ LIBSM_SRCS := $(wildcard mock_server/src/*.c mock_server/src/parquet/*.c)
 LIBS += $(LIBSM) $(LIBSM_SO)
 
 $(LIBSM): $(call obj,$(LIBSM_SRCS))
+# Shared: soname libstagemock.so.MAJOR (version.h), every dependency linked
+# in so a consumer needs only pkg-config's -lstagemock.
 $(LIBSM_SO): $(call obj,$(LIBSM_SRCS))
-	$(CC) -shared $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) -shared $(LDFLAGS) $(SO_LDFLAGS) -Wl,-soname,libstagemock.so.$(SM_VERSION_MAJOR) \
+		-o $@ $^ $(LDLIBS)
 
 # The one program: subcommands inspect/serve/fixtures/conform/probe, each a
 # thin call into its component.

@@ -36,6 +36,7 @@ struct cli_args {
     bool json;
     bool no_progress;
     bool help;
+    bool version;
     char **files;
     size_t n_files;
 };
@@ -52,6 +53,7 @@ static const char usage_text[] =
     "  --retries N     retries on 429/503 and refused connections (default 3)\n"
     "  --json          one JSON object per line (docs/ADAPTER.md)\n"
     "  --no-progress   no progress bar even on a terminal\n"
+    "  --version       print stagectl's version and exit\n"
     "exit: 0 ok, 1 rejected by the server, 2 usage, 3 transport failure or timeout,\n"
     "      4 local file error\n";
 
@@ -105,6 +107,8 @@ static int parse_flag(const char *a, struct cli_args *ar)
         ar->no_progress = true;
     } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
         ar->help = true;
+    } else if (strcmp(a, "--version") == 0) {
+        ar->version = true;
     } else {
         return 0;
     }
@@ -333,6 +337,8 @@ int cli_main(int argc, char **argv, FILE *out, FILE *err)
     int rc = parse_args(argc, argv, &ar, err);
     if (rc == 0 && ar.help) {
         fputs(usage_text, out);
+    } else if (rc == 0 && ar.version) {
+        fprintf(out, "stagectl %s\n", smc_version());
     } else if (rc == 0 && ar.cmd == NULL) {
         rc = usage(err, "%s", "no command");
     } else if (rc == 0 && strcmp(ar.cmd, "upload") != 0 && strcmp(ar.cmd, "download") != 0 &&

@@ -2,14 +2,16 @@
  * conform_main.c - `stagemock conform`: the command line of the conformance
  * runner (docs/CONFORMANCE.md).
  *
- * What: read the options, load and filter the cases, write the fixtures,
- * run every case against every adapter (run.c), apply a baseline, print the
- * terminal summary, write the requested reports and the run artifact, and
- * return the exit status: 0 every counted case passed, 1 one failed, 2 usage
- * or setup errors. `--list` prints the cases; `--replay ARTIFACT --case ID`
- * re-runs one case with the artifact's seed (so the same faults fire).
- * Design: conf_main(argc, argv, out, err) so tests drive it with memory
- * streams; everything it allocates hangs off struct conf_run.
+ * What: read the options, load and filter the cases (from --cases,
+ * $STAGEMOCK_CASES, $STAGEMOCK_DATADIR/cases or the program's compiled-in
+ * dir; docs/INSTALL.md), write the fixtures, run every case against every
+ * adapter (run.c), apply a baseline, print the terminal summary, write the
+ * requested reports and the run artifact, and return the exit status: 0
+ * every counted case passed, 1 one failed, 2 usage or setup errors.
+ * `--list` prints the cases; `--replay ARTIFACT --case ID` re-runs one case
+ * with the artifact's seed (so the same faults fire).
+ * Design: conf_main(argc, argv, out, err, cases_dir) so tests drive it with
+ * memory streams; everything it allocates hangs off struct conf_run.
  * Not here: running (run.c, job.c), judging (verify.c), reports (report_*.c).
  */
 #include "conform.h"
@@ -35,6 +37,7 @@ struct opts {
     size_t n_rules;
     const char *globs[MAX_OPT_LIST];
     size_t n_globs;
+    const char *default_cases; /* the program's compiled-in cases dir, or NULL */
     const char *cases_dir, *fixtures, *junit, *tap, *json, *html, *baseline, *artifact, *replay,
         *work_dir;
     bool list, strict, keep, verbose, seed_given;
@@ -61,7 +64,8 @@ static void usage(FILE *f)
                "  --artifact FILE    where the run artifact goes (default:\n"
                "                     stagemock-conform-artifact.json; '-' for none)\n"
                "  --replay FILE      re-run --case ID with the seed and adapter of an artifact\n"
-               "  --cases DIR        case files (default: the project's conformance/cases)\n"
+               "  --cases DIR        case files (default: $STAGEMOCK_CASES, else\n"
+               "                     $STAGEMOCK_DATADIR/cases, else the installed ones)\n"
                "  --fixtures DIR     fixtures to use (default: written fresh for the run)\n"
                "  --work-dir DIR     scratch space (default: a new dir in $TMPDIR)\n"
                "  --keep             keep the work dir (uploaded and downloaded files)\n"
@@ -184,35 +188,29 @@ static int parse_args(int argc, char **argv, struct opts *o, FILE *err)
     return -1;
 }
 
-/* The cases directory: --cases, $STAGEMOCK_CASES, ./conformance/cases, or
- * beside the program (build/MODE/stagemock -> ../../conformance/cases). */
-static const char *find_cases_dir(const struct opts *o, char *buf, size_t cap)
+/* The cases directory, first found: --cases, $STAGEMOCK_CASES,
+ * $STAGEMOCK_DATADIR/cases, the compiled-in dir (the source tree's for a
+ * build-tree stagemock, $(PREFIX)/share/stagemock/cases for an installed
+ * one). NULL when none is set; *from says which one was used. */
+static const char *find_cases_dir(const struct opts *o, char *buf, size_t cap, const char **from)
 {
-    struct stat st;
     if (o->cases_dir != NULL) {
+        *from = "--cases";
         return o->cases_dir;
     }
     const char *env = getenv("STAGEMOCK_CASES");
     if (env != NULL && env[0] != '\0') {
+        *from = "STAGEMOCK_CASES";
         return env;
     }
-    if (stat("conformance/cases", &st) == 0 && S_ISDIR(st.st_mode)) {
-        return "conformance/cases";
+    env = getenv("STAGEMOCK_DATADIR");
+    if (env != NULL && env[0] != '\0') {
+        int k = snprintf(buf, cap, "%s/cases", env);
+        *from = "STAGEMOCK_DATADIR";
+        return k > 0 && (size_t)k < cap ? buf : NULL;
     }
-    char exe[2048];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = '\0';
-        char *slash = strrchr(exe, '/');
-        if (slash != NULL) {
-            *slash = '\0';
-            int k = snprintf(buf, cap, "%s/../../conformance/cases", exe);
-            if (k > 0 && (size_t)k < cap && stat(buf, &st) == 0) {
-                return buf;
-            }
-        }
-    }
-    return "conformance/cases";
+    *from = "the compiled-in data dir";
+    return o->default_cases != NULL && o->default_cases[0] != '\0' ? o->default_cases : NULL;
 }
 
 static bool selected(const struct opts *o, const struct conf_case *c)
@@ -241,11 +239,24 @@ static int case_file(const struct dirent *d)
 static int load_cases(const struct opts *o, struct conf_run *run, FILE *err)
 {
     char buf[2200];
-    const char *dir = find_cases_dir(o, buf, sizeof buf);
+    const char *from = NULL;
+    const char *dir = find_cases_dir(o, buf, sizeof buf, &from);
     struct dirent **names = NULL;
-    int n = scandir(dir, &names, case_file, by_name);
+    int n = dir != NULL ? scandir(dir, &names, case_file, by_name) : -1;
     if (n < 0) {
-        fprintf(err, "stagemock conform: cases %s: %s\n", dir, strerror(errno));
+        fprintf(err, "stagemock conform: no conformance cases: %s%s%s (from %s)\n",
+                dir ? dir : "none given", dir ? ": " : "", dir ? strerror(errno) : "", from);
+        fprintf(err, "stagemock conform: name the case directory with --cases DIR, or set "
+                     "STAGEMOCK_DATADIR to the data dir holding cases/ (STAGEMOCK_CASES to the "
+                     "cases dir itself)\n");
+        return 2;
+    }
+    if (n == 0) {
+        free(names);
+        fprintf(err,
+                "stagemock conform: no *.case file in %s (from %s); name the case "
+                "directory with --cases DIR or set STAGEMOCK_DATADIR\n",
+                dir, from);
         return 2;
     }
     int rc = -1;
@@ -473,9 +484,10 @@ static int run_all(struct opts *o, struct conf_run *run, FILE *out, FILE *err)
     return rc != -1 ? rc : conf_run_exit_status(run);
 }
 
-int conf_main(int argc, char **argv, FILE *out, FILE *err)
+int conf_main(int argc, char **argv, FILE *out, FILE *err, const char *cases_dir)
 {
     struct opts o = {0};
+    o.default_cases = cases_dir;
     int rc = parse_args(argc, argv, &o, err);
     if (rc == -2) {
         usage(out);

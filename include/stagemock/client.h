@@ -150,6 +150,10 @@ SMC_API const char *smc_strerror(enum smc_code code);
 /* Free a string the library handed out. */
 SMC_API void smc_free(void *ptr);
 
+/* The version of the libstagemock-client actually linked ("0.1.0"; the
+ * SM_VERSION of stagemock/version.h it was built with). Static string. */
+SMC_API const char *smc_version(void);
+
 #ifdef __cplusplus
 }
 #endif

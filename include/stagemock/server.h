@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "stagemock/error.h"
+#include "stagemock/version.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -10,4 +10,7 @@
 int srv_serve_main(int argc, char **argv, FILE *out, FILE *err);
 int srv_inspect_main(int argc, char **argv, FILE *out, FILE *err);
 
+/* The compiled-in conformance cases directory ("" when none; datadir.c). */
+const char *srv_cases_dir(void);
+
 #endif

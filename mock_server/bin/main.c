@@ -3,12 +3,14 @@
  * of the command line. Each subcommand is a thin function in its component
  * (inspect and serve here in bin/, fixtures in fixtures/gen/, conform and probe
  * in conformance/runner/), written as cmd(argc, argv, out, err) so tests can
- * call it with memory streams.
+ * call it with memory streams. `stagemock --version` prints the version of
+ * stagemock/version.h through sm_version(), the library's own copy of it.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "stagemock/version.h"
 #include "../../fixtures/gen/gen.h"
 #include "../../conformance/runner/conform.h"
 
@@ -18,11 +20,17 @@ struct command {
     const char *summary;
 };
 
+/* conform gets the compiled-in cases dir (datadir.c) as its last resort. */
+static int conform_main(int argc, char **argv, FILE *out, FILE *err)
+{
+    return conf_main(argc, argv, out, err, srv_cases_dir());
+}
+
 static const struct command commands[] = {
     {"serve", srv_serve_main, "run the mock stage server"},
     {"inspect", srv_inspect_main, "judge parquet files as a stage would"},
     {"fixtures", pqw_fixtures_main, "write the generated parquet fixtures and their manifest"},
-    {"conform", conf_main, "run the conformance suite against a client adapter"},
+    {"conform", conform_main, "run the conformance suite against a client adapter"},
     {"probe", conf_probe_main, "find which rules a live stage API enforces"},
 };
 
@@ -32,7 +40,8 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
         fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     }
-    fprintf(f, "\n`stagemock COMMAND --help` describes each one.\n");
+    fprintf(f, "\n`stagemock COMMAND --help` describes each one; `stagemock --version` prints\n"
+               "the version.\n");
 }
 
 int main(int argc, char **argv)
@@ -44,6 +53,10 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("stagemock %s\n", sm_version());
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
