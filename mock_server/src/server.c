@@ -548,7 +548,7 @@ void sm_server_stop(struct sm_server *srv)
         nanosleep(&ts, NULL);
     }
     sm_conns_sweeper_stop(&srv->conns);
-    sm_store_async(srv, false); /* uploads waiting for their fdatasync are answered */
+    sm_store_async(srv, false);   /* uploads waiting for their fdatasync are answered */
     MHD_stop_daemon(srv->daemon); /* shuts down whatever is left */
     if (lfd != MHD_INVALID_SOCKET) {
         close(lfd); /* quiesce hands the listening socket to us */
