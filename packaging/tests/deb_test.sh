@@ -11,6 +11,9 @@
 set -u
 top=${SM_TOP:-$PWD}
 build=${SM_BUILD:-build/debug}
+# install_test and deb_test both run `make install-files` into this build dir:
+# run-all.sh starts them in parallel, so they take turns (a shared lock).
+mkdir -p "$build" && exec 9> "$build/.install-tests.lock" && flock 9
 mode=${SM_MODE:-debug}
 cd "$top" || exit 1
 T=$(mktemp -d)
