@@ -199,7 +199,7 @@ static void make_three(struct fixture *fx, bool big_first, char **after2, char *
 static void torn_last_record_leaves_exactly_the_records_before_it(void **state)
 {
     (void)state;
-    struct fixture fx;
+    struct fixture fx = {0};
     char *after2, *after3;
     long size2, size3;
     make_three(&fx, false, &after2, &after3, &size2, &size3); /* listing hashes every file */
@@ -263,7 +263,7 @@ static void torn_last_record_leaves_exactly_the_records_before_it(void **state)
 static void damage_before_intact_records_refuses_to_load(void **state)
 {
     (void)state;
-    struct fixture fx;
+    struct fixture fx = {0};
     char *after2, *after3;
     long size2, size3;
     make_three(&fx, true, &after2, &after3, &size2, &size3);
@@ -297,7 +297,7 @@ static void damage_before_intact_records_refuses_to_load(void **state)
 static void leftover_files_are_removed_and_stored_ones_kept(void **state)
 {
     (void)state;
-    struct fixture fx;
+    struct fixture fx = {0};
     char *after2, *after3;
     long size2, size3;
     make_three(&fx, true, &after2, &after3, &size2, &size3);
@@ -345,7 +345,7 @@ static void leftover_files_are_removed_and_stored_ones_kept(void **state)
 static void old_index_json_dir_is_refused_with_a_reason(void **state)
 {
     (void)state;
-    struct fixture fx;
+    struct fixture fx = {0};
     (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
     assert_non_null(mkdtemp(fx.dir));
     char p[1024];
@@ -367,7 +367,7 @@ static void old_index_json_dir_is_refused_with_a_reason(void **state)
 static void reset_empties_the_log_and_removes_data_files(void **state)
 {
     (void)state;
-    struct fixture fx;
+    struct fixture fx = {0};
     char *after2, *after3;
     long size2, size3;
     make_three(&fx, true, &after2, &after3, &size2, &size3);
@@ -418,7 +418,7 @@ static void *race(void *cls)
 static void concurrent_commits_all_survive_in_commit_order(void **state)
 {
     (void)state;
-    struct fixture fx;
+    struct fixture fx = {0};
     (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
     assert_non_null(mkdtemp(fx.dir));
     struct sm_error e;
@@ -482,7 +482,7 @@ static void *http_race(void *cls)
 static void http_uploads_in_parallel_are_durable_when_answered(void **state)
 {
     (void)state;
-    struct fixture fx;
+    struct fixture fx = {0};
     (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
     assert_non_null(mkdtemp(fx.dir));
     struct sm_server_config cfg;
@@ -576,7 +576,7 @@ static void *upload_until_refused(void *cls)
 static void stop_while_uploads_wait_is_clean(void **state)
 {
     (void)state;
-    struct fixture fx;
+    struct fixture fx = {0};
     (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
     assert_non_null(mkdtemp(fx.dir));
     struct sm_server_config cfg;
@@ -623,7 +623,7 @@ static void stop_while_uploads_wait_is_clean(void **state)
 static void concurrent_uploads_share_fdatasyncs(void **state)
 {
     (void)state;
-    struct fixture fx;
+    struct fixture fx = {0};
     (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
     assert_non_null(mkdtemp(fx.dir));
     struct sm_server_config cfg;
@@ -660,7 +660,7 @@ static void concurrent_uploads_share_fdatasyncs(void **state)
 static void failed_fdatasync_is_not_acknowledged(void **state)
 {
     (void)state;
-    struct fixture fx;
+    struct fixture fx = {0};
     (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
     assert_non_null(mkdtemp(fx.dir));
     struct sm_server_config cfg;
