@@ -110,6 +110,86 @@ static bool conn_flag(struct sm_server_config *cfg, const char *a, const char *v
     return false;
 }
 
+/* The flags that take any text, or append to a list. True when a is one of
+ * them (then *ok says whether there was room). */
+static bool text_flag(struct serve_opts *o, const char *a, const char *v, bool *ok)
+{
+    const struct {
+        const char *name;
+        const char **dst;
+    } texts[] = {
+        {"--host", &o->cfg.host},
+        {"--scenario", &o->scenario},
+        {"--profile", &o->profile},
+        {"--data-dir", &o->cfg.data_dir},
+        {"--admin-token", &o->cfg.admin_token},
+    };
+    const struct {
+        const char *name;
+        const char **list;
+        size_t *n;
+    } lists[] = {
+        {"--stage", o->stages, &o->n_stages},
+        {"--key", o->keys, &o->n_keys},
+        {"--fault", o->faults, &o->n_faults},
+    };
+    *ok = true;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        if (strcmp(a, texts[i].name) == 0) {
+            *texts[i].dst = v;
+            return true;
+        }
+    }
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        if (strcmp(a, lists[i].name) == 0) {
+            *ok = *lists[i].n < MAX_LIST;
+            if (*ok) {
+                lists[i].list[(*lists[i].n)++] = v;
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+/* 1 when v is yes, 0 when it is no, -1 otherwise. */
+static int one_of(const char *v, const char *yes, const char *no)
+{
+    return strcmp(v, yes) == 0 ? 1 : strcmp(v, no) == 0 ? 0 : -1;
+}
+
+/* The flags whose value is checked: true when v was good for a. */
+static bool value_flag(struct sm_server_config *cfg, const char *a, const char *v)
+{
+    uint64_t n = 0;
+    if (strcmp(a, "--validate") == 0) {
+        int deep = one_of(v, "deep", "footer");
+        cfg->validate_deep = deep == 1;
+        return deep >= 0;
+    }
+    if (strcmp(a, "--log") == 0) {
+        int json = one_of(v, "json", "text");
+        cfg->log_format = json == 1 ? SM_LOG_JSON : SM_LOG_TEXT;
+        return json >= 0;
+    }
+    if (!parse_u64(v, &n)) {
+        return false;
+    }
+    if (strcmp(a, "--port") == 0 && n <= 65535) {
+        cfg->port = (uint16_t)n;
+    } else if (strcmp(a, "--seed") == 0) {
+        cfg->seeded = true;
+        cfg->seed = n;
+    } else if (strcmp(a, "--max-upload") == 0 && n > 0) {
+        cfg->max_upload = n;
+    } else if (strcmp(a, "--journal-max") == 0 && n > 0 && n <= SIZE_MAX / 1024) {
+        cfg->journal_max = (size_t)n;
+    } else {
+        return false;
+    }
+    return true;
+}
+
 /* Returns -1 to go on, else an exit status. */
 static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
 {
@@ -117,7 +197,6 @@ static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        uint64_t n = 0;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             return 0;
         }
@@ -132,38 +211,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
                 fprintf(err, "stagemock serve: bad value for %s: '%s' (a positive count)\n", a, v);
                 return 2;
             }
-        } else if (strcmp(a, "--host") == 0) {
-            o->cfg.host = v;
-        } else if (strcmp(a, "--port") == 0 && parse_u64(v, &n) && n <= 65535) {
-            o->cfg.port = (uint16_t)n;
-        } else if (strcmp(a, "--stage") == 0 && o->n_stages < MAX_LIST) {
-            o->stages[o->n_stages++] = v;
-        } else if (strcmp(a, "--key") == 0 && o->n_keys < MAX_LIST) {
-            o->keys[o->n_keys++] = v;
-        } else if (strcmp(a, "--scenario") == 0) {
-            o->scenario = v;
-        } else if (strcmp(a, "--fault") == 0 && o->n_faults < MAX_LIST) {
-            o->faults[o->n_faults++] = v;
-        } else if (strcmp(a, "--profile") == 0) {
-            o->profile = v;
-        } else if (strcmp(a, "--data-dir") == 0) {
-            o->cfg.data_dir = v;
-        } else if (strcmp(a, "--seed") == 0 && parse_u64(v, &n)) {
-            o->cfg.seeded = true;
-            o->cfg.seed = n;
-        } else if (strcmp(a, "--max-upload") == 0 && parse_u64(v, &n) && n > 0) {
-            o->cfg.max_upload = n;
-        } else if (strcmp(a, "--validate") == 0 &&
-                   (strcmp(v, "deep") == 0 || strcmp(v, "footer") == 0)) {
-            o->cfg.validate_deep = strcmp(v, "deep") == 0;
-        } else if (strcmp(a, "--journal-max") == 0 && parse_u64(v, &n) && n > 0 &&
-                   n <= SIZE_MAX / 1024) {
-            o->cfg.journal_max = (size_t)n;
-        } else if (strcmp(a, "--admin-token") == 0) {
-            o->cfg.admin_token = v;
-        } else if (strcmp(a, "--log") == 0 && (strcmp(v, "json") == 0 || strcmp(v, "text") == 0)) {
-            o->cfg.log_format = strcmp(v, "json") == 0 ? SM_LOG_JSON : SM_LOG_TEXT;
-        } else {
+        } else if (text_flag(o, a, v, &ok) ? !ok : !value_flag(&o->cfg, a, v)) {
             fprintf(err, "stagemock serve: bad option or value: '%s %s'\n", a, v);
             return 2;
         }
