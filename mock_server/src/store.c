@@ -40,7 +40,9 @@
  * 507/500 and leaves the log as it was; a failed fdatasync makes that
  * stage's log refuse further commits until a restart (what reached the disk
  * is unknown), and the uploads waiting on it are answered 500.
- * Not here: the in-memory stage (stage.c).
+ * Not here: the in-memory stages. The loader hands each stage and record it
+ * reads to the caller's callback (sm_ingest_found puts them in the stages
+ * through the one ingest path); store.c calls nothing above it.
  */
 #include <dirent.h>
 #include <errno.h>
