@@ -5,7 +5,9 @@
  *
  * Design: every function takes the server lock for its whole body, so the
  * HTTP threads always see a consistent state; copies handed out (file
- * lists, JSON texts) belong to the caller.
+ * lists, JSON texts) belong to the caller. A preload is the exception: it
+ * goes through sm_ingest (ingest.c), as an upload does, which judges the
+ * bytes without the lock.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,51 +23,12 @@ static enum sm_code oom(struct sm_error *err)
     return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
 }
 
-/* Lock held. */
-static enum sm_code add_stage_locked(struct sm_server *srv, const char *stage, struct sm_error *err)
-{
-    size_t len = strlen(stage);
-    if (len == 0 || len > 1024) {
-        return sm_err_set(err, SM_E_ARG, 400, NULL, "a stage name is 1 to 1024 bytes");
-    }
-    size_t bad = sm_utf8_check(stage, len);
-    if (bad < len) {
-        return sm_err_set(err, SM_E_ARG, 400, NULL,
-                          "a stage name is valid UTF-8; byte 0x%02x at offset %zu is not",
-                          (unsigned char)stage[bad], bad);
-    }
-    if (sm_stage_find(srv, stage) != NULL) {
-        return SM_OK;
-    }
-    if (srv->n_stages == srv->cap_stages) {
-        size_t cap = srv->cap_stages ? srv->cap_stages * 2 : 4;
-        struct sm_stage *ns = realloc(srv->stages, cap * sizeof *ns);
-        if (ns == NULL) {
-            return oom(err);
-        }
-        srv->stages = ns;
-        srv->cap_stages = cap;
-    }
-    struct sm_stage st = {.name = strdup(stage)};
-    if (st.name == NULL) {
-        return oom(err);
-    }
-    srv->stages[srv->n_stages++] = st;
-    return SM_OK;
-}
-
 enum sm_code sm_server_add_stage(struct sm_server *srv, const char *stage, struct sm_error *err)
 {
     pthread_mutex_lock(&srv->lock);
-    enum sm_code rc = add_stage_locked(srv, stage, err);
+    enum sm_code rc = sm_stage_add(srv, stage, err);
     pthread_mutex_unlock(&srv->lock);
     return rc;
-}
-
-enum sm_code sm_server_add_stage_locked(struct sm_server *srv, const char *stage,
-                                        struct sm_error *err)
-{
-    return add_stage_locked(srv, stage, err);
 }
 
 enum sm_code sm_server_add_key(struct sm_server *srv, const char *key, const char *const *stages,
@@ -148,53 +111,14 @@ enum sm_code sm_server_preload(struct sm_server *srv, const char *stage, const c
     struct sm_spool sp;
     sm_spool_init(&sp, srv->tmp_dir);
     rc = sm_spool_append(&sp, data, len, err);
-    struct sm_stage_put put = {.name = name, .sha256 = ""}; /* the stage digests on demand */
-    put.keyed = sm_spool_content_key(&sp, &put.content_key);
-    pthread_mutex_lock(&srv->lock);
-    put.judged = (struct sm_pq_options){
-        .deep = srv->profile.deep, .codecs = srv->profile.codecs, .limits = srv->profile.limits};
-    pthread_mutex_unlock(&srv->lock);
-    struct sm_pq_file *pf = NULL; /* preloads are judged every time: no shortcut for setup code */
+    struct sm_ingest in = {.from = SM_INGEST_PRELOAD, .stage = stage, .name = name, .spool = &sp};
     if (rc == SM_OK) {
-        rc = sm_spool_check(&sp, &put.judged, &pf, err);
+        rc = sm_ingest(srv, &in, err);
     }
-    struct sm_stage *st = NULL;
-    if (rc == SM_OK) {
-        pthread_mutex_lock(&srv->lock);
-        st = sm_stage_find(srv, stage);
-        struct sm_blob *same = st != NULL && put.keyed
-                                   ? sm_stage_same_bytes(st, &sp, put.content_key, NULL, NULL)
-                                   : NULL;
-        pthread_mutex_unlock(&srv->lock);
-        put.new_content = same == NULL;
-        put.blob = same != NULL ? same : sm_spool_to_blob(&sp, &srv->slabs);
-        if (put.blob == NULL) {
-            rc = oom(err);
-        }
+    if (rc == SM_OK && in.durable) {
+        rc = sm_store_wait(&in.put, in.ticket, err);
     }
-    struct sm_store_put stored = {0};
-    if (rc == SM_OK && srv->store != NULL && st != NULL) {
-        rc = sm_store_prepare(srv, stage, put.blob, &stored, err);
-        put.store = &stored;
-    }
-    if (rc == SM_OK) {
-        put.schema = sm_pq_file_schema(pf);
-        const char *id = NULL;
-        uint64_t ticket = 0;
-        pthread_mutex_lock(&srv->lock);
-        st = sm_stage_find(srv, stage);
-        rc = st == NULL
-                 ? sm_err_set(err, SM_E_NOT_FOUND, 404, "auth", "stage '%s' not found", stage)
-                 : sm_stage_commit(srv, st, &put, &id, &ticket, err);
-        pthread_mutex_unlock(&srv->lock);
-        if (put.store != NULL && rc != SM_OK) {
-            sm_store_unprepare(&stored);
-        } else if (put.store != NULL) {
-            rc = sm_store_wait(&stored, ticket, err);
-        }
-    }
-    sm_blob_unref(put.blob);
-    sm_pq_file_free(pf);
+    sm_blob_unref(in.blob);
     sm_spool_cleanup(&sp);
     return rc;
 }

@@ -3,13 +3,40 @@
  * a missing, malformed (`Bearer …`) or unknown key is 401; a stage the key
  * may not see is answered exactly like a stage that does not exist (404,
  * same message, same rule id), so no stage name leaks to other keys.
- * Secrets (keys, the admin token) are compared in constant time.
+ * Secrets (keys, the admin token) are compared in constant time. The key
+ * table's lookups (which key, which stages it sees) live here too.
  */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "internal.h"
+
+const struct sm_key *sm_key_find(const struct sm_server *srv, const char *key)
+{
+    const struct sm_key *found = NULL;
+    size_t len = strlen(key);
+    for (size_t i = 0; i < srv->n_keys; i++) { /* every key, in constant time each */
+        const char *k = srv->keys[i].key;
+        if (sm_secret_equal(k, strlen(k), key, len) && found == NULL) {
+            found = &srv->keys[i];
+        }
+    }
+    return found;
+}
+
+bool sm_key_sees(const struct sm_key *k, const char *stage)
+{
+    if (k->stages == NULL) {
+        return true;
+    }
+    for (size_t i = 0; i < k->n_stages; i++) {
+        if (strcmp(k->stages[i], stage) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
 
 enum sm_code sm_auth_header(struct sm_req *r, const char *value, struct sm_error *err)
 {

@@ -12,7 +12,10 @@
  * field's length, and a JSON "\u0000" (which cJSON's strings cannot hold) is
  * found in the raw text, so the caller refuses it instead of reading a
  * shorter name (sm_text_check).
- * Not here: the upload's file part (upload.c), what the fields mean.
+ * Uploads feed their parts through the same sm_form_chunk, which also says
+ * which part a chunk belongs to (stage_id, the file, another field) and
+ * whether it begins a new one.
+ * Not here: the upload's file bytes (upload.c), what the fields mean.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,28 +25,30 @@
 
 #include "internal.h"
 
-/* Add a chunk of field key's value at offset off; a new occurrence at 0. */
-static void field_chunk(struct sm_form *f, const char *key, const char *data, uint64_t off,
-                        size_t size)
+/* What a PostProcessor call's key and filename make of its part. */
+static enum sm_form_part part_of(bool upload, const char *key, const char *filename)
 {
-    char *dst;
-    size_t *len;
-    unsigned *count;
-    if (strcmp(key, "stage_id") == 0) {
-        dst = f->stage_id;
-        len = &f->stage_id_len;
-        count = &f->n_stage_id;
-    } else if (strcmp(key, "file_name") == 0) {
-        dst = f->file_name;
-        len = &f->file_name_len;
-        count = &f->n_file_name;
-    } else {
-        return;
+    if (upload && filename != NULL) {
+        return SM_FORM_PART_FILE;
     }
-    bool same_field = dst == f->run_dst && off == f->run_next_off;
-    f->run_dst = dst;
-    f->run_next_off = off + size;
-    if (!same_field) {
+    if (key != NULL && strcmp(key, "stage_id") == 0) {
+        return SM_FORM_PART_STAGE_ID;
+    }
+    if (!upload && key != NULL && strcmp(key, "file_name") == 0) {
+        return SM_FORM_PART_FILE_NAME;
+    }
+    return SM_FORM_PART_OTHER;
+}
+
+/* Add a chunk of a text field; fresh: it begins a new occurrence. */
+static void field_add(struct sm_form *f, enum sm_form_part part, const char *data, size_t size,
+                      bool fresh)
+{
+    bool stage = part == SM_FORM_PART_STAGE_ID;
+    char *dst = stage ? f->stage_id : f->file_name;
+    size_t *len = stage ? &f->stage_id_len : &f->file_name_len;
+    unsigned *count = stage ? &f->n_stage_id : &f->n_file_name;
+    if (fresh) {
         (*count)++;
         if (*count > 1) {
             return; /* keep the first occurrence; the count tells the rest */
@@ -61,19 +66,31 @@ static void field_chunk(struct sm_form *f, const char *key, const char *data, ui
     dst[*len] = '\0';
 }
 
+enum sm_form_part sm_form_chunk(struct sm_form *f, bool upload, const char *key,
+                                const char *filename, const char *data, uint64_t off, size_t size,
+                                bool *new_part)
+{
+    enum sm_form_part part = part_of(upload, key, filename);
+    *new_part = !(part == f->run_part && off == f->run_next_off);
+    f->run_part = part;
+    f->run_next_off = off + size;
+    if (part == SM_FORM_PART_STAGE_ID || part == SM_FORM_PART_FILE_NAME) {
+        field_add(f, part, data, size, *new_part);
+    }
+    return part;
+}
+
 static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind, const char *key,
                                  const char *filename, const char *content_type,
                                  const char *transfer_encoding, const char *data, uint64_t off,
                                  size_t size)
 {
     (void)kind;
-    (void)filename;
     (void)content_type;
     (void)transfer_encoding;
     struct sm_req *r = cls;
-    if (key != NULL) {
-        field_chunk(&r->form, key, data, off, size);
-    }
+    bool new_part;
+    (void)sm_form_chunk(&r->form, false, key, filename, data, off, size, &new_part);
     return MHD_YES;
 }
 
@@ -182,6 +199,7 @@ enum sm_code sm_form_parse_json(struct sm_form *f, const char *text, size_t len,
                           "the JSON body is not a JSON object");
     }
     enum sm_code rc = SM_OK;
+    bool fresh;
     const char *keys[] = {"stage_id", "file_name"};
     for (size_t i = 0; i < 2 && rc == SM_OK; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, keys[i]);
@@ -194,7 +212,8 @@ enum sm_code sm_form_parse_json(struct sm_form *f, const char *text, size_t len,
             for (int k = 0; k < n; k++) {
                 const cJSON *e = cJSON_GetArrayItem(v, k);
                 if (cJSON_IsString(e)) {
-                    field_chunk(f, keys[i], e->valuestring, 0, strlen(e->valuestring));
+                    (void)sm_form_chunk(f, false, keys[i], NULL, e->valuestring, 0,
+                                        strlen(e->valuestring), &fresh);
                 }
             }
             if (n == 0 || !cJSON_IsString(first)) {
@@ -202,7 +221,8 @@ enum sm_code sm_form_parse_json(struct sm_form *f, const char *text, size_t len,
                                 "'%s' must be a string", keys[i]);
             }
         } else if (cJSON_IsString(v)) {
-            field_chunk(f, keys[i], v->valuestring, 0, strlen(v->valuestring));
+            (void)sm_form_chunk(f, false, keys[i], NULL, v->valuestring, 0, strlen(v->valuestring),
+                                &fresh);
         } else {
             rc = sm_err_set(err, SM_E_MALFORMED, 400, "one-file-per-request",
                             "'%s' must be a string", keys[i]);

@@ -312,14 +312,15 @@ struct sm_server {
     bool stopping;                  /* atomic: new requests are answered 503 */
 };
 
-/* Lookups; call with srv->lock held. */
+/* Lookups (stage.c; the key table's in auth.c); call with srv->lock held. */
 struct sm_stage *sm_stage_find(struct sm_server *srv, const char *name);
 const struct sm_key *sm_key_find(const struct sm_server *srv, const char *key);
 bool sm_key_sees(const struct sm_key *k, const char *stage);
 struct sm_stage_file *sm_stage_file_find(struct sm_stage *st, const char *name);
-/* Index files[n_files] (filled in by the caller, who then bumps n_files);
- * false when out of memory (store.c, loading a data dir). */
-bool sm_stage_index_add(struct sm_stage *st);
+/* Add an empty stage (nothing when it exists); 400 for a name that is not
+ * 1 to 1024 bytes of valid UTF-8. Lock held. */
+SM_NODISCARD enum sm_code sm_stage_add(struct sm_server *srv, const char *stage,
+                                       struct sm_error *err);
 /* A stored copy of exactly sp's bytes (content_key: sm_spool_content_key
  * of them), as a new reference, or NULL: a file uploaded again under another
  * name shares it instead of taking more memory. When that copy passed the
@@ -333,14 +334,17 @@ struct sm_blob *sm_stage_same_bytes(struct sm_stage *st, const struct sm_spool *
 const char *sm_stage_file_sha256(struct sm_stage_file *f);
 
 /*
- * Commit an accepted upload into a stage (lock held): unique name, then first
- * schema wins, then persist (data dir: append the record, *ticket to wait
- * for with sm_store_wait after unlocking) and append. Takes a reference on
- * blob only on success. On success *file_id points at the stored id.
+ * Commit an accepted file into a stage (lock held; called by sm_ingest
+ * only): first schema wins, then the unique name, then persist (data dir:
+ * append the record, *ticket to wait for with sm_store_wait after unlocking)
+ * and append. Takes a reference on blob only on success. On success
+ * *file_id points at the stored id.
  */
 struct sm_stage_put {
     const char *name;
-    const struct sm_pq_schema *schema;
+    const struct sm_pq_schema *schema; /* NULL: a loaded file, compared on its day */
+    const char *file_id;               /* a loaded file's id; NULL: a new one */
+    bool stored;                       /* loaded from the data dir: not appended there again */
     struct sm_blob *blob;
     const char *sha256; /* hex, or "" for the stage to compute when first asked */
     bool keyed;         /* content_key is set */
@@ -367,13 +371,26 @@ SM_NODISCARD enum sm_code sm_text_check(const char *field, const char *s, size_t
 /* A new opaque file id (lock held); caller frees. */
 char *sm_file_id_new(struct sm_server *srv);
 
-/* Add a stage with the lock already held (store.c, loading the data dir). */
-SM_NODISCARD enum sm_code sm_server_add_stage_locked(struct sm_server *srv, const char *stage,
-                                                     struct sm_error *err);
-
 /* ---- persistence (store.c) ---------------------------------------------- */
 
-SM_NODISCARD enum sm_code sm_store_open(struct sm_server *srv, struct sm_error *err);
+/* What the loader found in the data dir, handed to the caller's callback in
+ * commit order: first each stage's log (name NULL), then its files. The
+ * store knows nothing of the stages in memory: the callback puts the files
+ * there (sm_ingest_found). blob is borrowed for the call. */
+struct sm_store_found {
+    const char *stage;
+    const char *name; /* NULL: the stage's log, before its files */
+    const char *file_id;
+    uint64_t seq;
+    struct sm_blob *blob; /* the bytes: in memory, or the data file (large files) */
+};
+typedef enum sm_code sm_store_found_fn(void *cls, const struct sm_store_found *found,
+                                       struct sm_error *err);
+/* Open srv->data_dir: read every stage's log, handing what it holds to
+ * found (whose error stops the load), cut torn tails, sweep stray files.
+ * Call before the server serves (the server lock is not taken). */
+SM_NODISCARD enum sm_code sm_store_open(struct sm_server *srv, sm_store_found_fn *found, void *cls,
+                                        struct sm_error *err);
 void sm_store_close(struct sm_store *store);
 
 /* A commit in the data dir, in three steps (store.c): prepare without the
@@ -385,10 +402,13 @@ struct sm_store_put {
     char ext[32];             /* a large file's data file, durable already; "" inline */
     uint32_t bytes_crc;       /* inline: crc32 of the bytes */
 };
-/* Without the server lock: find or create the stage's log; write a
- * disk-backed blob's bytes to their own data file, durably. */
+/* Without the server lock: find or create the stage's log; write the bytes
+ * of a blob on disk (a spool's temp file: over 1 MiB) to their own data
+ * file, durably, and from then on serve blob from that data file, as a
+ * loaded one is (its temp file is closed). A blob in memory stays there;
+ * its bytes go inline into the record. blob is the caller's alone. */
 SM_NODISCARD enum sm_code sm_store_prepare(struct sm_server *srv, const char *stage,
-                                           const struct sm_blob *blob, struct sm_store_put *sp,
+                                           struct sm_blob *blob, struct sm_store_put *sp,
                                            struct sm_error *err);
 /* The commit was refused: remove the prepared data file. */
 void sm_store_unprepare(struct sm_store_put *sp);
@@ -413,6 +433,45 @@ void sm_store_async(struct sm_server *srv, bool on);
 /* Lock held: empty every stage's log and remove its data files (reset). */
 SM_NODISCARD enum sm_code sm_store_clear(struct sm_server *srv, struct sm_error *err);
 
+/* ---- ingest (ingest.c): the one way a file enters a stage ---------------- */
+
+struct sm_req;
+enum sm_ingest_from {
+    SM_INGEST_UPLOAD,  /* HTTP: the key must see the stage; equal bytes keep their verdict */
+    SM_INGEST_PRELOAD, /* the embedding program: judged every time, no place in commit order */
+    SM_INGEST_LOAD,    /* the data-dir loader: judged and stored on its day, not stored again */
+};
+struct sm_ingest {
+    enum sm_ingest_from from;
+    const char *stage;
+    const char *name;         /* checked by the caller (sm_name_check) */
+    struct sm_spool *spool;   /* UPLOAD, PRELOAD: the bytes (emptied when they become the blob) */
+    const struct sm_req *req; /* UPLOAD: the request whose key must see the stage */
+    struct sm_blob *loaded;   /* LOAD: the stored bytes (borrowed) */
+    const char *loaded_id;    /* LOAD: the stored file id */
+    uint64_t loaded_seq;      /* LOAD: the stored place in commit order */
+    /* OUT. sha256: the digest when known (a spool on disk; an upload refused
+     * after its stage was found), else "". */
+    char sha256[65];
+    struct sm_blob *blob; /* committed: a reference to the stored bytes (caller unrefs) */
+    char *file_id;        /* UPLOAD, committed: a copy of the new file id (caller frees) */
+    uint64_t commit_seq;  /* UPLOAD, committed: its place in commit order (1, 2, ...) */
+    bool durable;         /* committed to the data dir: wait for put/ticket (sm_store_wait) */
+    struct sm_store_put put;
+    uint64_t ticket;
+};
+/* Put a file into a stage: content key, a stored copy of equal bytes, the
+ * parquet verdict (unlocked), the blob, the data dir's copy, the commit.
+ * Takes the server lock itself (twice); never hold it. On failure nothing
+ * changed (a prepared data file is removed) and the OUT fields other than
+ * sha256 are empty. */
+SM_NODISCARD enum sm_code sm_ingest(struct sm_server *srv, struct sm_ingest *in,
+                                    struct sm_error *err);
+/* sm_store_found_fn for sm_store_open (cls: the server): a stage's log adds
+ * the stage, a file goes through sm_ingest (SM_INGEST_LOAD). */
+SM_NODISCARD enum sm_code sm_ingest_found(void *cls, const struct sm_store_found *found,
+                                          struct sm_error *err);
+
 /* ---- HTTP side ----------------------------------------------------------- */
 
 enum sm_route {
@@ -435,6 +494,15 @@ enum sm_route {
 #define SM_HEAD_MAX    (16u << 10)
 #define SM_CONN_MEMORY ((size_t)32 << 10)
 
+/* The part of a body a PostProcessor call is about (form.c). */
+enum sm_form_part {
+    SM_FORM_PART_NONE,
+    SM_FORM_PART_STAGE_ID,
+    SM_FORM_PART_FILE_NAME, /* a field of downloads; another field in an upload */
+    SM_FORM_PART_FILE,      /* uploads: a part with a filename */
+    SM_FORM_PART_OTHER,
+};
+
 /* Fields of a request body (form.c). */
 struct sm_form {
     char stage_id[SM_FIELD_MAX];
@@ -444,9 +512,10 @@ struct sm_form {
     size_t file_name_len;
     unsigned n_file_name;
     bool field_too_long;
-    /* the field the last call filled and the offset its next call carries: a
-     * call continuing that run is the same field even at offset 0 (upload.c) */
-    const char *run_dst;
+    /* the part the last call was about and the offset its next call carries:
+     * MHD can call twice at offset 0 for one part (first with no bytes), so
+     * offset 0 alone does not start a new part */
+    enum sm_form_part run_part;
     uint64_t run_next_off;
 };
 
@@ -472,11 +541,6 @@ struct sm_req {
     char *filename;  /* of the first file part */
     char *part_name; /* form field name of the first file part */
     bool in_file;    /* inside the (first) file part */
-    /* The part the last PostProcessor call was about, and the offset its next
-     * call would carry: MHD can call twice at offset 0 for one part (first
-     * with no bytes), so offset 0 alone does not mean a new part. */
-    int part_kind; /* 0 none, 1 stage_id, 2 a file, 3 another field */
-    uint64_t part_next_off;
     struct sm_spool spool;
     struct sm_scn_run *scn_run; /* a fired scenario rule (scenario_run.c), or NULL */
     struct sm_conn *sc;         /* its connection (conns.c), or NULL when untracked */
@@ -522,6 +586,13 @@ enum MHD_Result sm_reply_queue(struct sm_req *r, int status, struct MHD_Response
 /* Body handling (form.c): feed a chunk of a download/list body; finish. */
 SM_NODISCARD enum sm_code sm_form_feed(struct sm_req *r, const char *data, size_t n);
 SM_NODISCARD enum sm_code sm_form_finish(struct sm_req *r);
+/* One PostProcessor call's chunk of a part (key, filename as MHD gives
+ * them): which part it belongs to, *new_part when it begins one; a text
+ * field's bytes go into f. In an upload (upload true) a part with a filename
+ * is the file and file_name is just another field. */
+enum sm_form_part sm_form_chunk(struct sm_form *f, bool upload, const char *key,
+                                const char *filename, const char *data, uint64_t off, size_t size,
+                                bool *new_part);
 /* Parse a JSON body's stage_id / file_name into r->form (form.c; fuzzed). */
 SM_NODISCARD enum sm_code sm_form_parse_json(struct sm_form *f, const char *text, size_t len,
                                              struct sm_error *err);
@@ -533,8 +604,9 @@ enum MHD_Result sm_upload_body(struct sm_req *r, const char *data, size_t n);
 enum MHD_Result sm_upload_finish(struct sm_req *r);
 enum MHD_Result sm_download_finish(struct sm_req *r);
 enum MHD_Result sm_list_finish(struct sm_req *r);
-/* What a file adds to a list answer beyond an entry's fixed text (list.c). */
-uint64_t sm_list_file_len(const struct sm_stage_file *f);
+/* Bring a stage's list length (list_bytes) current with its files (list.c;
+ * lock held): called after each commit, so a list's Content-Length costs O(1). */
+void sm_list_count(struct sm_stage *st);
 /* Download and list: finish the form, journal the names, want exactly one
  * stage_id (and one file_name when need_file); errors carry rule. */
 SM_NODISCARD enum sm_code sm_form_prologue(struct sm_req *r, bool need_file, const char *rule,

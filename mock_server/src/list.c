@@ -123,7 +123,7 @@ static size_t put_open(char *out, const struct list_cursor *c)
 
 /* What a file adds to the body beyond the fixed text of an entry: its name
  * and id as escaped, its size's digits. */
-uint64_t sm_list_file_len(const struct sm_stage_file *f)
+static uint64_t file_len(const struct sm_stage_file *f)
 {
     uint64_t n = put_str(NULL, f->name) + put_str(NULL, f->file_id);
     uint64_t v = f->size;
@@ -134,10 +134,16 @@ uint64_t sm_list_file_len(const struct sm_stage_file *f)
     return n;
 }
 
+void sm_list_count(struct sm_stage *st)
+{
+    for (; st->list_counted < st->n_files; st->list_counted++) {
+        st->list_bytes += file_len(&st->files[st->list_counted]);
+    }
+}
+
 /* Begin a cursor over st (srv->lock held): the body's length. The stage
- * keeps what it has counted so far (list_counted, list_bytes: a commit adds
- * its file, a clear starts over); files that came in another way (a data
- * dir's loader) are counted here, once. */
+ * keeps what it has counted so far (list_counted, list_bytes: each commit
+ * adds its file through sm_list_count, a clear starts over). */
 static void cursor_begin(struct list_cursor *c, struct sm_server *srv, struct sm_stage *st)
 {
     memset(c, 0, sizeof *c);
@@ -151,14 +157,11 @@ static void cursor_begin(struct list_cursor *c, struct sm_server *srv, struct sm
     for (int i = 0; i < 4; i++) {
         (void)snprintf(c->field[i], LIST_FIELD_MAX, "%s", fields[i]);
     }
-    for (; st->list_counted < st->n_files; st->list_counted++) {
-        st->list_bytes += sm_list_file_len(&st->files[st->list_counted]);
-    }
+    sm_list_count(st);
     char nothing[1] = "";
     const struct sm_stage_file blank = {.name = nothing, .file_id = nothing, .size = 0};
-    uint64_t fixed =
-        put_file(NULL, c, &blank, false) - sm_list_file_len(&blank); /* with its comma */
-    c->total = put_open(NULL, c) + 2 + st->list_bytes;               /* "]}" */
+    uint64_t fixed = put_file(NULL, c, &blank, false) - file_len(&blank); /* with its comma */
+    c->total = put_open(NULL, c) + 2 + st->list_bytes;                    /* "]}" */
     if (c->end > 0) {
         c->total += fixed * c->end - 1; /* the first entry has no comma */
     }

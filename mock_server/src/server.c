@@ -84,7 +84,7 @@ enum sm_code sm_server_new(const struct sm_server_config *cfg, struct sm_server 
         return sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
     }
     if (srv->data_dir != NULL) {
-        enum sm_code rc = sm_store_open(srv, err);
+        enum sm_code rc = sm_store_open(srv, sm_ingest_found, srv, err);
         if (rc != SM_OK) {
             sm_server_free(srv);
             return rc;

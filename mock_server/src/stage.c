@@ -1,22 +1,58 @@
 /*
  * stage.c - a stage: an append-only sequence of files in commit order, with
- * unique names and the schema of its first accepted file. Plus the key
- * table that says which stages a key may see.
+ * unique names and the schema of its first accepted file.
  *
- * What: lookups, and sm_stage_commit, the one place a file enters a stage:
- * under the server lock it checks the schema against the stage's
- * (`same-schema`, 400, the first difference named), then that the name is
- * free (`unique-names`, 409) - the corpus's order of checks - then persists (data dir: one
- * record appended to the stage's log, its fdatasync waited for by the caller after unlocking)
- * and appends.
- * A rejected commit changes nothing, so rejected or interrupted uploads leave no entry and no gap
- * (`order`). Not here: validation of the bytes (upload.c), the disk format (store.c).
+ * What: lookups, adding a stage, and sm_stage_commit, the last step of
+ * sm_ingest (ingest.c), which is the one way a file enters a stage: under
+ * the server lock it checks the schema against the stage's (`same-schema`,
+ * 400, the first difference named), then that the name is free
+ * (`unique-names`, 409) - the corpus's order of checks - then persists
+ * (data dir: one record appended to the stage's log, its fdatasync waited
+ * for by the caller after unlocking) and appends.
+ * A rejected commit changes nothing, so rejected or interrupted uploads
+ * leave no entry and no gap (`order`). Not here: the pipeline before the
+ * commit and the validation of the bytes (ingest.c), the disk format
+ * (store.c).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/sm_utf8.h"
+
 #include "internal.h"
+
+enum sm_code sm_stage_add(struct sm_server *srv, const char *stage, struct sm_error *err)
+{
+    size_t len = strlen(stage);
+    if (len == 0 || len > 1024) {
+        return sm_err_set(err, SM_E_ARG, 400, NULL, "a stage name is 1 to 1024 bytes");
+    }
+    size_t bad = sm_utf8_check(stage, len);
+    if (bad < len) {
+        return sm_err_set(err, SM_E_ARG, 400, NULL,
+                          "a stage name is valid UTF-8; byte 0x%02x at offset %zu is not",
+                          (unsigned char)stage[bad], bad);
+    }
+    if (sm_stage_find(srv, stage) != NULL) {
+        return SM_OK;
+    }
+    if (srv->n_stages == srv->cap_stages) {
+        size_t cap = srv->cap_stages ? srv->cap_stages * 2 : 4;
+        struct sm_stage *ns = realloc(srv->stages, cap * sizeof *ns);
+        if (ns == NULL) {
+            return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+        }
+        srv->stages = ns;
+        srv->cap_stages = cap;
+    }
+    struct sm_stage st = {.name = strdup(stage)};
+    if (st.name == NULL) {
+        return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+    }
+    srv->stages[srv->n_stages++] = st;
+    return SM_OK;
+}
 
 struct sm_stage *sm_stage_find(struct sm_server *srv, const char *name)
 {
@@ -26,32 +62,6 @@ struct sm_stage *sm_stage_find(struct sm_server *srv, const char *name)
         }
     }
     return NULL;
-}
-
-const struct sm_key *sm_key_find(const struct sm_server *srv, const char *key)
-{
-    const struct sm_key *found = NULL;
-    size_t len = strlen(key);
-    for (size_t i = 0; i < srv->n_keys; i++) { /* every key, in constant time each */
-        const char *k = srv->keys[i].key;
-        if (sm_secret_equal(k, strlen(k), key, len) && found == NULL) {
-            found = &srv->keys[i];
-        }
-    }
-    return found;
-}
-
-bool sm_key_sees(const struct sm_key *k, const char *stage)
-{
-    if (k->stages == NULL) {
-        return true;
-    }
-    for (size_t i = 0; i < k->n_stages; i++) {
-        if (strcmp(k->stages[i], stage) == 0) {
-            return true;
-        }
-    }
-    return false;
 }
 
 /*
@@ -221,21 +231,15 @@ const char *sm_stage_file_sha256(struct sm_stage_file *f)
     return f->sha256;
 }
 
-bool sm_stage_index_add(struct sm_stage *st)
-{
-    if (!indexes_reserve(st)) {
-        return false;
-    }
-    indexes_add(st, st->n_files, false);
-    return true;
-}
-
 enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
                              const struct sm_stage_put *put, const char **file_id, uint64_t *ticket,
                              struct sm_error *err)
 {
     const char *name = put->name;
-    if (st->schema != NULL) {
+    if (st->schema == NULL && put->schema == NULL) {
+        return sm_err_set(err, SM_E_INTERNAL, 500, NULL, "'%s' comes without a schema", name);
+    }
+    if (st->schema != NULL && put->schema != NULL) {
         enum sm_code rc = sm_pq_schema_compare(st->schema, put->schema, err);
         if (rc != SM_OK) {
             return rc;
@@ -259,7 +263,8 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
     }
     struct sm_pq_schema *copy = st->schema == NULL ? sm_pq_schema_dup(put->schema) : NULL;
     struct sm_stage_file f = {.name = strdup(name),
-                              .file_id = sm_file_id_new(srv),
+                              .file_id =
+                                  put->file_id != NULL ? strdup(put->file_id) : sm_file_id_new(srv),
                               .size = put->blob->size,
                               .commit_seq = put->seq,
                               .blob = put->blob,
@@ -276,7 +281,7 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
         return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory adding '%s'", name);
     }
     *ticket = 0;
-    if (srv->store != NULL) {
+    if (srv->store != NULL && !put->stored) {
         enum sm_code rc =
             put->store != NULL
                 ? sm_store_append(put->store, &f, put->blob, ticket, err)
@@ -294,10 +299,6 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
     }
     st->files[st->n_files] = f;
     indexes_add(st, st->n_files, put->new_content);
-    if (st->list_counted == st->n_files) { /* keep the list's length current: O(1) lists */
-        st->list_bytes += sm_list_file_len(&f);
-        st->list_counted++;
-    }
     st->n_files++;
     *file_id = f.file_id;
     return SM_OK;

@@ -40,7 +40,9 @@
  * 507/500 and leaves the log as it was; a failed fdatasync makes that
  * stage's log refuse further commits until a restart (what reached the disk
  * is unknown), and the uploads waiting on it are answered 500.
- * Not here: the in-memory stage (stage.c).
+ * Not here: the in-memory stages. The loader hands each stage and record it
+ * reads to the caller's callback (sm_ingest_found puts them in the stages
+ * through the one ingest path); store.c calls nothing above it.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -488,7 +490,7 @@ static enum sm_code log_get(struct sm_store *s, const char *stage, struct sm_sto
     return rc;
 }
 
-enum sm_code sm_store_prepare(struct sm_server *srv, const char *stage, const struct sm_blob *blob,
+enum sm_code sm_store_prepare(struct sm_server *srv, const char *stage, struct sm_blob *blob,
                               struct sm_store_put *sp, struct sm_error *err)
 {
     memset(sp, 0, sizeof *sp);
@@ -512,8 +514,17 @@ enum sm_code sm_store_prepare(struct sm_server *srv, const char *stage, const st
     }
     if (rc != SM_OK) {
         sp->ext[0] = '\0';
+        return rc;
     }
-    return rc;
+    /* the blob is the caller's alone: serve it from the data file (a loaded
+     * one is served so too) and give the temp file's space back now; if
+     * that open fails, the temp file serves, as well */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        close(blob->fd);
+        blob->fd = fd;
+    }
+    return SM_OK;
 }
 
 void sm_store_unprepare(struct sm_store_put *sp)
@@ -819,65 +830,34 @@ static enum sm_code rec_blob(struct sm_server *srv, const char *dir, const struc
     return SM_OK;
 }
 
-/* Append a loaded record to the stage; the first one also fixes its schema. */
-static enum sm_code load_rec(struct sm_server *srv, struct sm_stage *st, const char *path,
+/* The loader's reader: where it is, and whom it hands what it finds. */
+struct load {
+    struct sm_server *srv;
+    sm_store_found_fn *found;
+    void *cls;
+};
+
+/* Hand a loaded record to the caller, which puts it into its stage. */
+static enum sm_code load_rec(const struct load *ld, const char *stage, const char *path,
                              const char *dir, uint64_t off, const struct rec *r,
                              struct sm_error *err)
 {
     char *name = strndup(r->name, r->name_len);
     char *id = strndup(r->id, r->id_len);
-    if (name == NULL || id == NULL) {
-        free(name);
-        free(id);
-        return oom(err);
+    struct sm_blob *blob = NULL;
+    enum sm_code rc = name == NULL || id == NULL ? oom(err) : SM_OK;
+    if (rc == SM_OK) {
+        rc = rec_blob(ld->srv, dir, r, &blob, err);
     }
-    enum sm_code rc = SM_OK;
-    if (sm_stage_file_find(st, name) != NULL) {
+    if (rc == SM_OK) {
+        struct sm_store_found f = {
+            .stage = stage, .name = name, .file_id = id, .seq = r->seq, .blob = blob};
+        rc = ld->found(ld->cls, &f, err);
+    }
+    if (rc == SM_E_CONFLICT) { /* unique-names: the log was never written so */
         rc = sm_err_set(err, SM_E_IO, 500, NULL,
                         "data dir: %s: record at offset %" PRIu64 " repeats the file name '%s'",
                         path, off, name);
-    }
-    struct sm_blob *blob = NULL;
-    if (rc == SM_OK) {
-        rc = rec_blob(srv, dir, r, &blob, err);
-    }
-    if (rc == SM_OK && blob != NULL && st->schema == NULL) {
-        /* a stored file passed the limits of its day (a profile may have raised them) */
-        struct sm_pq_options opt = {.deep = false,
-                                    .codecs = 0xff,
-                                    .limits = {.max_schema_elements = UINT32_MAX,
-                                               .max_columns = UINT32_MAX,
-                                               .max_depth = SM_PQ_MAX_DEPTH,
-                                               .max_name_length = UINT32_MAX}};
-        struct sm_pq_file *pf = NULL;
-        rc = blob->fd >= 0 ? sm_pq_check_fd(blob->fd, blob->size, &opt, &pf, err)
-                           : sm_pq_check_buf(blob->mem, (size_t)blob->size, &opt, &pf, err);
-        st->schema = rc == SM_OK ? sm_pq_schema_dup(sm_pq_file_schema(pf)) : NULL;
-        if (rc == SM_OK && st->schema == NULL) {
-            rc = oom(err);
-        }
-        sm_pq_file_free(pf);
-    }
-    if (rc == SM_OK && st->n_files == st->cap) {
-        size_t cap = st->cap ? st->cap * 2 : 8;
-        struct sm_stage_file *nf = realloc(st->files, cap * sizeof *nf);
-        rc = nf ? SM_OK : oom(err);
-        if (nf) {
-            st->files = nf;
-            st->cap = cap;
-        }
-    }
-    if (rc == SM_OK) {
-        st->files[st->n_files] = (struct sm_stage_file){
-            .name = name, .file_id = id, .size = r->size, .blob = blob, .commit_seq = r->seq};
-        if (sm_stage_index_add(st)) {
-            st->n_files++;
-            if (r->seq > srv->commit_seq) {
-                srv->commit_seq = r->seq;
-            }
-            return SM_OK;
-        }
-        rc = oom(err);
     }
     free(name);
     free(id);
@@ -906,11 +886,12 @@ static bool valid_after(const uint8_t *p, uint64_t size, uint64_t off)
     return false;
 }
 
-/* Read one stage's log (mapped at p, size bytes) into the server. */
-static enum sm_code load_log(struct sm_server *srv, const char *dir, const char *path, int fd,
+/* Read one stage's log (mapped at p, size bytes), handing it to ld->found. */
+static enum sm_code load_log(const struct load *ld, const char *dir, const char *path, int fd,
                              const uint8_t *p, uint64_t size, struct ext_set *keep,
                              struct sm_error *err)
 {
+    struct sm_server *srv = ld->srv;
     uint32_t nl = 0;
     uint64_t hdr = 0;
     const char *name = header_parse(p, size, &nl, &hdr);
@@ -929,8 +910,8 @@ static enum sm_code load_log(struct sm_server *srv, const char *dir, const char 
     if (stage == NULL) {
         return oom(err);
     }
-    enum sm_code rc = sm_server_add_stage_locked(srv, stage, err);
-    struct sm_stage *st = rc == SM_OK ? sm_stage_find(srv, stage) : NULL;
+    struct sm_store_found log = {.stage = stage};
+    enum sm_code rc = ld->found(ld->cls, &log, err);
     uint64_t off = hdr;
     while (rc == SM_OK && off < size) {
         struct rec r;
@@ -957,7 +938,7 @@ static enum sm_code load_log(struct sm_server *srv, const char *dir, const char 
             rc = oom(err);
             break;
         }
-        rc = load_rec(srv, st, path, dir, off, &r, err);
+        rc = load_rec(ld, stage, path, dir, off, &r, err);
         off += r.len;
     }
     /* The torn tail of an unacknowledged append. No fdatasync: the next
@@ -975,8 +956,9 @@ static enum sm_code load_log(struct sm_server *srv, const char *dir, const char 
     return rc;
 }
 
-static enum sm_code load_stage(struct sm_server *srv, const char *dir, struct sm_error *err)
+static enum sm_code load_stage(const struct load *ld, const char *dir, struct sm_error *err)
 {
+    struct sm_server *srv = ld->srv;
     char path[4400];
     (void)PATH(path, dir, "/index.json");
     if (access(path, F_OK) == 0) {
@@ -1005,7 +987,7 @@ static enum sm_code load_stage(struct sm_server *srv, const char *dir, struct sm
         map = NULL;
     }
     if (rc == SM_OK) {
-        rc = load_log(srv, dir, path, fd, map != NULL ? map : "", size, &keep, err);
+        rc = load_log(ld, dir, path, fd, map != NULL ? map : "", size, &keep, err);
     }
     if (map != NULL) {
         munmap(map, (size_t)size);
@@ -1022,8 +1004,10 @@ static enum sm_code load_stage(struct sm_server *srv, const char *dir, struct sm
     return rc;
 }
 
-enum sm_code sm_store_open(struct sm_server *srv, struct sm_error *err)
+enum sm_code sm_store_open(struct sm_server *srv, sm_store_found_fn *found, void *cls,
+                           struct sm_error *err)
 {
+    const struct load ld = {.srv = srv, .found = found, .cls = cls};
     struct sm_store *s = calloc(1, sizeof *s);
     size_t n = strlen(srv->data_dir) + 16;
     if (s == NULL || (s->root = malloc(n)) == NULL) {
@@ -1042,16 +1026,14 @@ enum sm_code sm_store_open(struct sm_server *srv, struct sm_error *err)
         rc = io_fail(err, "cannot open", s->root, errno);
     }
     struct dirent *de;
-    pthread_mutex_lock(&srv->lock);
     while (d != NULL && rc == SM_OK && (de = readdir(d)) != NULL) {
         if (de->d_name[0] == '.') {
             continue;
         }
         char dir[4400];
         (void)PATH(dir, s->root, "/", de->d_name);
-        rc = load_stage(srv, dir, err);
+        rc = load_stage(&ld, dir, err);
     }
-    pthread_mutex_unlock(&srv->lock);
     if (d != NULL) {
         closedir(d);
     }

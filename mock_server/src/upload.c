@@ -1,28 +1,24 @@
 /*
  * upload.c - POST /upload-to-stage: a multipart body with a `stage_id` field
  * and exactly one file part named `file`, streamed through MHD's
- * PostProcessor into a spool (memory, then an unlinked temp file), judged
- * by the parquet reader, and committed to the stage.
+ * PostProcessor into a spool (memory, then an unlinked temp file), then put
+ * into the stage by sm_ingest (ingest.c), and answered.
  *
  * What: the order of judgement is the corpus's: request shape
  * (`one-file-per-request`: zero or several file parts, a part not named
- * `file`, a missing stage_id), key and stage (`auth`), the name, the bytes
- * (`parquet-only`, `codec`), then at commit time and under the server lock
- * the schema (`same-schema`) and the name's uniqueness (`unique-names`).
- * Validation runs without the lock, so slow deep checks never block other
- * stages; the stage is looked up again at commit. With a data dir, a large
- * file's bytes are written before the lock, the commit appends one record
- * under it, and the answer waits, unlocked, for the group fdatasync that
- * makes the record durable (store.c).
- * Design: bytes of extra file parts are counted, not kept. The file part's
- * sha256 (journal, listing) comes from the spool: streamed for large files,
- * computed on first read for the accepted small ones (spool.c), at once for
- * refused ones. A file whose bytes the stage holds already (same 64-bit
- * content key, then compared byte for byte) shares that stored copy, and
- * when those bytes passed the same validation it keeps their verdict: a
- * suite that uploads one fixture under a thousand names stores and parses
- * it once. The name and the commit-time rules are still checked every time.
- * Not here: the HTTP plumbing (server.c), the answer's shape (reply.c).
+ * `file`, a missing stage_id), then in sm_ingest the key and stage (`auth`),
+ * the bytes (`parquet-only`, `codec`), and at commit time, under the server
+ * lock, the schema (`same-schema`) and the name's uniqueness
+ * (`unique-names`). With a data dir the answer waits, its connection
+ * suspended, for the group fdatasync that makes the record durable
+ * (store.c).
+ * Design: the parts are told apart, and stage_id kept, by form.c
+ * (sm_form_chunk); bytes of extra file parts are counted, not kept. The
+ * file part's sha256 (journal, listing) comes from the spool: streamed for
+ * large files, computed on first read for the accepted small ones
+ * (spool.c), at once for refused ones.
+ * Not here: the HTTP plumbing (server.c), the answer's shape (reply.c), the
+ * pipeline from spool to stage (ingest.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,30 +38,10 @@ static enum MHD_Result upload_iter(void *cls, enum MHD_ValueKind kind, const cha
     (void)content_type;
     (void)transfer_encoding;
     struct sm_req *r = cls;
-    int part = filename != NULL ? 2 : (key != NULL && strcmp(key, "stage_id") == 0) ? 1 : 3;
-    bool new_part = !(part == r->part_kind && off == r->part_next_off);
-    r->part_kind = part;
-    r->part_next_off = off + size;
-    if (filename == NULL) {
-        if (part == 1) {
-            struct sm_form *f = &r->form;
-            if (new_part) {
-                f->n_stage_id++;
-                if (f->n_stage_id == 1) {
-                    f->stage_id_len = 0;
-                }
-            }
-            if (f->n_stage_id == 1) {
-                if (f->stage_id_len + size >= SM_FIELD_MAX) {
-                    f->field_too_long = true;
-                } else {
-                    memcpy(f->stage_id + f->stage_id_len, data, size);
-                    f->stage_id_len += size;
-                    f->stage_id[f->stage_id_len] = '\0';
-                }
-            }
-        }
-        return MHD_YES;
+    bool new_part;
+    if (sm_form_chunk(&r->form, true, key, filename, data, off, size, &new_part) !=
+        SM_FORM_PART_FILE) {
+        return MHD_YES; /* stage_id is in r->form now; other fields are ignored */
     }
     if (new_part) {
         r->file_parts++;
@@ -175,26 +151,6 @@ static enum sm_code check_shape(struct sm_req *r, struct sm_error *e)
     return sm_name_check(r->filename, len, e);
 }
 
-/* Refuse a whole file: its digest goes to the journal now, from the spool
- * or, once they have moved there, from blob. */
-static enum MHD_Result refuse(struct sm_req *r, const struct sm_blob *blob,
-                              const struct sm_error *e)
-{
-    if (r->je.sha256[0] == '\0') {
-        if (blob != NULL) {
-            (void)sm_blob_sha256(blob, r->je.sha256);
-        } else {
-            sm_spool_sha256(&r->spool, r->je.sha256);
-        }
-    }
-    return sm_reply_error(r, e);
-}
-
-/* The answer to a committed upload: its file id; or, when rc says the commit
- * failed, the error. Takes blob's reference and id. */
-/* Room for a file id (sm_file_id_new: "f_" and 24 hex digits) and its NUL. */
-#define ID_MAX 32
-
 /* A field name JSON can carry without escaping (printable ASCII, no " or \). */
 static bool plain(const char *s)
 {
@@ -206,14 +162,19 @@ static bool plain(const char *s)
     return true;
 }
 
+/* The answer to a committed upload: its file id; or, when rc says the commit
+ * failed after it, the error, with the file's digest taken from blob. Takes
+ * blob's reference and id. */
 static enum MHD_Result answer(struct sm_req *r, enum sm_code rc, const struct sm_error *e,
                               struct sm_blob *blob, char *id, const char *field)
 {
     if (rc != SM_OK) {
         free(id);
-        enum MHD_Result ret = refuse(r, blob, e);
+        if (r->je.sha256[0] == '\0') {
+            (void)sm_blob_sha256(blob, r->je.sha256);
+        }
         sm_blob_unref(blob);
-        return ret;
+        return sm_reply_error(r, e);
     }
     if (r->je.sha256[0] == '\0') {
         r->je.digest_of = blob; /* our reference: the journal computes the digest when read */
@@ -280,85 +241,32 @@ enum MHD_Result sm_upload_finish(struct sm_req *r)
     }
     free(r->je.file_name);
     r->je.file_name = r->filename != NULL ? strdup(r->filename) : NULL; /* now decoded */
-    struct sm_stage_put put = {.name = r->filename, .sha256 = r->je.sha256};
-    put.keyed = sm_spool_content_key(&r->spool, &put.content_key);
-    if (!put.keyed) {
-        sm_spool_sha256(&r->spool, r->je.sha256); /* on disk: streamed, cheap to finish */
-    }
-    struct sm_stage *st;
-    pthread_mutex_lock(&srv->lock);
-    enum sm_code rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
-    put.judged = (struct sm_pq_options){
-        .deep = srv->profile.deep, .codecs = srv->profile.codecs, .limits = srv->profile.limits};
-    struct sm_pq_schema *known = NULL; /* equal bytes passed the same validation here */
-    struct sm_blob *same =
-        rc == SM_OK && put.keyed
-            ? sm_stage_same_bytes(st, &r->spool, put.content_key, &put.judged, &known)
-            : NULL;
-    pthread_mutex_unlock(&srv->lock);
+    struct sm_ingest in = {.from = SM_INGEST_UPLOAD,
+                           .stage = r->form.stage_id,
+                           .name = r->filename,
+                           .spool = &r->spool,
+                           .req = r};
+    enum sm_code rc = sm_ingest(srv, &in, &e);
+    memcpy(r->je.sha256, in.sha256, sizeof r->je.sha256); /* refused: the digest, if judged */
     if (rc != SM_OK) {
         return sm_reply_error(r, &e);
     }
-    struct sm_pq_file *pf = NULL;
-    if (known == NULL) {
-        rc = sm_spool_check(&r->spool, &put.judged, &pf, &e);
-        if (rc != SM_OK) {
-            sm_blob_unref(same);
-            sm_pq_file_free(pf);
-            return refuse(r, NULL, &e);
-        }
-    }
-    put.new_content = same == NULL; /* a race may add it meanwhile: then it is indexed twice */
-    put.blob = same != NULL ? same : sm_spool_to_blob(&r->spool, &srv->slabs);
-    if (put.blob == NULL) {
-        sm_pq_file_free(pf);
-        (void)sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory");
-        return refuse(r, NULL, &e);
-    }
-    put.schema = known != NULL ? known : sm_pq_file_schema(pf);
-    struct sm_store_put stored = {0};
-    if (srv->store != NULL) { /* a large file's bytes reach the disk here, unlocked */
-        rc = sm_store_prepare(srv, r->form.stage_id, put.blob, &stored, &e);
-        put.store = &stored;
-    }
-    const char *id = NULL;
-    /* the id's copy is allocated before the commit: a stored file is never
-     * answered with an empty id for want of memory (tests/oom/) */
-    char *id_copy = malloc(ID_MAX);
-    uint64_t ticket = 0;
-    pthread_mutex_lock(&srv->lock);
-    if (rc == SM_OK && id_copy == NULL) {
-        rc = sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory");
-    }
-    if (rc == SM_OK) {
-        rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
-    }
-    if (rc == SM_OK) {
-        put.seq = srv->commit_seq + 1;
-        rc = sm_stage_commit(srv, st, &put, &id, &ticket, &e);
-    }
-    if (rc == SM_OK) { /* commit order: 1, 2, 3, ... across the server */
-        (void)snprintf(id_copy, ID_MAX, "%s", id);
-        r->je.commit_seq = ++srv->commit_seq;
-    }
+    r->je.commit_seq = in.commit_seq;
     char field[64];
+    pthread_mutex_lock(&srv->lock);
     memcpy(field, srv->profile.file_id_field, sizeof field);
     pthread_mutex_unlock(&srv->lock);
-    sm_pq_file_free(pf);
-    sm_pq_schema_free(known);
-    if (put.store != NULL && rc != SM_OK) {
-        sm_store_unprepare(&stored);
-    } else if (put.store != NULL) { /* committed: answer once the record is durable */
-        r->durable.put = stored;
-        r->durable.ticket = ticket;
-        r->durable.blob = put.blob;
-        r->durable.file_id = id_copy;
+    if (in.durable) { /* committed to the data dir: answer once the record is durable */
+        r->durable.put = in.put;
+        r->durable.ticket = in.ticket;
+        r->durable.blob = in.blob;
+        r->durable.file_id = in.file_id;
         memcpy(r->durable.field, field, sizeof field);
         r->durable.waiting = true;
-        if (sm_store_wait_async(srv, &r->durable.put, ticket, r->conn, &r->durable.err)) {
+        if (sm_store_wait_async(srv, &r->durable.put, in.ticket, r->conn, &r->durable.err)) {
             return MHD_YES; /* suspended: the store resumes us, and we answer below */
         }
         return answer_durable(r);
     }
-    return answer(r, rc, &e, put.blob, id_copy, field);
+    return answer(r, SM_OK, NULL, in.blob, in.file_id, field);
 }

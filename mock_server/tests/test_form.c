@@ -1,6 +1,7 @@
 /*
  * test_form.c - the text fields of download and list bodies (form.c): the
- * JSON body parser and the HTML5 filename escapes directly, then each body
+ * JSON body parser, the part tracker uploads share (sm_form_chunk) and the
+ * HTML5 filename escapes directly, then each body
  * encoding over loopback against an in-process server (urlencoded,
  * multipart, JSON; repeated, missing, over-long and mistyped fields; an
  * unsupported or absent Content-Type; a JSON body over the 64 KiB cap).
@@ -54,6 +55,60 @@ static void parse_json_refuses_what_is_not_a_string(void **state)
         assert_int_equal(err.http_status, 400);
         assert_string_equal(err.rule, "one-file-per-request");
     }
+}
+
+/* sm_form_chunk, as MHD's PostProcessor calls it for uploads and for
+ * downloads: which part a call is about, when a part begins, the fields. */
+static void chunks_tell_parts_apart_and_count_fields(void **state)
+{
+    (void)state;
+    struct sm_form f;
+    bool np = false;
+    memset(&f, 0, sizeof f);
+    /* one stage_id in three calls, the first at offset 0 with no bytes */
+    assert_int_equal(sm_form_chunk(&f, true, "stage_id", NULL, "", 0, 0, &np),
+                     SM_FORM_PART_STAGE_ID);
+    assert_true(np);
+    (void)sm_form_chunk(&f, true, "stage_id", NULL, "s", 0, 1, &np);
+    assert_false(np);
+    (void)sm_form_chunk(&f, true, "stage_id", NULL, "1", 1, 1, &np);
+    assert_false(np);
+    assert_string_equal(f.stage_id, "s1");
+    assert_int_equal(f.n_stage_id, 1);
+    /* in an upload a part with a filename is the file, whatever its name,
+     * and file_name is just another field */
+    assert_int_equal(sm_form_chunk(&f, true, "stage_id", "a.parquet", "PAR1", 0, 4, &np),
+                     SM_FORM_PART_FILE);
+    assert_true(np);
+    assert_int_equal(sm_form_chunk(&f, true, "file_name", NULL, "x", 0, 1, &np),
+                     SM_FORM_PART_OTHER);
+    assert_int_equal(f.n_file_name, 0);
+    /* stage_id again: a second occurrence, the first one kept */
+    (void)sm_form_chunk(&f, true, "stage_id", NULL, "s2", 0, 2, &np);
+    assert_true(np);
+    assert_int_equal(f.n_stage_id, 2);
+    assert_string_equal(f.stage_id, "s1");
+
+    /* downloads: file_name is a field, a filename makes no file part */
+    memset(&f, 0, sizeof f);
+    assert_int_equal(sm_form_chunk(&f, false, "file_name", "x.bin", "a", 0, 1, &np),
+                     SM_FORM_PART_FILE_NAME);
+    assert_string_equal(f.file_name, "a");
+    /* an empty occurrence, another field, the same field again: two */
+    (void)sm_form_chunk(&f, false, "stage_id", NULL, "", 0, 0, &np);
+    assert_int_equal(sm_form_chunk(&f, false, "pad", NULL, "z", 0, 1, &np), SM_FORM_PART_OTHER);
+    (void)sm_form_chunk(&f, false, "stage_id", NULL, "s", 0, 1, &np);
+    assert_true(np);
+    assert_int_equal(f.n_stage_id, 2);
+
+    /* a field of SM_FIELD_MAX bytes or more is flagged, not cut */
+    memset(&f, 0, sizeof f);
+    static char big[SM_FIELD_MAX];
+    memset(big, 's', sizeof big);
+    (void)sm_form_chunk(&f, true, "stage_id", NULL, big, 0, SM_FIELD_MAX - 1, &np);
+    assert_false(f.field_too_long);
+    (void)sm_form_chunk(&f, true, "stage_id", NULL, big, SM_FIELD_MAX - 1, 1, &np);
+    assert_true(f.field_too_long);
 }
 
 static void decode_filename_turns_html5_escapes_back(void **state)
@@ -179,6 +234,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(parse_json_takes_strings_and_counts_arrays),
         cmocka_unit_test(parse_json_refuses_what_is_not_a_string),
+        cmocka_unit_test(chunks_tell_parts_apart_and_count_fields),
         cmocka_unit_test(decode_filename_turns_html5_escapes_back),
         cmocka_unit_test(bodies_in_every_encoding_are_judged),
         cmocka_unit_test(long_and_oversized_bodies_are_refused),

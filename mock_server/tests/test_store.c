@@ -294,6 +294,102 @@ static void damage_before_intact_records_refuses_to_load(void **state)
     rm_rf(fx.dir);
 }
 
+/* A log that names one file twice was never written by a commit (the stage
+ * refuses a repeated name): it refuses to load, naming the record. */
+static void repeated_name_in_a_log_refuses_to_load(void **state)
+{
+    (void)state;
+    struct fixture fx = {0};
+    char *after2, *after3;
+    long size2, size3;
+    make_three(&fx, false, &after2, &after3, &size2, &size3);
+    char log[600];
+    (void)snprintf(log, sizeof log, "%s/log", fx.stage_dir);
+    size_t len;
+    uint8_t *whole = read_all(log, &len);
+    uint8_t *twice = malloc(len + (size_t)(size3 - size2));
+    assert_non_null(twice);
+    memcpy(twice, whole, len);
+    memcpy(twice + len, whole + size2, (size_t)(size3 - size2)); /* the third record again */
+    write_all(log, twice, len + (size_t)(size3 - size2));
+    struct sm_error e;
+    struct sm_server *srv = open_dir(fx.dir, &e);
+    assert_null(srv);
+    char want[64];
+    (void)snprintf(want, sizeof want, "record at offset %ld repeats the file name", size3);
+    if (strstr(e.message, want) == NULL) {
+        fprintf(stderr, "got: %s\n", e.message);
+        fail();
+    }
+    assert_int_equal(e.code, SM_E_IO);
+    free(twice);
+    free(whole);
+    free(after2);
+    free(after3);
+    rm_rf(fx.dir);
+}
+
+/* Open descriptors of this process whose path starts with prefix. */
+static int fds_under(const char *prefix)
+{
+    DIR *d = opendir("/proc/self/fd");
+    assert_non_null(d);
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        char link[300], target[4096];
+        (void)snprintf(link, sizeof link, "/proc/self/fd/%s", de->d_name);
+        ssize_t got = readlink(link, target, sizeof target - 1);
+        if (got > 0) {
+            target[got] = '\0';
+            n += strncmp(target, prefix, strlen(prefix)) == 0;
+        }
+    }
+    closedir(d);
+    return n;
+}
+
+/* A large file committed to a data dir is served from its data file, as it
+ * is after a restart: the spool's temp file is closed at commit, not kept
+ * (twice the disk) until a reset. */
+static void large_commit_is_served_from_its_data_file(void **state)
+{
+    (void)state;
+    char dir[64], tmp[64];
+    (void)snprintf(dir, sizeof dir, "/tmp/sm-store-XXXXXX");
+    (void)snprintf(tmp, sizeof tmp, "/tmp/sm-spool-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    assert_non_null(mkdtemp(tmp));
+    struct sm_server_config cfg;
+    sm_server_config_init(&cfg);
+    cfg.data_dir = dir;
+    cfg.tmp_dir = tmp;
+    struct sm_server *srv = sm_test_server_start(&cfg);
+    assert_non_null(srv);
+    size_t lb;
+    uint8_t *big = sm_test_parquet_rows(0, 0, 9, 60000, &lb);
+    assert_true(lb > (1u << 20));
+    struct sm_resp r;
+    sm_http_upload(sm_server_url(srv), "k1", "s1", "big.parquet", big, lb, &r);
+    assert_int_equal(r.status, 200);
+    sm_resp_cleanup(&r);
+    preload(srv, "big2.parquet", big, lb);
+    char stages[128];
+    (void)snprintf(stages, sizeof stages, "%s/stages/", dir);
+    assert_int_equal(fds_under(tmp), 0);    /* no temp file held */
+    assert_int_equal(fds_under(stages), 3); /* the log and two data files... */
+    sm_http_request(sm_server_url(srv), NULL, "/download-from-stage", "k1",
+                    "application/x-www-form-urlencoded", "stage_id=s1&file_name=big.parquet", &r);
+    assert_int_equal(r.status, 200); /* ...which serve the bytes */
+    assert_int_equal(r.len, lb);
+    assert_memory_equal(r.body, big, lb);
+    sm_resp_cleanup(&r);
+    sm_server_free(srv);
+    free(big);
+    rm_rf(dir);
+    rm_rf(tmp);
+}
+
 static void leftover_files_are_removed_and_stored_ones_kept(void **state)
 {
     (void)state;
@@ -704,6 +800,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(torn_last_record_leaves_exactly_the_records_before_it),
         cmocka_unit_test(damage_before_intact_records_refuses_to_load),
+        cmocka_unit_test(repeated_name_in_a_log_refuses_to_load),
+        cmocka_unit_test(large_commit_is_served_from_its_data_file),
         cmocka_unit_test(leftover_files_are_removed_and_stored_ones_kept),
         cmocka_unit_test(old_index_json_dir_is_refused_with_a_reason),
         cmocka_unit_test(reset_empties_the_log_and_removes_data_files),
