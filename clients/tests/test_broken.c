@@ -282,7 +282,7 @@ static void no_timeout_hangs_on_a_stalled_download(void **state)
     assert_int_equal(run_client(f, "broken/no_timeout.sh", 2, out, sizeof out, "download",
                                 "--stage", "s1", "--name", "a.parquet", "--out", "o.parquet", END),
                      128 + 9);
-    assert_int_equal(run_client(f, stagectl_bin(bin, sizeof bin), 3, out, sizeof out, "download",
+    assert_int_equal(run_client(f, stagectl_bin(bin, sizeof bin), 15, out, sizeof out, "download",
                                 "--stage", "s1", "--name", "a.parquet", "--out", "o.parquet", END),
                      3);
     assert_false(fx_exists(f, "o.parquet"));
