@@ -8,7 +8,7 @@
  * the offset are consumed), and read_rate consumes at a rate. At the end of
  * the body, rules on stage/file are decided, delay_ms waits, canned answers
  * and connection faults are executed. Real answers pass through
- * sm_scn_run_queue (reply.c's funnel), where they are altered, lost, or
+ * run_queue (reply.c's funnel), where they are altered, lost, or
  * re-served through a content-reader callback that dribbles, truncates or
  * faults at an exact response-body offset.
  * Design: a reset is SO_LINGER {1,0} plus connect(AF_UNSPEC), which makes
@@ -30,8 +30,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "../internal.h"
 #include "scenario.h"
+#include "scenario_run.h"
 
 struct sm_scn_sleeper {
     struct MHD_Connection *conn;
@@ -179,7 +180,7 @@ static bool sleep_until(struct sm_server *srv, struct sm_scn_sleeper *s, int64_t
     return true;
 }
 
-void sm_scn_waker_stop(struct sm_server *srv)
+static void waker_stop(struct sm_server *srv)
 {
     pthread_mutex_lock(&srv->lock);
     struct sm_scn_waker *w = srv->scn_waker;
@@ -465,7 +466,7 @@ static enum MHD_Result no_memory(struct sm_req *r)
     return sm_reply_error(r, &e);
 }
 
-bool sm_scn_run_begin(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret)
+static bool run_begin(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret)
 {
     bool oom = false;
     if (r->route == SM_ROUTE_ADMIN) {
@@ -503,7 +504,7 @@ bool sm_scn_run_begin(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret
     return false;
 }
 
-bool sm_scn_run_body(struct sm_req *r, size_t *n, enum MHD_Result *ret)
+static bool run_body(struct sm_req *r, size_t *n, enum MHD_Result *ret)
 {
     struct sm_scn_run *run = r->scn_run;
     const struct sm_scn_action *a = &run->hit.action;
@@ -552,7 +553,7 @@ bool sm_scn_run_body(struct sm_req *r, size_t *n, enum MHD_Result *ret)
     return false;
 }
 
-bool sm_scn_run_finish(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret)
+static bool run_finish(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret)
 {
     struct sm_scn_run *run = r->scn_run;
     if (run->sleep.aborted) {
@@ -593,7 +594,7 @@ bool sm_scn_run_finish(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *re
         }
     }
     if (a->connection == SM_SCN_CONN_NONE && (a->status == 0 || a->real)) {
-        return false; /* the real behaviour runs; sm_scn_run_queue shapes its answer */
+        return false; /* the real behaviour runs; run_queue shapes its answer */
     }
     if (r->je.stage == NULL && r->form.n_stage_id > 0) {
         r->je.stage = strdup(r->form.stage_id); /* the journal names what was asked */
@@ -605,7 +606,7 @@ bool sm_scn_run_finish(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *re
     return true;
 }
 
-void sm_scn_run_note_body(struct sm_req *r, const char *data, size_t len)
+static void run_note_body(struct sm_req *r, const char *data, size_t len)
 {
     struct sm_scn_run *run = r->scn_run;
     if (run == NULL || !run->hit.fired || run->body != NULL) {
@@ -618,7 +619,7 @@ void sm_scn_run_note_body(struct sm_req *r, const char *data, size_t len)
     }
 }
 
-void sm_scn_run_note_blob(struct sm_req *r, struct sm_blob *blob)
+static void run_note_blob(struct sm_req *r, struct sm_blob *blob)
 {
     struct sm_scn_run *run = r->scn_run;
     if (run != NULL && run->hit.fired && run->blob == NULL) {
@@ -636,7 +637,7 @@ static enum MHD_Result copy_header(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
-enum MHD_Result sm_scn_run_queue(struct sm_req *r, int status, struct MHD_Response *resp,
+static enum MHD_Result run_queue(struct sm_req *r, int status, struct MHD_Response *resp,
                                  uint64_t body_len)
 {
     struct sm_scn_run *run = r->scn_run;
@@ -696,7 +697,7 @@ enum MHD_Result sm_scn_run_queue(struct sm_req *r, int status, struct MHD_Respon
     return ret;
 }
 
-void sm_scn_run_end(struct sm_req *r, struct sm_scn *scn)
+static void run_end(struct sm_req *r, struct sm_scn *scn)
 {
     struct sm_scn_run *run = r->scn_run;
     r->scn_run = NULL;
@@ -729,3 +730,15 @@ void sm_scn_run_end(struct sm_req *r, struct sm_scn *scn)
     sm_blob_unref(run->blob);
     free(run);
 }
+
+const struct sm_scn_hooks sm_scn_run_hooks = {
+    .begin = run_begin,
+    .body = run_body,
+    .finish = run_finish,
+    .queue = run_queue,
+    .note_body = run_note_body,
+    .note_blob = run_note_blob,
+    .end = run_end,
+    .stop = waker_stop,
+    .engine_free = sm_scn_free,
+};

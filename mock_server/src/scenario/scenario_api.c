@@ -17,10 +17,11 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include "../../common/sm_json.h"
+#include "../../../common/sm_json.h"
 
-#include "internal.h"
+#include "../internal.h"
 #include "scenario.h"
+#include "scenario_run.h"
 #include "stagemock/scenario.h"
 
 static struct sm_scn *engine(struct sm_server *srv, struct sm_error *err)
@@ -28,6 +29,8 @@ static struct sm_scn *engine(struct sm_server *srv, struct sm_error *err)
     pthread_mutex_lock(&srv->lock);
     struct sm_scn *s = srv->scn;
     if (s == NULL && sm_scn_new(srv->cfg.seeded, srv->cfg.seed, &s, err) == SM_OK) {
+        /* the hooks first: whoever sees the engine finds them set */
+        __atomic_store_n(&srv->scn_hooks, &sm_scn_run_hooks, __ATOMIC_RELEASE);
         __atomic_store_n(&srv->scn, s, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&srv->lock);

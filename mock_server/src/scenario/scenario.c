@@ -26,7 +26,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include "../../common/sm_json.h"
+#include "../../../common/sm_json.h"
 
 #include "scenario.h"
 
