@@ -22,7 +22,8 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "../../mock_server/src/internal.h" /* which blob a stored file has */
+#include "../../mock_server/src/sha256.h"
+#include "../../mock_server/src/test_access.h" /* which stored copy a file has */
 #include "../support/sm_http.h"
 #include "stagemock/server.h"
 
@@ -233,12 +234,14 @@ static void equal_contents_are_stored_once_with_their_digests(void **state)
         upload_expect(srv, up[i].name, data, n, up[i].status, NULL);
     }
     /* stored once: a, b and e share x's bytes, c has its own */
-    struct sm_stage *st = sm_stage_find(srv, "s1");
-    assert_non_null(st);
-    assert_int_equal(st->n_files, 4);
-    assert_ptr_equal(st->files[0].blob, st->files[1].blob);
-    assert_ptr_equal(st->files[0].blob, st->files[3].blob);
-    assert_ptr_not_equal(st->files[0].blob, st->files[2].blob);
+    const void *copy_a = sm_test_access_copy(srv, "s1", "a.parquet");
+    assert_non_null(copy_a);
+    assert_ptr_equal(sm_test_access_copy(srv, "s1", "b.parquet"), copy_a);
+    assert_ptr_equal(sm_test_access_copy(srv, "s1", "e.parquet"), copy_a);
+    const void *copy_c = sm_test_access_copy(srv, "s1", "c.parquet");
+    assert_non_null(copy_c);
+    assert_ptr_not_equal(copy_c, copy_a);
+    assert_null(sm_test_access_copy(srv, "s1", "d.parquet"));
     /* every digest is the bytes' own: the journal's (refused uploads too) ... */
     char *text = sm_server_journal_json(srv);
     cJSON *j = cJSON_Parse(text);
@@ -311,16 +314,22 @@ static void many_files_stay_findable(void **state)
         (void)snprintf(name, sizeof name, "f-%d.parquet", i);
         assert_int_equal(sm_server_preload(srv, "s1", name, pq[0], len[0], &e), SM_E_CONFLICT);
     }
-    struct sm_stage *st = sm_stage_find(srv, "s1");
-    assert_int_equal(st->n_files, N);
+    struct sm_file_list list;
+    assert_int_equal(sm_server_get_files(srv, "s1", &list, &e), SM_OK);
+    assert_int_equal(list.n, N);
+    sm_file_list_cleanup(&list);
+    const void *copies[KINDS];
+    for (int k = 0; k < KINDS; k++) {
+        (void)snprintf(name, sizeof name, "f-%d.parquet", k);
+        copies[k] = sm_test_access_copy(srv, "s1", name);
+        assert_non_null(copies[k]);
+    }
     for (int i = 0; i < N; i++) {
         (void)snprintf(name, sizeof name, "f-%d.parquet", i);
-        struct sm_stage_file *f = sm_stage_file_find(st, name);
-        assert_non_null(f);
-        assert_string_equal(f->name, name);
-        assert_ptr_equal(f->blob, st->files[i % KINDS].blob); /* one copy per kind */
+        /* found by name, sharing its kind's one copy */
+        assert_ptr_equal(sm_test_access_copy(srv, "s1", name), copies[i % KINDS]);
     }
-    assert_null(sm_stage_file_find(st, "f-3000.parquet"));
+    assert_null(sm_test_access_copy(srv, "s1", "f-3000.parquet"));
     for (int k = 0; k < KINDS; k++) {
         free(pq[k]);
     }
