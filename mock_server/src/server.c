@@ -355,8 +355,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     enum MHD_Result sret;
-    if (r->scn_run != NULL &&
-        sm_server_scn_hooks(srv)->finish(r, sm_server_scn(srv), &sret)) {
+    if (r->scn_run != NULL && sm_server_scn_hooks(srv)->finish(r, sm_server_scn(srv), &sret)) {
         return sret;
     }
     return finish(r, method, url);

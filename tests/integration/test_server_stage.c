@@ -222,8 +222,8 @@ static const struct {
     const char *name;
     int pay; /* PAY_* */
     long status;
-} equal_uploads[] = {{"a.parquet", PAY_X, 200}, {"b.parquet", PAY_X, 200},
-                     {"c.parquet", PAY_Y, 200}, {"a.parquet", PAY_X, 409},
+} equal_uploads[] = {{"a.parquet", PAY_X, 200},    {"b.parquet", PAY_X, 200},
+                     {"c.parquet", PAY_Y, 200},    {"a.parquet", PAY_X, 409},
                      {"d.parquet", PAY_JUNK, 400}, {"e.parquet", PAY_X, 200}};
 #define N_EQUAL_UPLOADS (sizeof equal_uploads / sizeof equal_uploads[0])
 
@@ -231,8 +231,8 @@ static const struct {
 static const struct {
     const char *name;
     int pay;
-} equal_stored[] = {{"a.parquet", PAY_X}, {"b.parquet", PAY_X}, {"c.parquet", PAY_Y},
-                    {"e.parquet", PAY_X}};
+} equal_stored[] = {
+    {"a.parquet", PAY_X}, {"b.parquet", PAY_X}, {"c.parquet", PAY_Y}, {"e.parquet", PAY_X}};
 
 struct equal_fixture {
     struct sm_server *srv;
@@ -246,7 +246,8 @@ static int equal_setup(void **state)
     f->srv = sm_test_server_start(NULL);
     assert_non_null(f->srv);
     f->pay[PAY_X].data = sm_test_parquet(1, 0, 21, &f->pay[PAY_X].len);
-    f->pay[PAY_Y].data = sm_test_parquet(1, 0, 22, &f->pay[PAY_Y].len); /* same schema, other rows */
+    f->pay[PAY_Y].data =
+        sm_test_parquet(1, 0, 22, &f->pay[PAY_Y].len); /* same schema, other rows */
     static const char junk[] = "not parquet at all";
     f->pay[PAY_JUNK].len = sizeof junk - 1;
     f->pay[PAY_JUNK].data = malloc(f->pay[PAY_JUNK].len);
@@ -336,8 +337,7 @@ static void shared_copies_download_as_each_names_bytes(void **state)
         char body[128];
         (void)snprintf(body, sizeof body, "stage_id=s1&file_name=%s", equal_stored[i].name);
         struct sm_resp r;
-        sm_http_request(sm_server_url(f->srv), NULL, "/download-from-stage", "k1", NULL, body,
-                        &r);
+        sm_http_request(sm_server_url(f->srv), NULL, "/download-from-stage", "k1", NULL, body, &r);
         assert_int_equal(r.status, 200);
         const struct payload *want = &f->pay[equal_stored[i].pay];
         assert_int_equal(r.len, want->len);

@@ -95,7 +95,7 @@ struct tally {
 /* What a call can change: the rules (as listed) and the profile. */
 struct snapshot {
     char *rules;
-    char *stages; /* sm_server_stages_json, file ids masked */
+    char *stages;                /* sm_server_stages_json, file ids masked */
     unsigned char profile[4096]; /* sm_test_access_profile's bytes */
     size_t profile_size;
 };
