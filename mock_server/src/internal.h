@@ -305,12 +305,13 @@ struct sm_server {
     uint64_t commit_seq; /* commits so far: a stored file's place in commit order */
     uint64_t id_state;   /* file id generator */
     struct sm_store *store;
-    struct sm_scn *scn;                   /* NULL until a scenario rule is loaded (atomic) */
-    const struct sm_scn_hooks *scn_hooks; /* with scn (atomic, stored first; scenario/) */
-    struct sm_scn_waker *scn_waker;       /* resumes suspended connections (lock) */
-    bool scn_stopped;                     /* stopping: no new waker (lock) */
-    struct sm_conns conns;                /* tracked connections, limits, deadlines */
-    bool stopping;                        /* atomic: new requests are answered 503 */
+    struct sm_scn *scn;             /* NULL until a scenario rule is loaded (atomic) */
+    struct sm_scn_waker *scn_waker; /* resumes suspended connections (lock) */
+    bool scn_stopped;               /* stopping: no new waker (lock) */
+    struct sm_conns conns;          /* tracked connections, limits, deadlines */
+    bool stopping;                  /* atomic: new requests are answered 503 */
+    /* The scenario's hooks (scenario/): set with scn, atomically, before it. */
+    const struct sm_scn_hooks *scn_hooks;
 };
 
 /* Lookups (stage.c; the key table's in auth.c); call with srv->lock held. */
