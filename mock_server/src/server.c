@@ -1,8 +1,8 @@
 /*
  * server.c - the mock server's lifecycle and its libmicrohttpd glue.
  *
- * What: sm_server_new/start/stop/free and the embedding API (stages, keys,
- * preload, profile, reset, files, journal); the MHD access handler that
+ * What: sm_server_config_init/new/start/stop/free, port and url; the MHD
+ * access handler that
  * routes each request (three endpoints, the admin prefix, 404 for unknown
  * paths, 405 for other methods), checks the key, feeds the body to the
  * endpoint, and answers once the body is complete; and the completion
@@ -19,8 +19,12 @@
  * quiesces the listener, closes idle keep-alive connections at once, gives
  * requests in flight the stop grace, then stops MHD. The text log escapes
  * control characters, so no field can forge a log line.
- * Not here: what each endpoint does (upload.c, download.c, admin.c);
- * connection limits and deadlines (conns.c).
+ * A loaded scenario is reached through its hooks (srv->scn_hooks), one
+ * pointer check per request when none is.
+ * Not here: the rest of the embedding API (stages, keys, preload, profile,
+ * reset, files, journal: api.c); what each endpoint does (upload.c,
+ * download.c, list.c, admin.c); connection limits and deadlines (conns.c);
+ * scenarios (scenario/).
  */
 #include <arpa/inet.h>
 #include <errno.h>

@@ -6,11 +6,12 @@
  * so they are judged like uploads), adding one rule as JSON or as a --fault
  * spec, listing, clearing, and the report of unused rules.
  * Design: the server's engine is created on first use and published with an
- * atomic store; it then lives as long as the server (cleared, never freed
- * while requests may hold it), so the request path reads it with one atomic
- * load and no lock. The engine's seed is the server's --seed when given, else
- * drawn and recorded; a document's "seed" overrides it.
- * Not here: parsing (scenario_parse.c), executing (scenario_run.c).
+ * atomic store, after the request-path hooks (scenario_run.h) that the server
+ * then calls for every request; it then lives as long as the server (cleared,
+ * never freed while requests may hold it), so the request path reads it with
+ * one atomic load and no lock. The engine's seed is the server's --seed when
+ * given, else drawn and recorded; a document's "seed" overrides it. Not here:
+ * parsing (scenario_parse.c), executing (scenario_run.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,16 +1,18 @@
 /*
  * scenario_run.c - executing a fired scenario rule on a live MHD connection.
  *
- * What: the server calls in here only when a scenario is loaded (one pointer
- * check on the hot path). At the headers, the engine decides; an answer
- * before the body (before_body, refuse_continue) is queued at once. While the
- * body arrives, request-side faults count bytes exactly (only the bytes up to
- * the offset are consumed), and read_rate consumes at a rate. At the end of
- * the body, rules on stage/file are decided, delay_ms waits, canned answers
- * and connection faults are executed. Real answers pass through
- * run_queue (reply.c's funnel), where they are altered, lost, or
- * re-served through a content-reader callback that dribbles, truncates or
- * faults at an exact response-body offset.
+ * What: the request path calls in here only through the hooks at the bottom
+ * of this file (struct sm_scn_hooks, ../internal.h), which scenario_api.c
+ * installs with the engine, so with no scenario loaded it pays one pointer
+ * check and nothing here is reached. At the headers, the engine decides; an
+ * answer before the body (before_body, refuse_continue) is queued at once.
+ * While the body arrives, request-side faults count bytes exactly (only the
+ * bytes up to the offset are consumed), and read_rate consumes at a rate. At
+ * the end of the body, rules on stage/file are decided, delay_ms waits,
+ * canned answers and connection faults are executed. Real answers pass
+ * through run_queue (the hook reply.c's funnel calls), where they are
+ * altered, lost, or re-served through a content-reader callback that
+ * dribbles, truncates or faults at an exact response-body offset.
  * Design: a reset is SO_LINGER {1,0} plus connect(AF_UNSPEC), which makes
  * Linux send an RST at once (tcp_disconnect) without MHD's shutdown() FIN
  * first; MHD then closes a dead socket. Before a response-side fault the
@@ -18,6 +20,9 @@
  * bytes. Waits never block an MHD thread: the connection is suspended and a
  * per-server waker thread resumes it when due; on stop, every sleeper is
  * resumed with "aborted" set so it closes.
+ * Calls go down only: into the engine (scenario.c), the model
+ * (scenario_model.c) and the core (reply.c, form.c, spool.c); nothing in the
+ * core calls a function here by name.
  * Not here: deciding which rule fires (scenario.c).
  */
 #include <errno.h>
