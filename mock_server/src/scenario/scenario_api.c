@@ -10,8 +10,8 @@
  * then calls for every request; it then lives as long as the server (cleared,
  * never freed while requests may hold it), so the request path reads it with
  * one atomic load and no lock. The engine's seed is the server's --seed when
- * given, else drawn and recorded; a document's "seed" overrides it. Not here:
- * parsing (scenario_parse.c), executing (scenario_run.c).
+ * given, else drawn and recorded; a document's "seed" overrides it.
+ * Not here: parsing (scenario_parse.c), executing (scenario_run.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
