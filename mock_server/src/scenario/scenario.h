@@ -10,9 +10,11 @@
  * structs' cleanup, copy and JSON form. scenario_run.c executes the returned
  * action on the request path (the hooks of ../internal.h) and scenario_api.c
  * is the public and admin API; nothing declared here touches a socket.
- * Calls go one way: api (installs run's hooks) -> engine -> parse/fault_spec
- * -> model, run -> engine -> model, and
- * from scenario/ down into the core (reply, form, spool, api), never back.
+ * Calls go one way: scenario_api.c -> fault_spec.c -> scenario_parse.c ->
+ * scenario_model.c; scenario_api.c and scenario_run.c -> scenario.c ->
+ * scenario_model.c; and from scenario/ down into the core (reply, form,
+ * spool, api), never back: the core reaches scenario_run.c through the hooks
+ * scenario_api.c installs.
  *
  * Ownership: sm_scn_new/sm_scn_free; rules added to an engine belong to it.
  * Thread-safety: every sm_scn_* call on one engine may come from any thread;
