@@ -174,6 +174,7 @@ analyze:
 
 check: deps-ci format-check cppcheck
 	bash ci/check-banned.sh
+	python3 ci/check-include-cycles.py
 	$(MAKE) --no-print-directory MODE=asan test
 	bash ci/check-symbols.sh build/asan
 

@@ -19,6 +19,7 @@ bash ci/install-deps.sh ci
 step "format and static checks"
 bash ci/check-format.sh
 bash ci/check-banned.sh
+python3 ci/check-include-cycles.py # components, folders, headers (tests/integration/include_cycles_test.sh)
 make --no-print-directory cppcheck
 bash ci/check-tidy.sh
 

@@ -1,7 +1,7 @@
 # libstagemock: the mock server library (src/) with its parquet reader
 # (src/parquet/), the `stagemock` program (bin/), unit tests (tests/) and
 # libFuzzer targets (fuzz/, built by fuzz.mk).
-LIBSM_SRCS := $(wildcard mock_server/src/*.c mock_server/src/parquet/*.c)
+LIBSM_SRCS := $(wildcard mock_server/src/*.c mock_server/src/parquet/*.c mock_server/src/scenario/*.c)
 LIBS += $(LIBSM) $(LIBSM_SO)
 
 $(LIBSM): $(call obj,$(LIBSM_SRCS))

@@ -73,7 +73,9 @@ $(SM_INST)/stagemock: $(filter-out %/datadir.o,$(call obj,$(STAGEMOCK_SRCS))) \
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # --- what is installed -------------------------------------------------------
-SM_HEADERS       := $(wildcard include/stagemock/*.h)
+# conform.h and fixtures.h are the program's view of libconform and libpqw,
+# which are not installed, so neither are their headers.
+SM_HEADERS       := $(filter-out %/conform.h %/fixtures.h,$(wildcard include/stagemock/*.h))
 SM_MAN1          := man/stagemock.1 man/stagectl.1
 SM_MAN3          := man/libstagemock.3
 SM_CASE_FILES    := $(wildcard conformance/cases/*.case)

@@ -102,14 +102,4 @@ void conf_case_free(struct conf_case *c);
 /* "MUST", "SHOULD", "INFO". */
 const char *conf_level_name(enum conf_level level);
 
-/*
- * Split a value into tokens: whitespace separates; "double quotes" allow
- * spaces and the escapes \" \\ \n \t \xHH; 'single quotes' are literal.
- * Returns SM_OK and a malloc'd array of malloc'd strings (free with
- * conf_tokens_free), or SM_E_MALFORMED naming the problem.
- */
-SM_NODISCARD enum sm_code conf_tokenize(const char *s, char ***out, size_t *n,
-                                        struct sm_error *err);
-void conf_tokens_free(char **tokens, size_t n);
-
 #endif

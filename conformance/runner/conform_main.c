@@ -14,7 +14,7 @@
  * memory streams; everything it allocates hangs off struct conf_run.
  * Not here: running (run.c, job.c), judging (verify.c), reports (report_*.c).
  */
-#include "conform.h"
+#include "stagemock/conform.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -14,6 +14,7 @@
  * Not here: scheduling (run.c), the checks themselves (verify.c).
  */
 #include "run.h"
+#include "tokens.h"
 
 #include <cjson/cJSON.h>
 #include "../../common/sm_json.h"

@@ -20,7 +20,7 @@
  * Not here: client conformance (conform_main.c). The probe wants a stage
  * that is empty or holds files of the fixtures' schema.
  */
-#include "conform.h"
+#include "stagemock/conform.h"
 
 #include <cjson/cJSON.h>
 #include "../../common/sm_json.h"

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../runner/case.h"
+#include "../runner/tokens.h"
 
 static const char full[] = "# a comment\n"
                            "[case]\n"

@@ -5,14 +5,17 @@
  * in conformance/runner/), written as cmd(argc, argv, out, err) so tests can
  * call it with memory streams. `stagemock --version` prints the version of
  * stagemock/version.h through sm_version(), the library's own copy of it.
+ * The program reaches the other components through their public headers
+ * only (include/stagemock/: conform.h, fixtures.h, server.h...), never a
+ * component's private header (ci/check-include-cycles.py).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
+#include "stagemock/conform.h"
+#include "stagemock/fixtures.h"
 #include "stagemock/version.h"
-#include "../../fixtures/gen/gen.h"
-#include "../../conformance/runner/conform.h"
 
 struct command {
     const char *name;

@@ -21,8 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../fixtures/pqwrite/pqw.h"
 #include "commands.h"
+#include "stagemock/fixtures.h"
 #include "stagemock/scenario.h"
 #include "stagemock/server.h"
 
@@ -256,17 +256,6 @@ static char *read_text(const char *path, size_t *len)
     return buf;
 }
 
-static void demo_value(void *cls, size_t col, uint64_t row, struct pqw_value *v)
-{
-    char *scratch = cls;
-    v->i = (int64_t)row + 1;
-    v->d = (double)row * 1.5;
-    int n = snprintf(scratch, 32, "demo-row-%llu", (unsigned long long)row);
-    v->p = (const uint8_t *)scratch;
-    v->n = n > 0 ? (size_t)n : 0;
-    (void)col;
-}
-
 /* Write a small valid parquet file for the printed curl line. */
 static bool write_demo_file(char *path, size_t size)
 {
@@ -277,15 +266,8 @@ static bool write_demo_file(char *path, size_t size)
     if (fd < 0) {
         return false;
     }
-    static const struct pqw_column cols[] = {
-        {"id", SM_PQ_INT64, 0, SM_PQ_REQUIRED, -1, SM_PQ_LT_NONE},
-        {"label", SM_PQ_BYTE_ARRAY, 0, SM_PQ_OPTIONAL, SM_PQ_CT_UTF8, SM_PQ_LT_STRING},
-        {"amount", SM_PQ_DOUBLE, 0, SM_PQ_OPTIONAL, -1, SM_PQ_LT_NONE},
-    };
-    struct pqw_options opt = {.codec = SM_PQ_SNAPPY};
-    char scratch[32];
     struct sm_error e;
-    bool ok = pqw_write_fd(fd, cols, 3, 100, &opt, demo_value, scratch, &e) == SM_OK;
+    bool ok = pqw_demo_write_fd(fd, &e) == SM_OK;
     close(fd);
     return ok;
 }

@@ -14,7 +14,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "../src/scenario.h"
+#include "../src/scenario/scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

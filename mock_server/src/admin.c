@@ -8,6 +8,8 @@
  *   POST /_stagemock/stages    {"name": "S"} adds a stage
  *   POST /_stagemock/keys      {"key": "K", "stages": ["S", ...]} adds a key
  *   POST /_stagemock/profile   a profile (docs/PROFILE.md)
+ *   .../_stagemock/scenario... handed to scenario/scenario_api.c, the one
+ *                              place the core names the scenario code
  *
  * Access: with an admin token configured, the header X-Stagemock-Admin must
  * carry it (from anywhere, compared in constant time); without one, only

@@ -185,7 +185,8 @@ enum MHD_Result sm_download_finish(struct sm_req *r)
     }
     r->je.size = blob->size;
     if (r->scn_run != NULL) {
-        sm_scn_run_note_blob(r, blob); /* a scenario may re-serve the bytes */
+        /* a scenario may re-serve the bytes */
+        sm_server_scn_hooks(r->srv)->note_blob(r, blob);
     }
     uint64_t len = 0;
     struct MHD_Response *resp = blob_response(blob, b64, &len);

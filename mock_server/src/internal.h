@@ -310,6 +310,8 @@ struct sm_server {
     bool scn_stopped;               /* stopping: no new waker (lock) */
     struct sm_conns conns;          /* tracked connections, limits, deadlines */
     bool stopping;                  /* atomic: new requests are answered 503 */
+    /* The scenario's hooks (scenario/): set with scn, atomically, before it. */
+    const struct sm_scn_hooks *scn_hooks;
 };
 
 /* Lookups (stage.c; the key table's in auth.c); call with srv->lock held. */
@@ -623,34 +625,50 @@ bool sm_secret_equal(const char *a, size_t alen, const char *b, size_t blen);
 /* Parse "Authorization: Key <k>" into r->key; 401 error otherwise. */
 SM_NODISCARD enum sm_code sm_auth_header(struct sm_req *r, const char *value, struct sm_error *err);
 
-/* ---- scenarios on the request path (scenario_run.c) -------------------- */
+/* ---- the scenario hook (scenario/) --------------------------------------
+ * The scenario component (mock_server/src/scenario/) sits above the request
+ * path: it calls down into reply.c, form.c, spool.c and api.c, and the core
+ * reaches it only through this table of hooks, which scenario_api.c installs
+ * on the server with the engine (the same atomic publication). The one entry
+ * the core names is the admin route, sm_scn_admin. */
 
 struct sm_scn;
 struct sm_scn_run;
 struct sm_scn_waker;
+
+struct sm_scn_hooks {
+    /* At the headers: decide; true when it answered (or hung up) already. */
+    bool (*begin)(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret);
+    /* Per body chunk: may shrink *n (exact offsets, read rate); true: return *ret. */
+    bool (*body)(struct sm_req *r, size_t *n, enum MHD_Result *ret);
+    /* Body complete: fields-phase rules, delay, canned answers, hang-ups. */
+    bool (*finish)(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret);
+    /* reply.c's funnel when r->scn_run is set: alter, lose or shape the answer. */
+    enum MHD_Result (*queue)(struct sm_req *r, int status, struct MHD_Response *resp,
+                             uint64_t body_len);
+    /* The real answer's body / stored bytes, for shaping (copied / referenced). */
+    void (*note_body)(struct sm_req *r, const char *data, size_t len);
+    void (*note_blob)(struct sm_req *r, struct sm_blob *blob);
+    /* Completion: journal fields, unmatched note, free. */
+    void (*end)(struct sm_req *r, struct sm_scn *scn);
+    /* Stop: resume every suspended connection (aborted), join the waker. */
+    void (*stop)(struct sm_server *srv);
+    /* sm_server_free: the engine goes with the server. */
+    void (*engine_free)(struct sm_scn *scn);
+};
 
 /* The server's scenario, or NULL: the one check the hot path pays. */
 static inline struct sm_scn *sm_server_scn(struct sm_server *srv)
 {
     return __atomic_load_n(&srv->scn, __ATOMIC_ACQUIRE);
 }
-/* At the headers: decide; true when it answered (or hung up) already. */
-bool sm_scn_run_begin(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret);
-/* Per body chunk: may shrink *n (exact offsets, read rate); true: return *ret. */
-bool sm_scn_run_body(struct sm_req *r, size_t *n, enum MHD_Result *ret);
-/* Body complete: fields-phase rules, delay, canned answers, hang-ups. */
-bool sm_scn_run_finish(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret);
-/* reply.c's funnel when r->scn_run is set: alter, lose or shape the answer. */
-enum MHD_Result sm_scn_run_queue(struct sm_req *r, int status, struct MHD_Response *resp,
-                                 uint64_t body_len);
-/* The real answer's body / stored bytes, for shaping (copied / referenced). */
-void sm_scn_run_note_body(struct sm_req *r, const char *data, size_t len);
-void sm_scn_run_note_blob(struct sm_req *r, struct sm_blob *blob);
-/* Completion: journal fields, unmatched note, free. */
-void sm_scn_run_end(struct sm_req *r, struct sm_scn *scn);
-/* The admin endpoints under /_stagemock/scenario (scenario_api.c). */
+/* The hooks of the server's scenario: set before srv->scn is, so never NULL
+ * once sm_server_scn returned an engine (or a request has r->scn_run). */
+static inline const struct sm_scn_hooks *sm_server_scn_hooks(struct sm_server *srv)
+{
+    return __atomic_load_n(&srv->scn_hooks, __ATOMIC_ACQUIRE);
+}
+/* The admin endpoints under /_stagemock/scenario (scenario/scenario_api.c). */
 enum MHD_Result sm_scn_admin(struct sm_req *r, const char *method, const char *what);
-/* Resume every suspended connection (aborted) and join the waker thread. */
-void sm_scn_waker_stop(struct sm_server *srv);
 
 #endif

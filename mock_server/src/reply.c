@@ -43,7 +43,8 @@ enum MHD_Result sm_reply_queue(struct sm_req *r, int status, struct MHD_Response
         return MHD_NO;
     }
     if (r->scn_run != NULL) {
-        return sm_scn_run_queue(r, status, resp, body_len); /* a scenario may alter it */
+        /* a scenario may alter it */
+        return sm_server_scn_hooks(r->srv)->queue(r, status, resp, body_len);
     }
     /* counted before queueing: the answer may leave at once, and the request
      * reaches on_completed (which uncounts it) whether or not queueing works */
@@ -65,7 +66,7 @@ enum MHD_Result sm_reply_json(struct sm_req *r, int status, char *json)
     }
     size_t len = strlen(json);
     if (r->scn_run != NULL) {
-        sm_scn_run_note_body(r, json, len);
+        sm_server_scn_hooks(r->srv)->note_body(r, json, len);
     }
     struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, json, free);
     if (resp == NULL) {
@@ -121,7 +122,7 @@ enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e)
     }
     size_t len = strlen(json);
     if (r->scn_run != NULL) {
-        sm_scn_run_note_body(r, json, len);
+        sm_server_scn_hooks(r->srv)->note_body(r, json, len);
     }
     struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, json, free);
     if (resp == NULL) {

@@ -1,8 +1,8 @@
 /*
  * server.c - the mock server's lifecycle and its libmicrohttpd glue.
  *
- * What: sm_server_new/start/stop/free and the embedding API (stages, keys,
- * preload, profile, reset, files, journal); the MHD access handler that
+ * What: sm_server_config_init/new/start/stop/free, port and url; the MHD
+ * access handler that
  * routes each request (three endpoints, the admin prefix, 404 for unknown
  * paths, 405 for other methods), checks the key, feeds the body to the
  * endpoint, and answers once the body is complete; and the completion
@@ -19,8 +19,12 @@
  * quiesces the listener, closes idle keep-alive connections at once, gives
  * requests in flight the stop grace, then stops MHD. The text log escapes
  * control characters, so no field can forge a log line.
- * Not here: what each endpoint does (upload.c, download.c, admin.c);
- * connection limits and deadlines (conns.c).
+ * A loaded scenario is reached through its hooks (srv->scn_hooks), one
+ * pointer check per request when none is.
+ * Not here: the rest of the embedding API (stages, keys, preload, profile,
+ * reset, files, journal: api.c); what each endpoint does (upload.c,
+ * download.c, list.c, admin.c); connection limits and deadlines (conns.c);
+ * scenarios (scenario/).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,7 +39,6 @@
 #include <cjson/cJSON.h>
 
 #include "internal.h"
-#include "scenario.h"
 
 #define ADMIN_PREFIX "/_stagemock/"
 
@@ -331,7 +334,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         struct sm_scn *scn = sm_server_scn(srv);
         enum MHD_Result sret;
-        if (scn != NULL && sm_scn_run_begin(r, scn, &sret)) {
+        if (scn != NULL && sm_server_scn_hooks(srv)->begin(r, scn, &sret)) {
             return sret; /* answered (or hung up) before the body */
         }
         if (r->scn_run != NULL) {
@@ -342,7 +345,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (*upload_data_size > 0) {
         size_t n = *upload_data_size;
         enum MHD_Result sret;
-        if (r->scn_run != NULL && sm_scn_run_body(r, &n, &sret)) {
+        if (r->scn_run != NULL && sm_server_scn_hooks(srv)->body(r, &n, &sret)) {
             return sret; /* suspended, stalled or hung up: the chunk stays unconsumed */
         }
         *upload_data_size -= n;
@@ -356,7 +359,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     enum MHD_Result sret;
-    if (r->scn_run != NULL && sm_scn_run_finish(r, sm_server_scn(srv), &sret)) {
+    if (r->scn_run != NULL && sm_server_scn_hooks(srv)->finish(r, sm_server_scn(srv), &sret)) {
         return sret;
     }
     return finish(r, method, url);
@@ -422,7 +425,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         free(r->durable.file_id);
     }
     if (r->scn_run != NULL) {
-        sm_scn_run_end(r, sm_server_scn(srv));
+        sm_server_scn_hooks(srv)->end(r, sm_server_scn(srv));
     }
     r->je.end_us = sm_clock_now_us();
     if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK && r->je.message == NULL) {
@@ -537,7 +540,13 @@ void sm_server_stop(struct sm_server *srv)
         return;
     }
     __atomic_store_n(&srv->stopping, true, __ATOMIC_RELEASE); /* new requests: 503, close */
-    sm_scn_waker_stop(srv); /* scenario sleepers and stalls close now */
+    pthread_mutex_lock(&srv->lock);
+    srv->scn_stopped = true; /* no scenario waker starts from here on */
+    const struct sm_scn_hooks *scn_hooks = srv->scn_hooks;
+    pthread_mutex_unlock(&srv->lock);
+    if (scn_hooks != NULL) {
+        scn_hooks->stop(srv); /* scenario sleepers and stalls close now */
+    }
     MHD_socket lfd = MHD_quiesce_daemon(srv->daemon);
     /* Idle keep-alive connections close now (MHD would keep them until its
      * idle timeout); requests in flight get the grace period, in 1 ms steps. */
@@ -578,7 +587,9 @@ void sm_server_free(struct sm_server *srv)
     }
     free(srv->keys);
     sm_journal_cleanup(&srv->journal);
-    sm_scn_free(srv->scn);
+    if (srv->scn_hooks != NULL) {
+        srv->scn_hooks->engine_free(srv->scn);
+    }
     sm_store_close(srv->store);
     sm_slabs_cleanup(&srv->slabs);
     sm_conns_cleanup(&srv->conns);

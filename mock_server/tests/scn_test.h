@@ -7,7 +7,7 @@
 
 #include <strings.h>
 
-#include "../src/scenario.h"
+#include "../src/scenario/scenario.h"
 
 struct scn_req {
     enum sm_scn_endpoint ep;

@@ -19,7 +19,7 @@
 #include <stagemock/scenario.h>
 #include <stagemock/server.h>
 
-#include "../../fixtures/gen/gen.h"
+#include "stagemock/fixtures.h"
 #include "scn_test.h"
 
 #define UP   SM_SCN_EP_UPLOAD

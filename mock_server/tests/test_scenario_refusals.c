@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../src/scenario.h"
+#include "../src/scenario/scenario.h"
 
 #define RULE(m, a) "{\"rules\":[{\"match\":" m ",\"action\":" a "}]}"
 

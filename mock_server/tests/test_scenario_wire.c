@@ -23,7 +23,7 @@
 #include <curl/curl.h>
 #include <pthread.h>
 
-#include "../../fixtures/gen/gen.h"
+#include "stagemock/fixtures.h"
 #include "../../fixtures/pqwrite/pqw.h"
 #include "stagemock/scenario.h"
 #include "stagemock/server.h"

@@ -57,6 +57,10 @@ for f in bin/stagemock bin/stagectl include/stagemock/server.h include/stagemock
   share/doc/stagemock/README.md; do
   check "installed: $f" test -s "$R/$f"
 done
+# the program's views of libconform and libpqw, which are not installed
+for f in include/stagemock/conform.h include/stagemock/fixtures.h; do
+  check "not installed: $f" test ! -e "$R/$f"
+done
 count() { find "$@" -type f | wc -l; }
 check "installed: the CI examples" test "$(count "$R/share/stagemock/ci")" = "$(count ci/examples)"
 check "installed: every case" test "$(count "$R/share/stagemock/cases")" = "$(count conformance/cases -name '*.case')"

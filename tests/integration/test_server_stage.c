@@ -22,7 +22,8 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "../../mock_server/src/internal.h" /* which blob a stored file has */
+#include "../../mock_server/src/sha256.h"
+#include "../../mock_server/src/test_access.h" /* which stored copy a file has */
 #include "../support/sm_http.h"
 #include "stagemock/server.h"
 
@@ -205,86 +206,144 @@ static const char *entry_str(const cJSON *entry, const char *key)
     return cJSON_IsString(v) ? v->valuestring : "(null)";
 }
 
-static void equal_contents_are_stored_once_with_their_digests(void **state)
+/* One file's bytes uploaded under several names, beside other bytes and a
+ * refused upload: the fixture of the four cases below, each checking one
+ * place the bytes show (the stored copies, the journal, the listing, the
+ * downloads). */
+enum { PAY_X, PAY_Y, PAY_JUNK, N_PAY };
+
+struct payload {
+    uint8_t *data;
+    size_t len;
+    char sha[65];
+};
+
+static const struct {
+    const char *name;
+    int pay; /* PAY_* */
+    long status;
+} equal_uploads[] = {{"a.parquet", PAY_X, 200},    {"b.parquet", PAY_X, 200},
+                     {"c.parquet", PAY_Y, 200},    {"a.parquet", PAY_X, 409},
+                     {"d.parquet", PAY_JUNK, 400}, {"e.parquet", PAY_X, 200}};
+#define N_EQUAL_UPLOADS (sizeof equal_uploads / sizeof equal_uploads[0])
+
+/* The stored files in listing order and the payload each holds. */
+static const struct {
+    const char *name;
+    int pay;
+} equal_stored[] = {
+    {"a.parquet", PAY_X}, {"b.parquet", PAY_X}, {"c.parquet", PAY_Y}, {"e.parquet", PAY_X}};
+
+struct equal_fixture {
+    struct sm_server *srv;
+    struct payload pay[N_PAY];
+};
+
+static int equal_setup(void **state)
 {
-    (void)state;
-    struct sm_server *srv = sm_test_server_start(NULL);
-    assert_non_null(srv);
-    size_t xlen, ylen;
-    uint8_t *x = sm_test_parquet(1, 0, 21, &xlen);
-    uint8_t *y = sm_test_parquet(1, 0, 22, &ylen); /* same schema, other rows */
-    assert_false(xlen == ylen && memcmp(x, y, xlen) == 0);
-    char xsha[65], ysha[65], junksha[65];
-    sm_sha256_buf(x, xlen, xsha);
-    sm_sha256_buf(y, ylen, ysha);
+    struct equal_fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->srv = sm_test_server_start(NULL);
+    assert_non_null(f->srv);
+    f->pay[PAY_X].data = sm_test_parquet(1, 0, 21, &f->pay[PAY_X].len);
+    f->pay[PAY_Y].data =
+        sm_test_parquet(1, 0, 22, &f->pay[PAY_Y].len); /* same schema, other rows */
     static const char junk[] = "not parquet at all";
-    sm_sha256_buf(junk, sizeof junk - 1, junksha);
-    static const struct {
-        const char *name;
-        int which; /* 0 x, 1 y, 2 junk */
-        long status;
-    } up[] = {{"a.parquet", 0, 200}, {"b.parquet", 0, 200}, {"c.parquet", 1, 200},
-              {"a.parquet", 0, 409}, {"d.parquet", 2, 400}, {"e.parquet", 0, 200}};
-    for (size_t i = 0; i < sizeof up / sizeof up[0]; i++) {
-        const void *data = up[i].which == 0   ? (const void *)x
-                           : up[i].which == 1 ? (const void *)y
-                                              : junk;
-        size_t n = up[i].which == 0 ? xlen : up[i].which == 1 ? ylen : sizeof junk - 1;
-        upload_expect(srv, up[i].name, data, n, up[i].status, NULL);
+    f->pay[PAY_JUNK].len = sizeof junk - 1;
+    f->pay[PAY_JUNK].data = malloc(f->pay[PAY_JUNK].len);
+    assert_non_null(f->pay[PAY_JUNK].data);
+    memcpy(f->pay[PAY_JUNK].data, junk, f->pay[PAY_JUNK].len);
+    assert_false(f->pay[PAY_X].len == f->pay[PAY_Y].len &&
+                 memcmp(f->pay[PAY_X].data, f->pay[PAY_Y].data, f->pay[PAY_X].len) == 0);
+    for (int i = 0; i < N_PAY; i++) {
+        sm_sha256_buf(f->pay[i].data, f->pay[i].len, f->pay[i].sha);
     }
-    /* stored once: a, b and e share x's bytes, c has its own */
-    struct sm_stage *st = sm_stage_find(srv, "s1");
-    assert_non_null(st);
-    assert_int_equal(st->n_files, 4);
-    assert_ptr_equal(st->files[0].blob, st->files[1].blob);
-    assert_ptr_equal(st->files[0].blob, st->files[3].blob);
-    assert_ptr_not_equal(st->files[0].blob, st->files[2].blob);
-    /* every digest is the bytes' own: the journal's (refused uploads too) ... */
-    char *text = sm_server_journal_json(srv);
+    for (size_t i = 0; i < N_EQUAL_UPLOADS; i++) {
+        const struct payload *p = &f->pay[equal_uploads[i].pay];
+        upload_expect(f->srv, equal_uploads[i].name, p->data, p->len, equal_uploads[i].status,
+                      NULL);
+    }
+    *state = f;
+    return 0;
+}
+
+static int equal_teardown(void **state)
+{
+    struct equal_fixture *f = *state;
+    for (int i = 0; i < N_PAY; i++) {
+        free(f->pay[i].data);
+    }
+    sm_server_free(f->srv);
+    free(f);
+    return 0;
+}
+
+/* a, b and e share x's one stored copy; c has its own; refused d none */
+static void equal_bytes_share_one_stored_copy(void **state)
+{
+    struct equal_fixture *f = *state;
+    const void *copy_a = sm_test_access_copy(f->srv, "s1", "a.parquet");
+    assert_non_null(copy_a);
+    assert_ptr_equal(sm_test_access_copy(f->srv, "s1", "b.parquet"), copy_a);
+    assert_ptr_equal(sm_test_access_copy(f->srv, "s1", "e.parquet"), copy_a);
+    const void *copy_c = sm_test_access_copy(f->srv, "s1", "c.parquet");
+    assert_non_null(copy_c);
+    assert_ptr_not_equal(copy_c, copy_a);
+    assert_null(sm_test_access_copy(f->srv, "s1", "d.parquet"));
+}
+
+/* every journal entry's digest is its bytes' own, refused uploads too */
+static void shared_copies_keep_their_journal_digests(void **state)
+{
+    struct equal_fixture *f = *state;
+    char *text = sm_server_journal_json(f->srv);
     cJSON *j = cJSON_Parse(text);
     free(text);
     assert_non_null(j);
     /* (entries are in completion order, which may differ from request order) */
-    for (size_t i = 0; i < sizeof up / sizeof up[0]; i++) {
+    for (size_t i = 0; i < N_EQUAL_UPLOADS; i++) {
         const cJSON *entry = NULL;
         for (size_t k = 0; (entry = journal_entry(j, k)) != NULL; k++) {
             const cJSON *status = cJSON_GetObjectItemCaseSensitive(entry, "status");
-            if (strcmp(entry_str(entry, "file_name"), up[i].name) == 0 &&
-                (long)status->valuedouble == up[i].status) {
+            if (strcmp(entry_str(entry, "file_name"), equal_uploads[i].name) == 0 &&
+                (long)status->valuedouble == equal_uploads[i].status) {
                 break;
             }
         }
         assert_non_null(entry);
-        const char *want = up[i].which == 0 ? xsha : up[i].which == 1 ? ysha : junksha;
-        assert_string_equal(entry_str(entry, "sha256"), want);
+        assert_string_equal(entry_str(entry, "sha256"), f->pay[equal_uploads[i].pay].sha);
     }
     cJSON_Delete(j);
-    /* ... the listing's ... */
+}
+
+static void shared_copies_keep_their_listing_digests(void **state)
+{
+    struct equal_fixture *f = *state;
     struct sm_file_list list;
     struct sm_error e;
-    assert_int_equal(sm_server_get_files(srv, "s1", &list, &e), SM_OK);
-    assert_int_equal(list.n, 4);
-    assert_string_equal(list.files[0].sha256, xsha);
-    assert_string_equal(list.files[1].sha256, xsha);
-    assert_string_equal(list.files[2].sha256, ysha);
-    assert_string_equal(list.files[3].sha256, xsha);
+    assert_int_equal(sm_server_get_files(f->srv, "s1", &list, &e), SM_OK);
+    assert_int_equal(list.n, sizeof equal_stored / sizeof equal_stored[0]);
+    for (size_t i = 0; i < list.n; i++) {
+        assert_string_equal(list.files[i].name, equal_stored[i].name);
+        assert_string_equal(list.files[i].sha256, f->pay[equal_stored[i].pay].sha);
+    }
     sm_file_list_cleanup(&list);
-    /* ... and a download gives back each name's bytes */
-    static const char *const names[] = {"a.parquet", "b.parquet", "c.parquet", "e.parquet"};
-    for (size_t i = 0; i < 4; i++) {
+}
+
+static void shared_copies_download_as_each_names_bytes(void **state)
+{
+    struct equal_fixture *f = *state;
+    for (size_t i = 0; i < sizeof equal_stored / sizeof equal_stored[0]; i++) {
         char body[128];
-        (void)snprintf(body, sizeof body, "stage_id=s1&file_name=%s", names[i]);
+        (void)snprintf(body, sizeof body, "stage_id=s1&file_name=%s", equal_stored[i].name);
         struct sm_resp r;
-        sm_http_request(sm_server_url(srv), NULL, "/download-from-stage", "k1", NULL, body, &r);
+        sm_http_request(sm_server_url(f->srv), NULL, "/download-from-stage", "k1", NULL, body, &r);
         assert_int_equal(r.status, 200);
-        const uint8_t *want = i == 2 ? y : x;
-        assert_int_equal(r.len, i == 2 ? ylen : xlen);
-        assert_memory_equal(r.body, want, r.len);
+        const struct payload *want = &f->pay[equal_stored[i].pay];
+        assert_int_equal(r.len, want->len);
+        assert_memory_equal(r.body, want->data, r.len);
         sm_resp_cleanup(&r);
     }
-    free(x);
-    free(y);
-    sm_server_free(srv);
 }
 
 /* Thousands of files: the name and content indexes grow many times over and
@@ -311,16 +370,22 @@ static void many_files_stay_findable(void **state)
         (void)snprintf(name, sizeof name, "f-%d.parquet", i);
         assert_int_equal(sm_server_preload(srv, "s1", name, pq[0], len[0], &e), SM_E_CONFLICT);
     }
-    struct sm_stage *st = sm_stage_find(srv, "s1");
-    assert_int_equal(st->n_files, N);
+    struct sm_file_list list;
+    assert_int_equal(sm_server_get_files(srv, "s1", &list, &e), SM_OK);
+    assert_int_equal(list.n, N);
+    sm_file_list_cleanup(&list);
+    const void *copies[KINDS];
+    for (int k = 0; k < KINDS; k++) {
+        (void)snprintf(name, sizeof name, "f-%d.parquet", k);
+        copies[k] = sm_test_access_copy(srv, "s1", name);
+        assert_non_null(copies[k]);
+    }
     for (int i = 0; i < N; i++) {
         (void)snprintf(name, sizeof name, "f-%d.parquet", i);
-        struct sm_stage_file *f = sm_stage_file_find(st, name);
-        assert_non_null(f);
-        assert_string_equal(f->name, name);
-        assert_ptr_equal(f->blob, st->files[i % KINDS].blob); /* one copy per kind */
+        /* found by name, sharing its kind's one copy */
+        assert_ptr_equal(sm_test_access_copy(srv, "s1", name), copies[i % KINDS]);
     }
-    assert_null(sm_stage_file_find(st, "f-3000.parquet"));
+    assert_null(sm_test_access_copy(srv, "s1", "f-3000.parquet"));
     for (int k = 0; k < KINDS; k++) {
         free(pq[k]);
     }
@@ -539,7 +604,14 @@ int main(void)
         cmocka_unit_test(concurrent_uploads_form_one_clean_sequence),
         cmocka_unit_test(aborted_upload_leaves_no_trace),
         cmocka_unit_test(awkward_names_round_trip),
-        cmocka_unit_test(equal_contents_are_stored_once_with_their_digests),
+        cmocka_unit_test_setup_teardown(equal_bytes_share_one_stored_copy, equal_setup,
+                                        equal_teardown),
+        cmocka_unit_test_setup_teardown(shared_copies_keep_their_journal_digests, equal_setup,
+                                        equal_teardown),
+        cmocka_unit_test_setup_teardown(shared_copies_keep_their_listing_digests, equal_setup,
+                                        equal_teardown),
+        cmocka_unit_test_setup_teardown(shared_copies_download_as_each_names_bytes, equal_setup,
+                                        equal_teardown),
         cmocka_unit_test(many_files_stay_findable),
         cmocka_unit_test(a_kept_verdict_follows_the_profile),
         cmocka_unit_test(data_dir_survives_restart),

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../mock_server/src/internal.h" /* the server's profile, to compare */
+#include "../../mock_server/src/test_access.h" /* the server's profile, to compare */
 #include "../support/sm_http.h"
 #include "oom.h"
 #include "stagemock/parquet_format.h"
@@ -95,8 +95,9 @@ struct tally {
 /* What a call can change: the rules (as listed) and the profile. */
 struct snapshot {
     char *rules;
-    char *stages; /* sm_server_stages_json, file ids masked */
-    struct sm_profile profile;
+    char *stages;                /* sm_server_stages_json, file ids masked */
+    unsigned char profile[4096]; /* sm_test_access_profile's bytes */
+    size_t profile_size;
 };
 
 /* File ids are drawn anew by each try: mask the hex digits of "f_…". */
@@ -116,9 +117,8 @@ static void snap(struct sm_server *srv, struct snapshot *out)
     out->stages = sm_server_stages_json(srv);
     assert_non_null(out->stages);
     mask_ids(out->stages);
-    pthread_mutex_lock(&srv->lock);
-    out->profile = srv->profile;
-    pthread_mutex_unlock(&srv->lock);
+    out->profile_size = sm_test_access_profile(srv, out->profile, sizeof out->profile);
+    assert_true(out->profile_size <= sizeof out->profile);
 }
 
 static void snap_cleanup(struct snapshot *s)
@@ -130,7 +130,8 @@ static void snap_cleanup(struct snapshot *s)
 static bool snap_equal(const struct snapshot *a, const struct snapshot *b)
 {
     return strcmp(a->rules, b->rules) == 0 && strcmp(a->stages, b->stages) == 0 &&
-           memcmp(&a->profile, &b->profile, sizeof a->profile) == 0;
+           a->profile_size == b->profile_size &&
+           memcmp(a->profile, b->profile, a->profile_size) == 0;
 }
 
 /* A server with stages s1, s2 and key k1, as every try starts from. */

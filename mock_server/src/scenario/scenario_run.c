@@ -1,16 +1,18 @@
 /*
  * scenario_run.c - executing a fired scenario rule on a live MHD connection.
  *
- * What: the server calls in here only when a scenario is loaded (one pointer
- * check on the hot path). At the headers, the engine decides; an answer
- * before the body (before_body, refuse_continue) is queued at once. While the
- * body arrives, request-side faults count bytes exactly (only the bytes up to
- * the offset are consumed), and read_rate consumes at a rate. At the end of
- * the body, rules on stage/file are decided, delay_ms waits, canned answers
- * and connection faults are executed. Real answers pass through
- * sm_scn_run_queue (reply.c's funnel), where they are altered, lost, or
- * re-served through a content-reader callback that dribbles, truncates or
- * faults at an exact response-body offset.
+ * What: the request path calls in here only through the hooks at the bottom
+ * of this file (struct sm_scn_hooks, ../internal.h), which scenario_api.c
+ * installs with the engine, so with no scenario loaded it pays one pointer
+ * check and nothing here is reached. At the headers, the engine decides; an
+ * answer before the body (before_body, refuse_continue) is queued at once.
+ * While the body arrives, request-side faults count bytes exactly (only the
+ * bytes up to the offset are consumed), and read_rate consumes at a rate. At
+ * the end of the body, rules on stage/file are decided, delay_ms waits,
+ * canned answers and connection faults are executed. Real answers pass
+ * through run_queue (the hook reply.c's funnel calls), where they are
+ * altered, lost, or re-served through a content-reader callback that
+ * dribbles, truncates or faults at an exact response-body offset.
  * Design: a reset is SO_LINGER {1,0} plus connect(AF_UNSPEC), which makes
  * Linux send an RST at once (tcp_disconnect) without MHD's shutdown() FIN
  * first; MHD then closes a dead socket. Before a response-side fault the
@@ -18,6 +20,9 @@
  * bytes. Waits never block an MHD thread: the connection is suspended and a
  * per-server waker thread resumes it when due; on stop, every sleeper is
  * resumed with "aborted" set so it closes.
+ * Calls go down only: into the engine (scenario.c), the model
+ * (scenario_model.c) and the core (reply.c, form.c, spool.c); nothing in the
+ * core calls a function here by name.
  * Not here: deciding which rule fires (scenario.c).
  */
 #include <errno.h>
@@ -30,8 +35,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "../internal.h"
 #include "scenario.h"
+#include "scenario_run.h"
 
 struct sm_scn_sleeper {
     struct MHD_Connection *conn;
@@ -179,7 +185,7 @@ static bool sleep_until(struct sm_server *srv, struct sm_scn_sleeper *s, int64_t
     return true;
 }
 
-void sm_scn_waker_stop(struct sm_server *srv)
+static void waker_stop(struct sm_server *srv)
 {
     pthread_mutex_lock(&srv->lock);
     struct sm_scn_waker *w = srv->scn_waker;
@@ -465,7 +471,7 @@ static enum MHD_Result no_memory(struct sm_req *r)
     return sm_reply_error(r, &e);
 }
 
-bool sm_scn_run_begin(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret)
+static bool run_begin(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret)
 {
     bool oom = false;
     if (r->route == SM_ROUTE_ADMIN) {
@@ -503,7 +509,7 @@ bool sm_scn_run_begin(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret
     return false;
 }
 
-bool sm_scn_run_body(struct sm_req *r, size_t *n, enum MHD_Result *ret)
+static bool run_body(struct sm_req *r, size_t *n, enum MHD_Result *ret)
 {
     struct sm_scn_run *run = r->scn_run;
     const struct sm_scn_action *a = &run->hit.action;
@@ -552,7 +558,7 @@ bool sm_scn_run_body(struct sm_req *r, size_t *n, enum MHD_Result *ret)
     return false;
 }
 
-bool sm_scn_run_finish(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret)
+static bool run_finish(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *ret)
 {
     struct sm_scn_run *run = r->scn_run;
     if (run->sleep.aborted) {
@@ -593,7 +599,7 @@ bool sm_scn_run_finish(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *re
         }
     }
     if (a->connection == SM_SCN_CONN_NONE && (a->status == 0 || a->real)) {
-        return false; /* the real behaviour runs; sm_scn_run_queue shapes its answer */
+        return false; /* the real behaviour runs; run_queue shapes its answer */
     }
     if (r->je.stage == NULL && r->form.n_stage_id > 0) {
         r->je.stage = strdup(r->form.stage_id); /* the journal names what was asked */
@@ -605,7 +611,7 @@ bool sm_scn_run_finish(struct sm_req *r, struct sm_scn *scn, enum MHD_Result *re
     return true;
 }
 
-void sm_scn_run_note_body(struct sm_req *r, const char *data, size_t len)
+static void run_note_body(struct sm_req *r, const char *data, size_t len)
 {
     struct sm_scn_run *run = r->scn_run;
     if (run == NULL || !run->hit.fired || run->body != NULL) {
@@ -618,7 +624,7 @@ void sm_scn_run_note_body(struct sm_req *r, const char *data, size_t len)
     }
 }
 
-void sm_scn_run_note_blob(struct sm_req *r, struct sm_blob *blob)
+static void run_note_blob(struct sm_req *r, struct sm_blob *blob)
 {
     struct sm_scn_run *run = r->scn_run;
     if (run != NULL && run->hit.fired && run->blob == NULL) {
@@ -636,7 +642,7 @@ static enum MHD_Result copy_header(void *cls, enum MHD_ValueKind kind, const cha
     return MHD_YES;
 }
 
-enum MHD_Result sm_scn_run_queue(struct sm_req *r, int status, struct MHD_Response *resp,
+static enum MHD_Result run_queue(struct sm_req *r, int status, struct MHD_Response *resp,
                                  uint64_t body_len)
 {
     struct sm_scn_run *run = r->scn_run;
@@ -696,7 +702,7 @@ enum MHD_Result sm_scn_run_queue(struct sm_req *r, int status, struct MHD_Respon
     return ret;
 }
 
-void sm_scn_run_end(struct sm_req *r, struct sm_scn *scn)
+static void run_end(struct sm_req *r, struct sm_scn *scn)
 {
     struct sm_scn_run *run = r->scn_run;
     r->scn_run = NULL;
@@ -729,3 +735,15 @@ void sm_scn_run_end(struct sm_req *r, struct sm_scn *scn)
     sm_blob_unref(run->blob);
     free(run);
 }
+
+const struct sm_scn_hooks sm_scn_run_hooks = {
+    .begin = run_begin,
+    .body = run_body,
+    .finish = run_finish,
+    .queue = run_queue,
+    .note_body = run_note_body,
+    .note_blob = run_note_blob,
+    .end = run_end,
+    .stop = waker_stop,
+    .engine_free = sm_scn_free,
+};

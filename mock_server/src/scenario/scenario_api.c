@@ -6,10 +6,11 @@
  * so they are judged like uploads), adding one rule as JSON or as a --fault
  * spec, listing, clearing, and the report of unused rules.
  * Design: the server's engine is created on first use and published with an
- * atomic store; it then lives as long as the server (cleared, never freed
- * while requests may hold it), so the request path reads it with one atomic
- * load and no lock. The engine's seed is the server's --seed when given, else
- * drawn and recorded; a document's "seed" overrides it.
+ * atomic store, after the request-path hooks (scenario_run.h) that the server
+ * then calls for every request; it then lives as long as the server (cleared,
+ * never freed while requests may hold it), so the request path reads it with
+ * one atomic load and no lock. The engine's seed is the server's --seed when
+ * given, else drawn and recorded; a document's "seed" overrides it.
  * Not here: parsing (scenario_parse.c), executing (scenario_run.c).
  */
 #include <stdio.h>
@@ -17,10 +18,11 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include "../../common/sm_json.h"
+#include "../../../common/sm_json.h"
 
-#include "internal.h"
+#include "../internal.h"
 #include "scenario.h"
+#include "scenario_run.h"
 #include "stagemock/scenario.h"
 
 static struct sm_scn *engine(struct sm_server *srv, struct sm_error *err)
@@ -28,6 +30,8 @@ static struct sm_scn *engine(struct sm_server *srv, struct sm_error *err)
     pthread_mutex_lock(&srv->lock);
     struct sm_scn *s = srv->scn;
     if (s == NULL && sm_scn_new(srv->cfg.seeded, srv->cfg.seed, &s, err) == SM_OK) {
+        /* the hooks first: whoever sees the engine finds them set */
+        __atomic_store_n(&srv->scn_hooks, &sm_scn_run_hooks, __ATOMIC_RELEASE);
         __atomic_store_n(&srv->scn, s, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&srv->lock);

@@ -4,14 +4,16 @@
  * What: the top level (seed, initial_state, preload, rules), each rule's
  * match and action, and the checks that make a rule executable (a canned
  * response needs a status; a fault offset needs a kind; a rule decided on body
- * fields cannot act before the body). The reverse (a rule back to JSON) serves
- * the list API and the reports.
+ * fields cannot act before the body), and reading a document from a file.
  * Design: cJSON parses; every field is read through one checker per type that
  * names the path on failure ("rules[3].match.nth: expected a positive
  * integer"), and unknown fields are errors so a typo never silently matches
- * everything. Rules are built in caller storage and cleaned on failure.
- * Not here: deciding requests (scenario.c), --fault specs (fault_spec.c),
- * touching sockets (the server).
+ * everything. Rules are built in caller storage and cleaned on failure with
+ * scenario_model.c's cleanups: the parser calls down into the model, never
+ * the other way.
+ * Not here: the structs' lifecycle and the reverse, a rule back to JSON
+ * (scenario_model.c), deciding requests (scenario.c), --fault specs
+ * (fault_spec.c), touching sockets (scenario_run.c).
  */
 #include <limits.h>
 #include <math.h>
@@ -20,7 +22,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include "../../common/sm_json.h"
+#include "../../../common/sm_json.h"
 
 #include "scenario.h"
 
@@ -696,60 +698,4 @@ done:
     free(buf);
     free(dir);
     return rc;
-}
-
-static void headers_free(struct sm_scn_header *h, size_t n)
-{
-    for (size_t i = 0; h != NULL && i < n; i++) {
-        free(h[i].name);
-        free(h[i].value);
-    }
-    free(h);
-}
-
-void sm_scn_action_cleanup(struct sm_scn_action *a)
-{
-    free(a->body);
-    free(a->content_type);
-    headers_free(a->headers, a->n_headers);
-    free(a->set_state);
-    memset(a, 0, sizeof *a);
-}
-
-void sm_scn_rule_cleanup(struct sm_scn_rule *r)
-{
-    if (r == NULL) {
-        return;
-    }
-    free(r->name);
-    free(r->match.stage);
-    free(r->match.file);
-    free(r->match.key);
-    free(r->match.state);
-    headers_free(r->match.headers, r->match.n_headers);
-    sm_scn_action_cleanup(&r->action);
-    memset(r, 0, sizeof *r);
-}
-
-void sm_scn_doc_free(struct sm_scn_doc *doc)
-{
-    if (doc == NULL) {
-        return;
-    }
-    for (size_t i = 0; i < doc->n_rules; i++) {
-        sm_scn_rule_cleanup(&doc->rules[i]);
-    }
-    free(doc->rules);
-    for (size_t i = 0; i < doc->n_preload; i++) {
-        for (size_t j = 0; j < doc->preload[i].n_names; j++) {
-            free(doc->preload[i].names[j]);
-            free(doc->preload[i].paths[j]);
-        }
-        free(doc->preload[i].names);
-        free(doc->preload[i].paths);
-        free(doc->preload[i].stage);
-    }
-    free(doc->preload);
-    free(doc->initial_state);
-    free(doc);
 }

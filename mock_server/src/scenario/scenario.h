@@ -6,8 +6,15 @@
  * turns a JSON text or a --fault spec (fault_spec.c) into struct sm_scn_rule
  * values; the engine (scenario.c) owns them, decides for each request which
  * rule fires (first match in order), keeps the counters, the state and the
- * seeded PRNG, and reports rules that never fired. The server (request path)
- * executes the returned action; nothing here touches a socket.
+ * seeded PRNG, and reports rules that never fired; scenario_model.c holds the
+ * structs' cleanup, copy and JSON form. scenario_run.c executes the returned
+ * action on the request path (the hooks of ../internal.h) and scenario_api.c
+ * is the public and admin API; nothing declared here touches a socket.
+ * Calls go one way: scenario_api.c -> fault_spec.c -> scenario_parse.c ->
+ * scenario_model.c; scenario_api.c and scenario_run.c -> scenario.c ->
+ * scenario_model.c; and from scenario/ down into the core (reply, form,
+ * spool, api), never back: the core reaches scenario_run.c through the hooks
+ * scenario_api.c installs.
  *
  * Ownership: sm_scn_new/sm_scn_free; rules added to an engine belong to it.
  * Thread-safety: every sm_scn_* call on one engine may come from any thread;
@@ -158,7 +165,7 @@ struct sm_scn_hit {
 
 struct sm_scn;
 
-/* --- documents (scenario_parse.c) --- */
+/* --- documents (scenario_parse.c; cleanup, copy and JSON in scenario_model.c) --- */
 
 /* Parse a scenario JSON text. base_dir resolves preload.dir (NULL = "."). On
  * failure *out is NULL and err names the field, e.g.

@@ -1,18 +1,21 @@
 /*
- * scenario_model.c - copying scenario actions and writing rules back as JSON.
+ * scenario_model.c - the scenario structs' lifecycle: cleanup, copy, JSON out.
  *
- * What: a deep copy of an action (a fired rule's action travels with its
+ * What: freeing what a rule, an action or a document owns (the parser cleans
+ * up through these on failure), a deep copy of an action (a fired rule's action travels with its
  * request, so clearing rules mid-request is safe), the rule -> JSON encoder
  * the list API and reports use (it writes the same field names the parser
  * reads, so a listed rule can be loaded again), and names for action kinds
  * and connection faults as the journal records them.
+ * Design: the bottom of scenario/: it calls nothing else in the folder, so
+ * the parser and the engine call down into it.
  * Not here: parsing (scenario_parse.c), deciding requests (scenario.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include "../../common/sm_json.h"
+#include "../../../common/sm_json.h"
 
 #include "scenario.h"
 
@@ -29,6 +32,62 @@ static char *dup_opt(const char *s, bool *ok)
     }
     memcpy(d, s, n);
     return d;
+}
+
+static void headers_free(struct sm_scn_header *h, size_t n)
+{
+    for (size_t i = 0; h != NULL && i < n; i++) {
+        free(h[i].name);
+        free(h[i].value);
+    }
+    free(h);
+}
+
+void sm_scn_action_cleanup(struct sm_scn_action *a)
+{
+    free(a->body);
+    free(a->content_type);
+    headers_free(a->headers, a->n_headers);
+    free(a->set_state);
+    memset(a, 0, sizeof *a);
+}
+
+void sm_scn_rule_cleanup(struct sm_scn_rule *r)
+{
+    if (r == NULL) {
+        return;
+    }
+    free(r->name);
+    free(r->match.stage);
+    free(r->match.file);
+    free(r->match.key);
+    free(r->match.state);
+    headers_free(r->match.headers, r->match.n_headers);
+    sm_scn_action_cleanup(&r->action);
+    memset(r, 0, sizeof *r);
+}
+
+void sm_scn_doc_free(struct sm_scn_doc *doc)
+{
+    if (doc == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < doc->n_rules; i++) {
+        sm_scn_rule_cleanup(&doc->rules[i]);
+    }
+    free(doc->rules);
+    for (size_t i = 0; i < doc->n_preload; i++) {
+        for (size_t j = 0; j < doc->preload[i].n_names; j++) {
+            free(doc->preload[i].names[j]);
+            free(doc->preload[i].paths[j]);
+        }
+        free(doc->preload[i].names);
+        free(doc->preload[i].paths);
+        free(doc->preload[i].stage);
+    }
+    free(doc->preload);
+    free(doc->initial_state);
+    free(doc);
 }
 
 enum sm_code sm_scn_action_copy(struct sm_scn_action *dst, const struct sm_scn_action *src,

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
-#include "../../common/sm_json.h"
+#include "../../../common/sm_json.h"
 
 #include "scenario.h"
 

@@ -14,7 +14,8 @@
  * a "matching request" when endpoint, key, headers, stage/file and state
  * match (also when an earlier rule fired for it); nth/times gate firing on
  * that count; the dice come last.
- * Not here: parsing (scenario_parse.c), executing actions (the server).
+ * Not here: parsing (scenario_parse.c), the structs' cleanup, copy and JSON
+ * form (scenario_model.c), executing actions (scenario_run.c).
  */
 #include <fnmatch.h>
 #include <pthread.h>
@@ -26,7 +27,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
-#include "../../common/sm_json.h"
+#include "../../../common/sm_json.h"
 
 #include "scenario.h"
 
