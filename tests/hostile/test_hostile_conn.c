@@ -366,9 +366,13 @@ static void six_hundred_slow_connections_leave_room(void **state)
     if (rl.rlim_cur < 2600) {
         skip(); /* 600 client + 600 server sockets, twice over */
     }
-    /* the bound is 1 s; ThreadSanitizer slows every atomic and lock many times over */
+    /* The issue's bound is 1 s. ThreadSanitizer slows every atomic and lock
+     * many times over, and CI runs it on a loaded machine: there this test
+     * looks for races and answers, and the figure comes from the other modes. */
     const char *mode = getenv("SM_MODE");
-    double bound = mode != NULL && strcmp(mode, "tsan") == 0 ? 3.0 : 1.0;
+    bool tsan = mode != NULL && strcmp(mode, "tsan") == 0;
+    double bound = tsan ? 10.0 : 1.0;
+    int min_answered = tsan ? 2 : 10;
     struct sm_server_config cfg;
     sm_server_config_init(&cfg);
     cfg.head_timeout_s = 2; /* some are cut during the run, so the crowd also reconnects */
@@ -385,7 +389,7 @@ static void six_hundred_slow_connections_leave_room(void **state)
            "%.3f s; %d slow connections closed by the server and reopened\n",
            answered, worst, reopened);
     assert_true(worst < bound);
-    assert_true(answered >= 10);
+    assert_true(answered >= min_answered);
     /* 600 from the ordinary client's own address */
     int self[1] = {1};
     worst = slow_crowd(srv, 600, self, 1, 3.0, &answered, &reopened);
@@ -393,7 +397,7 @@ static void six_hundred_slow_connections_leave_room(void **state)
            "%.3f s; %d closed and reopened\n",
            answered, worst, reopened);
     assert_true(worst < bound);
-    assert_true(answered >= 10);
+    assert_true(answered >= min_answered);
     assert_true(reopened > 0); /* over the per-address limit: the oldest heads made room */
     sm_server_free(srv);
 }
