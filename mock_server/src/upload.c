@@ -268,5 +268,5 @@ enum MHD_Result sm_upload_finish(struct sm_req *r)
         }
         return answer_durable(r);
     }
-    return answer(r, SM_OK, NULL, in.blob, in.file_id, field);
+    return answer(r, SM_OK, &e, in.blob, in.file_id, field); /* e unused on success */
 }
