@@ -1,9 +1,10 @@
 /*
- * test_broken.c - every broken client in clients/broken/ shows its defect
- * against an in-process mock, and a correct client (clients/shell/stagectl.sh,
- * which each broken one is a copy of, or stagectl where the shell client's
- * coarse stall timer would be slow) passes the same check. One test per
- * defect; the evidence is the stage, the journal or the client's own output.
+ * test_broken.c - every broken client (clients/broken/NAME.patch, built into
+ * build/<mode>/broken/NAME.sh) shows its defect against an in-process mock,
+ * and a correct client (clients/shell/stagectl.sh, which each broken one is
+ * patched from, or stagectl where the shell client's coarse stall timer would
+ * be slow) passes the same check. One test per defect; the evidence is the
+ * stage, the journal or the client's own output.
  */
 #include <limits.h>
 #include <sys/wait.h>
@@ -49,7 +50,8 @@ static void shell_word(char *cmd, size_t size, const char *s)
     cmd[n] = '\0';
 }
 
-/* Run a client (path relative to clients/, or an absolute one) under
+/* Run a client (path relative to clients/, "broken/NAME.sh" for a built
+ * broken client in the build dir, or an absolute one) under
  * `timeout limit_s` with words in the scratch dir; its stdout in out.
  * Returns the exit status (124: killed by the timeout). The shell clients
  * need curl and jq: without them the test is skipped, with the reason. */
@@ -63,6 +65,14 @@ static int run_client(struct fx *f, const char *client, double limit_s, char *ou
     }
     if (client[0] == '/') {
         (void)snprintf(path, sizeof path, "%s", client);
+    } else if (strncmp(client, "broken/", 7) == 0) {
+        char b[PATH_MAX];
+        assert_non_null(realpath(sm_test_build_dir(), b));
+        (void)snprintf(path, sizeof path, "%s/%s", b, client);
+        if (access(path, R_OK) != 0) {
+            fail_msg("%s is not built (make builds it from clients/%.*s.patch)", path,
+                     (int)(strlen(client) - 3), client);
+        }
     } else {
         char top[PATH_MAX];
         assert_non_null(realpath(sm_test_top_dir(), top));
