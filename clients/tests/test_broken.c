@@ -317,6 +317,47 @@ static void unbounded_retry_follows_retry_after_past_any_bound(void **state)
     assert_int_equal(journal_final(f, "/upload-to-stage"), 4);
 }
 
+/* The lint codes the journal's uploads carry, space-separated. */
+static void upload_lint(struct fx *f, char *out, size_t size)
+{
+    cJSON *doc = journal(f);
+    const cJSON *e = NULL;
+    out[0] = '\0';
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "entries"))
+    {
+        const cJSON *path = cJSON_GetObjectItemCaseSensitive(e, "path");
+        if (!cJSON_IsString(path) || strcmp(path->valuestring, "/upload-to-stage") != 0) {
+            continue;
+        }
+        const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "lint");
+        assert_true(cJSON_IsArray(l)); /* every upload carries one, empty when clean */
+        const cJSON *c = NULL;
+        cJSON_ArrayForEach(c, l)
+        {
+            size_t n = strlen(out);
+            (void)snprintf(out + n, size - n, "%s%s", n ? " " : "", c->valuestring);
+        }
+    }
+    cJSON_Delete(doc);
+}
+
+static void file_first_frames_the_file_before_stage_id(void **state)
+{
+    struct fx *f = *state;
+    char out[4096], lint[256];
+    assert_int_equal(run_client(f, "broken/file_first.sh", 10, out, sizeof out, "upload", "--stage",
+                                "s1", "a.parquet", END),
+                     0); /* the mock takes it: only a strict server would not */
+    upload_lint(f, lint, sizeof lint);
+    assert_string_equal(lint, "field-after-file");
+    sm_server_reset(f->srv);
+    assert_int_equal(run_client(f, "shell/stagectl.sh", 10, out, sizeof out, "upload", "--stage",
+                                "s1", "a.parquet", END),
+                     0);
+    upload_lint(f, lint, sizeof lint);
+    assert_string_equal(lint, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +372,7 @@ int main(void)
         T(blind_retry_uploads_twice_after_a_lost_answer),
         T(no_timeout_hangs_on_a_stalled_download),
         T(unbounded_retry_follows_retry_after_past_any_bound),
+        T(file_first_frames_the_file_before_stage_id),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
