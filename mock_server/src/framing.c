@@ -288,9 +288,11 @@ static void part_headers(struct sm_framing_scan *s, struct sm_framing_part *pt)
         lint(s, SM_LINT_HEADER_SYNTAX); /* over 2 KiB of part headers */
     }
     /* join folded lines (a line starting with a blank continues the last) */
-    for (size_t i = 1; i < s->hdr_len; i++) {
-        if (s->hdr[i - 1] == '\n' && ows(s->hdr[i])) {
-            s->hdr[i - 1] = ' ';
+    char *hend = s->hdr + s->hdr_len;
+    for (char *q = memchr(s->hdr, '\n', s->hdr_len); q != NULL && q + 1 < hend;
+         q = memchr(q + 1, '\n', (size_t)(hend - q - 1))) {
+        if (ows(q[1])) {
+            *q = ' ';
             lint(s, SM_LINT_FOLDED_HEADER);
         }
     }
@@ -461,6 +463,19 @@ static bool delim_byte(struct sm_framing_scan *s, char c)
     return false;
 }
 
+/* Bytes of a header line (no LF among them). */
+static void header_text(struct sm_framing_scan *s, const char *p, size_t n)
+{
+    s->hline += n;
+    size_t room = HDR_MAX - s->hdr_len;
+    if (n > room) {
+        s->hdr_over = true;
+        n = room;
+    }
+    memcpy(s->hdr + s->hdr_len, p, n);
+    s->hdr_len += n;
+}
+
 /* One byte of a part's header block. */
 static void header_byte(struct sm_framing_scan *s, char c)
 {
@@ -524,9 +539,22 @@ void sm_framing_scan_feed(struct sm_framing_scan *s, const char *data, size_t n)
             }
             s->pos += n - i;
             return;
-        case ST_HEADERS:
+        case ST_HEADERS: { /* the rest of the line at once, then its LF */
+            const char *lf = memchr(data + i, '\n', n - i);
+            size_t at = lf != NULL ? (size_t)(lf - data) : n;
+            if (at > i) {
+                header_text(s, data + i, at - i);
+                s->last = data[at - 1];
+                s->pos += at - i;
+                i = at;
+            }
+            if (lf == NULL) {
+                return;
+            }
+            c = '\n';
             header_byte(s, c);
             break;
+        }
         case ST_DELIM:
             if (!delim_byte(s, c)) {
                 continue;
@@ -552,6 +580,21 @@ void sm_framing_scan_feed(struct sm_framing_scan *s, const char *data, size_t n)
                 s->line_start = true;
                 c = '\n';
                 break;
+            }
+            if (s->dm == 0 && s->dlen > 0 && n - i >= s->dlen) { /* the whole pattern is here */
+                s->line_start = false;
+                if (memcmp(data + i, s->dpat, s->dlen) != 0) {
+                    continue; /* content: look at it again as such */
+                }
+                s->cand = s->pos;
+                s->before = s->st;
+                s->st = ST_DELIM;
+                s->ad = AD_START;
+                s->close = false;
+                s->last = s->dpat[s->dlen - 1];
+                s->pos += s->dlen;
+                i += s->dlen;
+                continue;
             }
             if (s->dlen == 0 || c != s->dpat[s->dm]) {
                 s->dm = 0;
