@@ -68,26 +68,26 @@ enum delim_state { AD_START, AD_DASH, AD_PAD, AD_CR };
 struct sm_framing_scan {
     struct sm_framing f;
     struct sm_framing_part parts[PARTS_MAX];
-    char pool[POOL_MAX];
-    char dpat[BOUNDARY_MAX + 2]; /* "--" BOUNDARY */
+    uint64_t pos;   /* body bytes seen */
+    uint64_t cand;  /* offset of the candidate's first '-' */
+    uint64_t nl_at; /* offset of the last LF in the current part or preamble (UINT64_MAX: none) */
+    uint64_t body_start;
     size_t dlen;
+    size_t dm;                  /* bytes of dpat matched at the current line start */
+    size_t hdr_len;             /* bytes in hdr */
+    size_t hline;               /* bytes of the header line being read */
     enum scan_state st, before; /* before: the state a delimiter candidate began in */
     enum delim_state ad;
     bool close;      /* the candidate is a close delimiter (--BOUNDARY--) */
-    size_t dm;       /* bytes of dpat matched at the current line start */
     bool line_start; /* the next byte starts a line */
-    char last;       /* the byte before the next one */
-    uint64_t pos;    /* body bytes seen */
-    uint64_t cand;   /* offset of the candidate's first '-' */
-    uint64_t nl_at;  /* offset of the last LF in the current part or preamble (UINT64_MAX: none) */
-    bool nl_cr;      /* that LF followed a CR */
-    uint64_t body_start;
-    bool in_part; /* a part is open (after a delimiter) */
+    bool nl_cr;      /* the LF at nl_at followed a CR */
+    bool in_part;    /* a part is open (after a delimiter) */
     bool seen_file;
-    char hdr[HDR_MAX]; /* the current part's header lines, '\n'-separated, CRs dropped */
-    size_t hdr_len;
-    size_t hline; /* bytes of the header line being read */
     bool hdr_over;
+    char last; /* the byte before the next one */
+    char pool[POOL_MAX];
+    char dpat[BOUNDARY_MAX + 2]; /* "--" BOUNDARY */
+    char hdr[HDR_MAX];           /* the current part's header lines, '\n'-separated, CRs dropped */
 };
 
 /* ---- small parsing helpers ---------------------------------------------- */
@@ -213,6 +213,36 @@ static bool param_value(const char **p, const char *end, const char **v, size_t 
     return true;
 }
 
+/* One Content-Disposition parameter, parsed: record name, filename and
+ * filename*, and what their quoting says. */
+static void disposition_param(struct sm_framing_scan *s, struct sm_framing_part *pt,
+                              const char *name, size_t nn, const char *val, size_t vn, bool quoted,
+                              bool escaped)
+{
+    bool is_name = ieq(name, nn, "name"), is_file = ieq(name, nn, "filename");
+    if ((is_name || is_file) && !quoted) {
+        lint(s, SM_LINT_UNQUOTED_PARAM);
+    }
+    if ((is_name || is_file) && escaped) {
+        lint(s, SM_LINT_BACKSLASH_ESCAPE);
+    }
+    uint16_t *dst = NULL;
+    if (is_name) {
+        pt->flags |= quoted ? PF_NAME_QUOTED : 0;
+        dst = &pt->name;
+    } else if (is_file) {
+        pt->flags |= PF_FILENAME | (quoted ? PF_FILENAME_QUOTED : 0);
+        dst = &pt->filename;
+    } else if (ieq(name, nn, "filename*")) {
+        pt->flags |= PF_STAR;
+        lint(s, SM_LINT_FILENAME_STAR);
+        dst = &pt->filename_star;
+    }
+    if (dst != NULL && *dst == NONE) {
+        *dst = pool_add(s, val, vn);
+    }
+}
+
 static void content_disposition(struct sm_framing_scan *s, struct sm_framing_part *pt,
                                 const char *v, size_t n)
 {
@@ -254,30 +284,7 @@ static void content_disposition(struct sm_framing_scan *s, struct sm_framing_par
         if (!param_value(&p, end, &val, &vn, &quoted, &escaped)) {
             lint(s, SM_LINT_HEADER_SYNTAX);
         }
-        bool is_name = ieq(name, nn, "name"), is_file = ieq(name, nn, "filename");
-        if (is_name || is_file) {
-            if (!quoted) {
-                lint(s, SM_LINT_UNQUOTED_PARAM);
-            }
-            if (escaped) {
-                lint(s, SM_LINT_BACKSLASH_ESCAPE);
-            }
-        }
-        uint16_t *dst = NULL;
-        if (is_name) {
-            pt->flags |= quoted ? PF_NAME_QUOTED : 0;
-            dst = &pt->name;
-        } else if (is_file) {
-            pt->flags |= PF_FILENAME | (quoted ? PF_FILENAME_QUOTED : 0);
-            dst = &pt->filename;
-        } else if (ieq(name, nn, "filename*")) {
-            pt->flags |= PF_STAR;
-            lint(s, SM_LINT_FILENAME_STAR);
-            dst = &pt->filename_star;
-        }
-        if (dst != NULL && *dst == NONE) {
-            *dst = pool_add(s, val, vn);
-        }
+        disposition_param(s, pt, name, nn, val, vn, quoted, escaped);
     }
 }
 
@@ -523,6 +530,89 @@ static void header_byte(struct sm_framing_scan *s, char c)
     s->line_start = true;
 }
 
+/* A delimiter candidate ("--BOUNDARY" at a line start) is complete. */
+static void start_delim(struct sm_framing_scan *s)
+{
+    s->before = s->st;
+    s->st = ST_DELIM;
+    s->ad = AD_START;
+    s->close = false;
+    s->dm = 0;
+}
+
+/* Header bytes from data[i]: the rest of the line at once, then its LF.
+ * Returns where the next state starts reading. */
+static size_t feed_headers(struct sm_framing_scan *s, const char *data, size_t n, size_t i)
+{
+    const char *lf = memchr(data + i, '\n', n - i);
+    size_t at = lf != NULL ? (size_t)(lf - data) : n;
+    if (at > i) {
+        header_text(s, data + i, at - i);
+        s->last = data[at - 1];
+        s->pos += at - i;
+    }
+    if (lf == NULL) {
+        return n;
+    }
+    header_byte(s, '\n');
+    s->last = '\n';
+    s->pos++;
+    return at + 1;
+}
+
+/* Content (a part's or the preamble) from data[i]: on to the next LF, then
+ * at the line start whether "--BOUNDARY" follows (at once when it is all
+ * here, else byte by byte across chunks). Returns where to read on. */
+static size_t feed_content(struct sm_framing_scan *s, const char *data, size_t n, size_t i)
+{
+    if (s->dm == 0 && !s->line_start) {
+        const char *lf = memchr(data + i, '\n', n - i);
+        if (lf == NULL) {
+            s->last = data[n - 1];
+            s->pos += n - i;
+            return n;
+        }
+        size_t at = (size_t)(lf - data);
+        if (at > i) {
+            s->last = data[at - 1];
+            s->pos += at - i;
+        }
+        s->nl_at = s->pos;
+        s->nl_cr = s->last == '\r';
+        s->line_start = true;
+        s->last = '\n';
+        s->pos++;
+        return at + 1;
+    }
+    if (s->dm == 0 && s->dlen > 0 && n - i >= s->dlen) { /* the whole pattern is here */
+        s->line_start = false;
+        if (memcmp(data + i, s->dpat, s->dlen) != 0) {
+            return i; /* content: look at it again as such */
+        }
+        s->cand = s->pos;
+        start_delim(s);
+        s->last = s->dpat[s->dlen - 1];
+        s->pos += s->dlen;
+        return i + s->dlen;
+    }
+    char c = data[i];
+    if (s->dlen == 0 || c != s->dpat[s->dm]) {
+        s->dm = 0;
+        s->line_start = false;
+        return i; /* content: look at it again as such */
+    }
+    if (s->dm == 0) {
+        s->cand = s->pos;
+    }
+    s->line_start = false;
+    if (++s->dm == s->dlen) {
+        start_delim(s);
+    }
+    s->last = c;
+    s->pos++;
+    return i + 1;
+}
+
 void sm_framing_scan_feed(struct sm_framing_scan *s, const char *data, size_t n)
 {
     if (s == NULL) {
@@ -530,7 +620,6 @@ void sm_framing_scan_feed(struct sm_framing_scan *s, const char *data, size_t n)
     }
     size_t i = 0;
     while (i < n) {
-        char c = data[i];
         switch (s->st) {
         case ST_OFF:
         case ST_EPILOGUE:
@@ -539,84 +628,21 @@ void sm_framing_scan_feed(struct sm_framing_scan *s, const char *data, size_t n)
             }
             s->pos += n - i;
             return;
-        case ST_HEADERS: { /* the rest of the line at once, then its LF */
-            const char *lf = memchr(data + i, '\n', n - i);
-            size_t at = lf != NULL ? (size_t)(lf - data) : n;
-            if (at > i) {
-                header_text(s, data + i, at - i);
-                s->last = data[at - 1];
-                s->pos += at - i;
-                i = at;
-            }
-            if (lf == NULL) {
-                return;
-            }
-            c = '\n';
-            header_byte(s, c);
+        case ST_HEADERS:
+            i = feed_headers(s, data, n, i);
             break;
-        }
         case ST_DELIM:
-            if (!delim_byte(s, c)) {
-                continue;
+            if (delim_byte(s, data[i])) {
+                s->last = data[i];
+                s->pos++;
+                i++;
             }
             break;
         case ST_PREAMBLE:
         case ST_BODY:
-            if (s->dm == 0 && !s->line_start) { /* content: on to the next LF */
-                const char *lf = memchr(data + i, '\n', n - i);
-                if (lf == NULL) {
-                    s->last = data[n - 1];
-                    s->pos += n - i;
-                    return;
-                }
-                size_t at = (size_t)(lf - data);
-                if (at > i) {
-                    s->last = data[at - 1];
-                    s->pos += at - i;
-                    i = at;
-                }
-                s->nl_at = s->pos;
-                s->nl_cr = s->last == '\r';
-                s->line_start = true;
-                c = '\n';
-                break;
-            }
-            if (s->dm == 0 && s->dlen > 0 && n - i >= s->dlen) { /* the whole pattern is here */
-                s->line_start = false;
-                if (memcmp(data + i, s->dpat, s->dlen) != 0) {
-                    continue; /* content: look at it again as such */
-                }
-                s->cand = s->pos;
-                s->before = s->st;
-                s->st = ST_DELIM;
-                s->ad = AD_START;
-                s->close = false;
-                s->last = s->dpat[s->dlen - 1];
-                s->pos += s->dlen;
-                i += s->dlen;
-                continue;
-            }
-            if (s->dlen == 0 || c != s->dpat[s->dm]) {
-                s->dm = 0;
-                s->line_start = false;
-                continue; /* content: look at it again as such */
-            }
-            if (s->dm == 0) {
-                s->cand = s->pos;
-            }
-            s->line_start = false;
-            if (++s->dm == s->dlen) {
-                s->before = s->st;
-                s->st = ST_DELIM;
-                s->ad = AD_START;
-                s->close = false;
-                s->dm = 0;
-            }
+            i = feed_content(s, data, n, i);
             break;
         }
-        s->last = c;
-        s->pos++;
-        i++;
     }
 }
 
