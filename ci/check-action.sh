@@ -7,7 +7,8 @@
 # actions) under `runuser`:
 #   1. adapter `stagectl --json` (the reference client the action built):
 #      exit 0, the JUnit report present and valid;
-#   2. a broken client (clients/broken/no_key.sh): exit 1, exit-status
+#   2. a broken client (build/release/broken/no_key.sh, which the action's
+#      release build makes from clients/broken/no_key.patch): exit 1, exit-status
 #      output 1, its JUnit report present with failures;
 #   3. a baseline that does not exist: exit 2, the input named.
 # Needs root (or sudo -n) to make the user; otherwise it says so and skips.
@@ -94,7 +95,7 @@ check "built by the user, in the action's checkout" test "$(stat -c %U "$act/bui
 check "stagemock output names the binary" test "$(out stagectl stagemock)" = "$act/build/release/stagemock"
 [ "$(cat "$tmp/stagectl.rc")" = 0 ] || tail -40 "$tmp/stagectl.log"
 
-run_action broken --input "adapter=no-key=sh $act/clients/broken/no_key.sh" --input junit=reports/broken.xml
+run_action broken --input "adapter=no-key=sh $act/build/release/broken/no_key.sh" --input junit=reports/broken.xml
 check "broken client: exit 1" test "$(cat "$tmp/broken.rc")" = 1
 check "broken client: exit-status output 1" test "$(out broken exit-status)" = 1
 check "broken client: JUnit report present" test -s "$ws/reports/broken.xml"

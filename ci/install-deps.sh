@@ -34,6 +34,7 @@ run_pkgs=(
 )
 build_pkgs=(
   build-essential
+  patch
   pkg-config
   libmicrohttpd-dev
   libcurl4-openssl-dev

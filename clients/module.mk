@@ -1,5 +1,6 @@
 # libstagemock-client (lib/, smc_*), the stagectl CLI (cli/), adapters in
-# other languages (python/, node/, shell/) and the broken clients (broken/).
+# other languages (python/, node/, shell/) and the broken clients (broken/:
+# one patch each on shell/stagectl.sh, built into $(B)/broken/NAME.sh).
 LIBSMC_SRCS := $(wildcard clients/lib/*.c)
 LIBS        += $(LIBSMC) $(LIBSMC_SO)
 $(LIBSMC): $(call obj,$(LIBSMC_SRCS))
@@ -13,6 +14,16 @@ STAGECTL      := $(B)/stagectl
 PROGRAMS      += $(STAGECTL)
 $(STAGECTL): $(call obj,$(STAGECTL_SRCS)) $(LIBSMC)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The broken clients: the reference shell adapter with one patch each
+# (docs/CLIENTS.md); a patch that no longer fits it fails the build.
+BROKEN_PATCHES := $(sort $(wildcard clients/broken/*.patch))
+BROKEN_CLIENTS := $(patsubst clients/broken/%.patch,$(B)/broken/%.sh,$(BROKEN_PATCHES))
+PROGRAMS       += $(BROKEN_CLIENTS)
+$(B)/broken/%.sh: clients/broken/%.patch clients/shell/stagectl.sh clients/broken/build.sh
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  PATCH   $@")
+	$(Q)sh clients/broken/build.sh $< $@
 
 SMC_TESTS := $(wildcard clients/tests/test_*.c)
 $(foreach t,$(SMC_TESTS),$(eval $(call cmocka_test,$(basename $(t)),$(t) $(filter-out clients/cli/main.c,$(STAGECTL_SRCS)),$(ALL_ARCHIVES))))

@@ -1,9 +1,10 @@
 /*
- * test_broken.c - every broken client in clients/broken/ shows its defect
- * against an in-process mock, and a correct client (clients/shell/stagectl.sh,
- * which each broken one is a copy of, or stagectl where the shell client's
- * coarse stall timer would be slow) passes the same check. One test per
- * defect; the evidence is the stage, the journal or the client's own output.
+ * test_broken.c - every broken client (clients/broken/NAME.patch, built into
+ * build/<mode>/broken/NAME.sh) shows its defect against an in-process mock,
+ * and a correct client (clients/shell/stagectl.sh, which each broken one is
+ * patched from, or stagectl where the shell client's coarse stall timer would
+ * be slow) passes the same check. One test per defect; the evidence is the
+ * stage, the journal or the client's own output.
  */
 #include <limits.h>
 #include <sys/wait.h>
@@ -49,7 +50,8 @@ static void shell_word(char *cmd, size_t size, const char *s)
     cmd[n] = '\0';
 }
 
-/* Run a client (path relative to clients/, or an absolute one) under
+/* Run a client (path relative to clients/, "broken/NAME.sh" for a built
+ * broken client in the build dir, or an absolute one) under
  * `timeout limit_s` with words in the scratch dir; its stdout in out.
  * Returns the exit status (124: killed by the timeout). The shell clients
  * need curl and jq: without them the test is skipped, with the reason. */
@@ -63,6 +65,14 @@ static int run_client(struct fx *f, const char *client, double limit_s, char *ou
     }
     if (client[0] == '/') {
         (void)snprintf(path, sizeof path, "%s", client);
+    } else if (strncmp(client, "broken/", 7) == 0) {
+        char b[PATH_MAX];
+        assert_non_null(realpath(sm_test_build_dir(), b));
+        (void)snprintf(path, sizeof path, "%s/%s", b, client);
+        if (access(path, R_OK) != 0) {
+            fail_msg("%s is not built (make builds it from clients/%.*s.patch)", path,
+                     (int)(strlen(client) - 3), client);
+        }
     } else {
         char top[PATH_MAX];
         assert_non_null(realpath(sm_test_top_dir(), top));
@@ -307,6 +317,47 @@ static void unbounded_retry_follows_retry_after_past_any_bound(void **state)
     assert_int_equal(journal_final(f, "/upload-to-stage"), 4);
 }
 
+/* The lint codes the journal's uploads carry, space-separated. */
+static void upload_lint(struct fx *f, char *out, size_t size)
+{
+    cJSON *doc = journal(f);
+    const cJSON *e = NULL;
+    out[0] = '\0';
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(doc, "entries"))
+    {
+        const cJSON *path = cJSON_GetObjectItemCaseSensitive(e, "path");
+        if (!cJSON_IsString(path) || strcmp(path->valuestring, "/upload-to-stage") != 0) {
+            continue;
+        }
+        const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "lint");
+        assert_true(cJSON_IsArray(l)); /* every upload carries one, empty when clean */
+        const cJSON *c = NULL;
+        cJSON_ArrayForEach(c, l)
+        {
+            size_t n = strlen(out);
+            (void)snprintf(out + n, size - n, "%s%s", n ? " " : "", c->valuestring);
+        }
+    }
+    cJSON_Delete(doc);
+}
+
+static void file_first_frames_the_file_before_stage_id(void **state)
+{
+    struct fx *f = *state;
+    char out[4096], lint[256];
+    assert_int_equal(run_client(f, "broken/file_first.sh", 10, out, sizeof out, "upload", "--stage",
+                                "s1", "a.parquet", END),
+                     0); /* the mock takes it: only a strict server would not */
+    upload_lint(f, lint, sizeof lint);
+    assert_string_equal(lint, "field-after-file");
+    sm_server_reset(f->srv);
+    assert_int_equal(run_client(f, "shell/stagectl.sh", 10, out, sizeof out, "upload", "--stage",
+                                "s1", "a.parquet", END),
+                     0);
+    upload_lint(f, lint, sizeof lint);
+    assert_string_equal(lint, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +372,7 @@ int main(void)
         T(blind_retry_uploads_twice_after_a_lost_answer),
         T(no_timeout_hangs_on_a_stalled_download),
         T(unbounded_retry_follows_retry_after_past_any_bound),
+        T(file_first_frames_the_file_before_stage_id),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

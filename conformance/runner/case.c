@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/sm_lint.h"
+
 enum section { SEC_NONE, SEC_CASE, SEC_SETUP, SEC_STEP, SEC_EXPECT };
 
 struct entry {
@@ -395,7 +397,13 @@ static const char *expect_args(const char *verb, char **a, size_t n)
         return n == 0 ? NULL : "outdir-empty takes no value";
     }
     if (is_word(verb, "lint")) {
-        return n == 1 && one_of(a[0], lints) ? NULL : "lint takes 'clean' or 'report'";
+        bool ok = n >= 1 && one_of(a[0], lints);
+        for (size_t i = 1; ok && i < n; i++) {
+            ok = sm_lint_find(a[i]) != SM_LINT_COUNT;
+        }
+        return ok ? NULL
+                  : "lint takes 'clean' or 'report', then lint codes of docs/SERVER.md "
+                    "\"Multipart framing\" (bare-lf, chunked, field-after-file, ...)";
     }
     return "unknown check in [expect] (stage, stage-sha, requests, journal, download, "
            "no-file, outdir-empty, lint)";

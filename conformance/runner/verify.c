@@ -681,6 +681,17 @@ static bool check_outdir_empty(const struct conf_check *k, const struct conf_ver
     return ok;
 }
 
+/* Whether the lint check k counts code: every code when it names none. */
+static bool lint_counts(const struct conf_check *k, const char *code)
+{
+    for (size_t i = 1; i < k->n_args; i++) {
+        if (strcmp(k->args[i], code) == 0) {
+            return true;
+        }
+    }
+    return k->n_args <= 1;
+}
+
 /* lint: CONF_SKIP when no entry carries one. */
 static enum conf_outcome check_lint(const struct conf_check *k, const cJSON *entries,
                                     struct conf_buf *ev)
@@ -696,6 +707,14 @@ static enum conf_outcome check_lint(const struct conf_check *k, const cJSON *ent
         any = true;
         bool empty = cJSON_IsNull(lint) || (cJSON_IsArray(lint) && cJSON_GetArraySize(lint) == 0) ||
                      (cJSON_IsString(lint) && lint->valuestring[0] == '\0');
+        if (!empty && cJSON_IsArray(lint)) { /* only the codes this check names count */
+            empty = true;
+            const cJSON *c;
+            cJSON_ArrayForEach(c, lint)
+            {
+                empty = empty && !(cJSON_IsString(c) && lint_counts(k, c->valuestring));
+            }
+        }
         if (!empty) {
             char *t = cJSON_PrintUnformatted(lint);
             conf_buf_printf(ev, "line %u: multipart lint on #%.0f: %s\n", k->line, jnum(e, "seq"),

@@ -13,7 +13,7 @@ check "--list shows every case file" grep -q "^$n_cases cases$" "$work/list"
 for r in parquet-only codec one-file-per-request unique-names same-schema order error-json bytes auth client-names; do
   check "rule $r has MUST cases" grep -Eq "^$r-[0-9]+ +MUST +$r " "$work/list"
 done
-for r in client-non-json client-retry-after client-timeout client-lost-response; do
+for r in client-non-json client-retry-after client-timeout client-lost-response client-multipart; do
   check "obligation $r has SHOULD cases" grep -Eq "^$r-[0-9]+ +SHOULD +$r " "$work/list"
 done
 
@@ -26,7 +26,7 @@ check "good adapter: closing line" grep -q "^$n_cases passed, 0 failed, 0 skippe
 [ $rc -eq 0 ] || sed -n '/^FAIL\|^WARN\|^ERROR/,+12p' "$work/out" | head -80
 validate() { xmllint --noout --schema conformance/tests/junit.xsd "$1" 2> "$work/xmllint.log" || { cat "$work/xmllint.log"; false; }; }
 if sm_have xmllint; then check "junit validates" validate "$work/r.xml"; else skipped=$((skipped + 1)); fi
-check "junit: one testsuite per rule" test "$(grep -c '<testsuite ' "$work/r.xml")" -eq 14
+check "junit: one testsuite per rule" test "$(grep -c '<testsuite ' "$work/r.xml")" -eq 15
 check "tap plan" grep -q "^1\\.\\.$n_cases$" "$work/r.tap"
 check "tap: no not-ok" sh -c "! grep -q '^not ok' '$work/r.tap'"
 check "json schema and version" test "$(jq -r '"\(.schema) \(.version)"' "$work/r.json")" = "stagemock-conform-report 1"

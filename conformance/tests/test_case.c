@@ -126,6 +126,17 @@ static void parse_mistakes_name_line(void **state)
     char text[1024];
     (void)snprintf(text, sizeof text, "%s[step]\nrun = list\nexitt = 0\n", head);
     assert_non_null(strstr(parse_err(text, m, sizeof m), "t.case:8: unknown check in [step]"));
+    (void)snprintf(text, sizeof text, "%s[step]\nrun = list\n[expect]\nlint = clean bare-lf\n",
+                   head);
+    struct sm_error e;
+    struct conf_case *lc = NULL;
+    assert_int_equal(conf_case_parse(text, strlen(text), "t.case", &lc, &e), SM_OK);
+    conf_case_free(lc);
+    (void)snprintf(text, sizeof text, "%s[step]\nrun = list\n[expect]\nlint = clean bare-LF\n",
+                   head);
+    assert_non_null(strstr(parse_err(text, m, sizeof m),
+                           "t.case:9: lint takes 'clean' or 'report', "
+                           "then lint codes of"));
     (void)snprintf(text, sizeof text, "%s[setup]\nfualt = x\n[step]\nrun = list\n", head);
     assert_non_null(strstr(parse_err(text, m, sizeof m), "t.case:7: unknown key in [setup]"));
     (void)snprintf(text, sizeof text, "%s[step]\nrun = delete x\n", head);

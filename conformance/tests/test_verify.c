@@ -219,9 +219,37 @@ static void expect_stage_names(void **state)
     conf_buf_cleanup(&ev);
 }
 
+/* An upload entry carrying these lint codes (a JSON array's insides). */
+#define LINTED(seq, codes)                                                            \
+    "{\"seq\":" #seq ",\"path\":\"/upload-to-stage\",\"key\":\"k\",\"stage\":\"s1\"," \
+    "\"file_parts\":1,\"start_us\":1,\"end_us\":2,\"status\":200,\"lint\":[" codes "]}"
+
+static void expect_lint_names_codes(void **state)
+{
+    (void)state;
+    struct conf_buf ev;
+    conf_buf_init(&ev);
+    const char *j = LINTED(1, "") "," LINTED(2, "\"chunked\",\"preamble\"");
+    assert_int_equal(expect("lint = clean\n", j, NULL, 0, &ev), CONF_FAIL);
+    assert_non_null(strstr(ev.data, "line 9: multipart lint on #2: [\"chunked\",\"preamble\"]"));
+    conf_buf_cleanup(&ev);
+    assert_int_equal(expect("lint = clean chunked\n", j, NULL, 0, &ev), CONF_FAIL);
+    conf_buf_cleanup(&ev);
+    /* codes the check does not name do not count */
+    assert_int_equal(expect("lint = clean bare-lf field-after-file\n", j, NULL, 0, &ev), CONF_PASS);
+    assert_int_equal(ev.len, 0);
+    conf_buf_cleanup(&ev);
+    assert_int_equal(expect("lint = report chunked\n", j, NULL, 0, &ev), CONF_PASS);
+    assert_non_null(strstr(ev.data, "multipart lint on #2"));
+    conf_buf_cleanup(&ev);
+    assert_int_equal(expect("lint = clean\n", LINTED(1, ""), NULL, 0, &ev), CONF_PASS);
+    conf_buf_cleanup(&ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(expect_lint_names_codes),
         cmocka_unit_test(step_ok_lines_and_exit),
         cmocka_unit_test(step_implied_checks),
         cmocka_unit_test(step_list_and_json_matchers),

@@ -178,6 +178,9 @@ SM_NODISCARD enum sm_code sm_profile_parse(struct sm_profile *p, const char *jso
 
 /* ---- journal ------------------------------------------------------------ */
 
+struct sm_framing;      /* framing.h */
+struct sm_framing_scan; /* framing.h */
+
 /* The rule a loaded scenario fired on a request (docs/SCENARIOS.md); kept
  * out of line, so that the entries of requests no rule touched stay small. */
 struct sm_journal_fired {
@@ -212,6 +215,7 @@ struct sm_journal_entry {
     uint64_t scn_seed;
     uint64_t bytes_received;        /* request-body bytes the server consumed */
     struct sm_journal_fired *fired; /* the rule that fired, or NULL */
+    struct sm_framing *framing;     /* uploads: the multipart framing (framing.c), or NULL */
 };
 
 /* A ring of the last max entries (cfg.journal_max): when it is full the
@@ -544,6 +548,8 @@ struct sm_req {
     char *part_name; /* form field name of the first file part */
     bool in_file;    /* inside the (first) file part */
     struct sm_spool spool;
+    /* uploads: the body's multipart framing, being scanned (framing.c) */
+    struct sm_framing_scan *framing;
     struct sm_scn_run *scn_run; /* a fired scenario rule (scenario_run.c), or NULL */
     struct sm_conn *sc;         /* its connection (conns.c), or NULL when untracked */
     uint64_t body_seen;         /* request-body bytes handed to us so far */

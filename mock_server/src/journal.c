@@ -19,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "framing.h"
 #include "internal.h"
 #include "../../common/sm_json.h"
 
@@ -31,6 +32,7 @@ static void entry_free(struct sm_journal_entry *e)
     free(e->message);
     free(e->file_id);
     free(e->fired);
+    sm_framing_free(e->framing);
     sm_blob_unref(e->digest_of);
 }
 
@@ -101,6 +103,9 @@ static void entry_cap(struct sm_journal_entry *e)
     cap_str(&e->stage, compact ? CAP_COMPACT : CAP_NAME);
     cap_str(&e->file_name, compact ? CAP_COMPACT : CAP_NAME);
     cap_str(&e->message, compact ? 2 * CAP_COMPACT : CAP_MESSAGE);
+    if (compact) {
+        sm_framing_compact(&e->framing);
+    }
 }
 
 bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry)
@@ -162,6 +167,7 @@ static cJSON *entry_json(struct sm_journal_entry *e)
     sm_json_add_u64(o, "bytes_sent", e->bytes_sent);
     sm_json_add_u64(o, "commit_seq", e->commit_seq);
     add_str(o, "file_id", e->file_id);
+    sm_framing_to_json(e->framing, o); /* uploads: "framing" and "lint" */
     if (e->scn_seen) {
         /* docs/SCENARIOS.md: which rule fired, what it did, the state, the seed */
         const struct sm_journal_fired *f = e->fired;

@@ -38,6 +38,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "framing.h"
 #include "internal.h"
 
 #define ADMIN_PREFIX "/_stagemock/"
@@ -153,6 +154,9 @@ static struct sm_req *req_begin(struct sm_server *srv, struct MHD_Connection *co
     } else if (sm_auth_header(r, auth, &r->err) != SM_OK) {
         req_fail(r);
     }
+    if (r->route == SM_ROUTE_UPLOAD) {
+        sm_framing_req_begin(r); /* multipart lint, beside the upload itself */
+    }
     if (r->have_key) {
         r->je.key = strdup(r->key);
         pthread_mutex_lock(&srv->lock);
@@ -170,6 +174,7 @@ static enum MHD_Result feed(struct sm_req *r, const char *data, size_t n)
 {
     switch (r->route) {
     case SM_ROUTE_UPLOAD:
+        sm_framing_req_feed(r, data, n);
         return sm_upload_body(r, data, n);
     case SM_ROUTE_DOWNLOAD:
     case SM_ROUTE_LIST:
@@ -355,6 +360,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return body_chunk(r, upload_data, n);
     }
     sm_conn_body_done(r->sc);
+    sm_framing_req_end(r, true); /* the whole body is in */
     if (r->responded) {
         return MHD_YES;
     }
@@ -420,6 +426,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         MHD_destroy_post_processor(r->pp);
     }
     sm_spool_cleanup(&r->spool);
+    /* a body cut short, or never read (no-op when it ended complete) */
+    sm_framing_req_end(r, false);
     if (r->durable.waiting) { /* ended before its data-dir commit was answered */
         sm_blob_unref(r->durable.blob);
         free(r->durable.file_id);

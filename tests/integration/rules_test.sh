@@ -129,6 +129,14 @@ sed -i 's/^level = MUST$/level = SHOULD/' "$work/t/conformance/cases/client-name
 must_fail "an obligation's case at another level" "client-names-02.case: level SHOULD"
 
 fresh
+sed -i 's/^level = INFO$/level = MUST/' "$work/t/conformance/cases/client-multipart-04.case"
+must_fail "an INFO case of an obligation made MUST" "client-multipart-04.case: level MUST"
+
+fresh
+sed -i 's/`auth` (requests/`authn` (requests/' "$work/t/clients/broken/no_key.patch"
+must_fail "a broken client's patch citing an unknown id" "no_key.patch:[0-9]+: cites rule id 'authn'"
+
+fresh
 printf '\nSee RULES.md %s for why.\n' '`no-such-rule`' >> "$work/t/docs/SERVER.md"
 must_fail "a doc citing an unknown id" "SERVER.md:[0-9]+: cites rule id 'no-such-rule'"
 

@@ -13,10 +13,11 @@ trap 'rm -rf "$tmp"' EXIT
 jstr() { printf '%s' "$1" | jq -Rs .; }
 
 # curl with the key, the timeout, body to $tmp/body, headers to $tmp/hdr;
-# prints the status (000 on a transport error), curl's exit in $tmp/rc
+# prints the status (000 on a transport error), curl's exit in $tmp/rc.
+# No Expect: 100-continue (curl's default above 1 MiB; client-multipart-05).
 call() {
   : > "$tmp/body"
-  curl -sS -o "$tmp/body" -D "$tmp/hdr" -w '%{http_code}' \
+  curl -sS -o "$tmp/body" -D "$tmp/hdr" -w '%{http_code}' -H 'Expect:' \
     --max-time "$STAGE_API_TIMEOUT" --connect-timeout "$STAGE_API_TIMEOUT" \
     -H "Authorization: Key $KEY" "$@" 2>"$tmp/cerr"
   echo $? > "$tmp/rc"
