@@ -56,7 +56,8 @@ enum sm_code conf_artifact_write(const struct conf_run *run, const char *path, s
         ok = false;
     }
     cJSON_free(text);
-    return ok ? SM_OK : sm_err_set(err, SM_E_IO, 0, NULL, "artifact %s: cannot write", path);
+    return ok ? SM_OK
+              : sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "artifact %s: cannot write", path);
 }
 
 enum sm_code conf_artifact_read(const char *path, const char *case_id, uint64_t *seed,
@@ -66,7 +67,7 @@ enum sm_code conf_artifact_read(const char *path, const char *case_id, uint64_t 
     *outcome = NULL;
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        return sm_err_set(err, SM_E_IO, 0, NULL, "artifact %s: %s", path, strerror(errno));
+        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "artifact %s: %s", path, strerror(errno));
     }
     size_t cap = (size_t)256u * 1024u * 1024u, n = 0;
     char *text = malloc(cap + 1);
@@ -82,8 +83,8 @@ enum sm_code conf_artifact_read(const char *path, const char *case_id, uint64_t 
     if (!cJSON_IsString(schema) || strcmp(schema->valuestring, "stagemock-conform-artifact") != 0 ||
         !sm_json_get_u64(s, seed)) {
         cJSON_Delete(root);
-        return sm_err_set(err, SM_E_MALFORMED, 0, NULL, "%s: not a stagemock conform artifact",
-                          path);
+        return sm_err_set(err, SM_E_MALFORMED, 0, SM_RULE_NONE,
+                          "%s: not a stagemock conform artifact", path);
     }
     const cJSON *r, *found = NULL;
     cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(root, "results"))
@@ -101,7 +102,7 @@ enum sm_code conf_artifact_read(const char *path, const char *case_id, uint64_t 
     }
     if (found == NULL) {
         cJSON_Delete(root);
-        return sm_err_set(err, SM_E_NOT_FOUND, 0, NULL, "%s: no case '%s'", path, case_id);
+        return sm_err_set(err, SM_E_NOT_FOUND, 0, SM_RULE_NONE, "%s: no case '%s'", path, case_id);
     }
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(found, "adapter_command");
     const cJSON *oc = cJSON_GetObjectItemCaseSensitive(found, "outcome");

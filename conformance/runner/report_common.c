@@ -67,7 +67,7 @@ FILE *conf_report_open(const char *path, struct sm_error *err)
     }
     FILE *f = fopen(path, "w");
     if (f == NULL) {
-        sm_err_set(err, SM_E_IO, 0, NULL, "%s: %s", path, strerror(errno));
+        sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: %s", path, strerror(errno));
     }
     return f;
 }
@@ -80,5 +80,5 @@ enum sm_code conf_report_close(FILE *f, const char *path, struct sm_error *err)
     } else if (fclose(f) != 0) {
         bad = true;
     }
-    return bad ? sm_err_set(err, SM_E_IO, 0, NULL, "%s: write failed", path) : SM_OK;
+    return bad ? sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: write failed", path) : SM_OK;
 }

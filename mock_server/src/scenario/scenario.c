@@ -71,11 +71,11 @@ enum sm_code sm_scn_new(bool has_seed, uint64_t seed, struct sm_scn **out, struc
     *out = NULL;
     struct sm_scn *s = calloc(1, sizeof *s);
     if (s == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 500, "scenario", "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_SCENARIO, "out of memory");
     }
     if (pthread_mutex_init(&s->lock, NULL) != 0) {
         free(s);
-        return sm_err_set(err, SM_E_INTERNAL, 500, "scenario", "mutex init failed");
+        return sm_err_set(err, SM_E_INTERNAL, 500, SM_RULE_SCENARIO, "mutex init failed");
     }
     if (!has_seed) {
         struct timespec ts;
@@ -142,7 +142,7 @@ enum sm_code sm_scn_load(struct sm_scn *s, struct sm_scn_doc *doc, struct sm_err
     /* allocate first: out of memory leaves the engine's rules as they were */
     struct scn_slot *slots = NULL;
     if (doc->n_rules > 0 && (slots = calloc(doc->n_rules, sizeof *slots)) == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 500, "scenario", "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_SCENARIO, "out of memory");
     }
     pthread_mutex_lock(&s->lock);
     clear_locked(s);
@@ -177,7 +177,7 @@ enum sm_code sm_scn_add(struct sm_scn *s, struct sm_scn_rule *rule, struct sm_er
         memset(rule, 0, sizeof *rule);
     }
     pthread_mutex_unlock(&s->lock);
-    return rc ? sm_err_set(err, rc, 500, "scenario", "out of memory") : SM_OK;
+    return rc ? sm_err_set(err, rc, 500, SM_RULE_SCENARIO, "out of memory") : SM_OK;
 }
 
 void sm_scn_clear(struct sm_scn *s)

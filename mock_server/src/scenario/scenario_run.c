@@ -467,7 +467,7 @@ static bool decide(struct sm_req *r, struct sm_scn *scn, enum sm_scn_phase phase
 static enum MHD_Result no_memory(struct sm_req *r)
 {
     struct sm_error e;
-    (void)sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory deciding the scenario");
+    (void)sm_err_set(&e, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory deciding the scenario");
     return sm_reply_error(r, &e);
 }
 
