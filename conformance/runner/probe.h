@@ -37,7 +37,8 @@ void conf_http_answer_cleanup(struct conf_http_answer *a);
 /* POST /upload-to-stage with stage_id and n_parts file parts. */
 void conf_http_upload(const struct conf_http_target *t, const struct conf_http_part *parts,
                       size_t n_parts, bool with_key, struct conf_http_answer *out);
-/* POST path with stage_id (and file_name when not NULL), urlencoded. */
+/* POST path with stage_id (none when t->stage is NULL) and file_name (when
+ * not NULL), urlencoded. */
 void conf_http_form(const struct conf_http_target *t, const char *path, const char *file_name,
                     bool with_key, struct conf_http_answer *out);
 
