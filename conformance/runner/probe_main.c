@@ -40,55 +40,11 @@
 
 #include "probe.h"
 #include "stagemock/parquet.h"
-#include "stagemock/rules.h"
 
-/* The rules the probe judges are the documented ones of the rule table
- * (stagemock/rules.h); verdicts are indexed by enum sm_rule. */
-static bool judged(int r)
-{
-    return sm_rule_kind((enum sm_rule)r) == SM_RULE_KIND_DOCUMENTED;
-}
-
-/* The codecs the runner's fixtures can show a server (valid-a is SNAPPY,
- * valid-b UNCOMPRESSED, the rest one file each); a profile's other codecs
- * (LZO, BROTLI, LZ4) are not probed. */
-enum { CX_UNCOMPRESSED, CX_SNAPPY, CX_GZIP, CX_ZSTD, CX_LZ4_RAW, CX_COUNT };
-static const unsigned cx_codec[CX_COUNT] = {SM_PQ_UNCOMPRESSED, SM_PQ_SNAPPY, SM_PQ_GZIP,
-                                            SM_PQ_ZSTD, SM_PQ_LZ4_RAW};
-
-enum { FX_A, FX_B, FX_C, FX_D, FX_CSV, FX_GZIP, FX_ZSTD, FX_LZ4, FX_RETYPED, FX_COUNT };
 static const char *const fx_names[FX_COUNT] = {
     "valid-a.parquet",    "valid-b.parquet",     "valid-c.parquet",
     "valid-d.parquet",    "not-parquet.parquet", "codec-gzip.parquet",
     "codec-zstd.parquet", "codec-lz4.parquet",   "schema-retyped.parquet"};
-
-struct verdict {
-    bool checked, enforced;
-    int status; /* the status seen for the violation (0: none / not applicable) */
-    char note[512];
-};
-
-/* The list answer's shape as seen (docs/PROFILE.md list_*_field). */
-struct list_shape {
-    bool seen;
-    char files[128], name[128], id[128], size[128];
-};
-
-struct probe {
-    struct conf_http_target t;
-    char prefix[64];
-    uint8_t *fx[FX_COUNT];
-    size_t fx_len[FX_COUNT];
-    struct verdict v[SM_RULE_COUNT];
-    char file_id_field[128];
-    char file_id[256]; /* the id the first good file got */
-    struct list_shape list;
-    bool base64;
-    int codec_seen[CX_COUNT]; /* 0 not tried, 1 accepted, -1 refused */
-    int deep;                 /* 1 a bad page was refused, -1 accepted, 0 not known */
-    bool fatal;
-    char fatal_msg[1024];
-};
 
 static uint8_t *slurp(const char *path, size_t *len)
 {
@@ -127,7 +83,7 @@ static void rm_dir(const char *dir)
 }
 
 /* Write the runner's fixtures to a temporary dir and keep the ones we send. */
-static bool load_fixtures(struct probe *p, FILE *err)
+static bool load_fixtures(struct conf_probe *p, FILE *err)
 {
     const char *tmp = getenv("TMPDIR");
     char dir[1024];
@@ -158,12 +114,13 @@ static bool is_2xx(int status)
 }
 
 /* error-json: a non-2xx answer must be JSON with a non-empty string message. */
-static void judge_error_json(struct probe *p, const char *what, const struct conf_http_answer *a)
+static void judge_error_json(struct conf_probe *p, const char *what,
+                             const struct conf_http_answer *a)
 {
     if (a->status == 0 || is_2xx(a->status)) {
         return;
     }
-    struct verdict *v = &p->v[SM_RULE_ERROR_JSON];
+    struct conf_verdict *v = &p->v[SM_RULE_ERROR_JSON];
     v->checked = true;
     cJSON *j = a->body.data ? cJSON_ParseWithLength(a->body.data, a->body.len) : NULL;
     const cJSON *m = j ? cJSON_GetObjectItemCaseSensitive(j, "message") : NULL;
@@ -181,10 +138,10 @@ static void judge_error_json(struct probe *p, const char *what, const struct con
 }
 
 /* A request that breaks rule r: enforced when answered with an error. */
-static void judge_refusal(struct probe *p, int r, const char *what,
+static void judge_refusal(struct conf_probe *p, int r, const char *what,
                           const struct conf_http_answer *a)
 {
-    struct verdict *v = &p->v[r];
+    struct conf_verdict *v = &p->v[r];
     v->checked = true;
     v->status = a->status;
     v->enforced = a->status >= 400;
@@ -196,12 +153,12 @@ static void judge_refusal(struct probe *p, int r, const char *what,
     judge_error_json(p, what, a);
 }
 
-static void name_of(const struct probe *p, const char *suffix, char *out, size_t cap)
+static void name_of(const struct conf_probe *p, const char *suffix, char *out, size_t cap)
 {
     (void)snprintf(out, cap, "%s%s", p->prefix, suffix);
 }
 
-static void upload_one(struct probe *p, int fx, const char *suffix, bool with_key,
+static void upload_one(struct conf_probe *p, int fx, const char *suffix, bool with_key,
                        struct conf_http_answer *a)
 {
     char name[256];
@@ -211,7 +168,7 @@ static void upload_one(struct probe *p, int fx, const char *suffix, bool with_ke
 }
 
 /* The upload's id field: file_id, else the first string member. */
-static bool note_file_id(struct probe *p, const struct conf_http_answer *a)
+static bool note_file_id(struct conf_probe *p, const struct conf_http_answer *a)
 {
     cJSON *j = a->body.data ? cJSON_ParseWithLength(a->body.data, a->body.len) : NULL;
     const cJSON *it;
@@ -231,7 +188,7 @@ static bool note_file_id(struct probe *p, const struct conf_http_answer *a)
 
 /* ---- the probes ---------------------------------------------------------- */
 
-static void probe_auth(struct probe *p)
+static void probe_auth(struct conf_probe *p)
 {
     struct conf_http_answer a;
     upload_one(p, FX_A, "no-key.parquet", false, &a);
@@ -248,7 +205,7 @@ static void probe_auth(struct probe *p)
     p->t.key = "stagemock-probe-not-a-key";
     upload_one(p, FX_A, "wrong-key.parquet", true, &a);
     p->t = saved;
-    struct verdict keep = p->v[SM_RULE_AUTH];
+    struct conf_verdict keep = p->v[SM_RULE_AUTH];
     judge_refusal(p, SM_RULE_AUTH, "upload with a wrong key", &a);
     if (!keep.enforced) { /* the first failure is the one to report */
         p->v[SM_RULE_AUTH] = keep;
@@ -258,7 +215,7 @@ static void probe_auth(struct probe *p)
 
 /* codec: files the default refuses (GZIP, ZSTD, LZ4_RAW); enforced when the
  * server refuses at least one, and each answer shows whether it is accepted. */
-static void probe_codecs(struct probe *p)
+static void probe_codecs(struct conf_probe *p)
 {
     static const struct {
         int fx, cx;
@@ -266,13 +223,13 @@ static void probe_codecs(struct probe *p)
     } tries[] = {{FX_GZIP, CX_GZIP, "gzip.parquet"},
                  {FX_ZSTD, CX_ZSTD, "zstd.parquet"},
                  {FX_LZ4, CX_LZ4_RAW, "lz4-raw.parquet"}};
-    struct verdict *v = &p->v[SM_RULE_CODEC];
+    struct conf_verdict *v = &p->v[SM_RULE_CODEC];
     v->checked = true;
     for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
         struct conf_http_answer a;
         char what[64];
         (void)snprintf(what, sizeof what, "a %s-compressed file",
-                       sm_pq_codec_name(cx_codec[tries[i].cx]));
+                       sm_pq_codec_name(conf_probe_codec(tries[i].cx)));
         upload_one(p, tries[i].fx, tries[i].suffix, true, &a);
         p->codec_seen[tries[i].cx] = a.status >= 400 ? -1 : is_2xx(a.status) ? 1 : 0;
         if (a.status >= 400 && !v->enforced) {
@@ -287,7 +244,7 @@ static void probe_codecs(struct probe *p)
     }
 }
 
-static void probe_content(struct probe *p)
+static void probe_content(struct conf_probe *p)
 {
     struct conf_http_answer a;
     upload_one(p, FX_CSV, "csv.parquet", true, &a);
@@ -305,7 +262,7 @@ static void probe_content(struct probe *p)
 }
 
 /* The good file everything else builds on; false (fatal) when refused. */
-static bool probe_accept(struct probe *p)
+static bool probe_accept(struct conf_probe *p)
 {
     struct conf_http_answer a;
     upload_one(p, FX_A, "a.parquet", true, &a);
@@ -327,7 +284,7 @@ static bool probe_accept(struct probe *p)
     return ok;
 }
 
-static void probe_names_schema(struct probe *p)
+static void probe_names_schema(struct conf_probe *p)
 {
     struct conf_http_answer a;
     upload_one(p, FX_B, "a.parquet", true, &a);
@@ -342,7 +299,7 @@ static void probe_names_schema(struct probe *p)
  * page header is garbage (byte 4 set to 0xff, an unknown compact type) and
  * whose footer is intact: a deep check refuses it, a footer-only one takes
  * it. Only meaningful once a plain UNCOMPRESSED file is accepted. */
-static void probe_validation(struct probe *p)
+static void probe_validation(struct conf_probe *p)
 {
     struct conf_http_answer a;
     upload_one(p, FX_B, "uncompressed.parquet", true, &a);
@@ -379,7 +336,7 @@ static const cJSON *prefixed_member(const cJSON *obj, const char *prefix)
 
 /* The list answer's array of files: the first array member holding an
  * object with one of our names (its key is the list_files_field). */
-static const cJSON *files_array(const struct probe *p, const cJSON *root)
+static const cJSON *files_array(const struct conf_probe *p, const cJSON *root)
 {
     const cJSON *it, *file;
     cJSON_ArrayForEach(it, root)
@@ -405,9 +362,9 @@ static void set_field(char *dst, size_t size, const cJSON *member)
 /* Which keys the listing uses: the array, the name (the member holding our
  * name), the id (the member equal to the id the upload answered) and the
  * size (the member equal to the first file's byte count). */
-static void note_list_shape(struct probe *p, const cJSON *arr)
+static void note_list_shape(struct conf_probe *p, const cJSON *arr)
 {
-    struct list_shape *ls = &p->list;
+    struct conf_list_shape *ls = &p->list;
     ls->seen = true;
     set_field(ls->files, sizeof ls->files, arr);
     char first[256];
@@ -434,7 +391,8 @@ static void note_list_shape(struct probe *p, const cJSON *arr)
 }
 
 /* The names of the listing that carry our prefix, in the server's order. */
-static size_t listed_names(const struct probe *p, const cJSON *arr, char names[][256], size_t cap)
+static size_t listed_names(const struct conf_probe *p, const cJSON *arr, char names[][256],
+                           size_t cap)
 {
     size_t n = 0;
     const cJSON *file;
@@ -450,9 +408,9 @@ static size_t listed_names(const struct probe *p, const cJSON *arr, char names[]
     return n;
 }
 
-static void probe_order(struct probe *p)
+static void probe_order(struct conf_probe *p)
 {
-    struct verdict *v = &p->v[SM_RULE_ORDER];
+    struct conf_verdict *v = &p->v[SM_RULE_ORDER];
     struct conf_http_answer a;
     upload_one(p, FX_C, "c.parquet", true, &a);
     bool ok = is_2xx(a.status);
@@ -493,7 +451,7 @@ static void probe_order(struct probe *p)
 /* The statuses of rules judged otherwise than by one refusal: a list without
  * stage_id (order), a download of a file the stage lacks (bytes), a request
  * to a path no stage API has (error-json). */
-static void probe_statuses(struct probe *p)
+static void probe_statuses(struct conf_probe *p)
 {
     struct conf_http_target no_stage = p->t;
     no_stage.stage = NULL;
@@ -561,9 +519,9 @@ static bool base64_equals(const char *text, size_t len, const uint8_t *data, siz
     return out == dlen;
 }
 
-static void probe_bytes(struct probe *p)
+static void probe_bytes(struct conf_probe *p)
 {
-    struct verdict *v = &p->v[SM_RULE_BYTES];
+    struct conf_verdict *v = &p->v[SM_RULE_BYTES];
     char name[256];
     name_of(p, "a.parquet", name, sizeof name);
     struct conf_http_answer a;
@@ -585,176 +543,6 @@ static void probe_bytes(struct probe *p)
     conf_http_answer_cleanup(&a);
 }
 
-/* ---- the report and the profile ----------------------------------------- */
-
-static bool status_differs(const struct probe *p, int r)
-{
-    int seen = p->v[r].status, dflt = sm_rule_status((enum sm_rule)r);
-    return judged(r) && dflt != 0 && seen != dflt && seen >= 400 && seen <= 599;
-}
-
-/* A profile key whose value the probe saw differ from our default. */
-struct field_diff {
-    const char *key;
-    char value[128];
-};
-
-/* The string-valued profile keys that differ, in docs/PROFILE.md's order. */
-static size_t field_diffs(const struct probe *p, struct field_diff out[6])
-{
-    const struct {
-        const char *key, *seen, *dflt;
-    } f[] = {
-        {"file_id_field", p->file_id_field, "file_id"},
-        {"list_files_field", p->list.files, "files"},
-        {"list_name_field", p->list.name, "name"},
-        {"list_id_field", p->list.id, "file_id"},
-        {"list_size_field", p->list.size, "size"},
-        {"validation", p->deep < 0 ? "footer" : "", "deep"},
-    };
-    size_t n = 0;
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
-        if (f[i].seen[0] != '\0' && strcmp(f[i].seen, f[i].dflt) != 0) {
-            out[n].key = f[i].key;
-            (void)snprintf(out[n].value, sizeof out[n].value, "%s", f[i].seen);
-            n++;
-        }
-    }
-    return n;
-}
-
-/* The codecs the server accepts as far as the probe tried them (untried:
- * as our default); false when that is our default. */
-static bool codecs_differ(const struct probe *p, unsigned *mask)
-{
-    *mask = 0;
-    for (int i = 0; i < CX_COUNT; i++) {
-        unsigned bit = SM_PQ_CODEC_BIT(cx_codec[i]);
-        bool on = p->codec_seen[i] == 0 ? (SM_PQ_CODECS_DEFAULT & bit) != 0 : p->codec_seen[i] > 0;
-        *mask |= on ? bit : 0;
-    }
-    return *mask != SM_PQ_CODECS_DEFAULT;
-}
-
-/* What differs from our defaults, as a profile (docs/PROFILE.md). */
-static cJSON *profile_of(const struct probe *p)
-{
-    cJSON *prof = cJSON_CreateObject();
-    char comment[2300];
-    (void)snprintf(comment, sizeof comment, "written by stagemock probe of %s, stage %s", p->t.url,
-                   p->t.stage);
-    cJSON_AddStringToObject(prof, "comment", comment);
-    cJSON *st = NULL;
-    for (int r = 1; r < (int)SM_RULE_COUNT; r++) {
-        if (status_differs(p, r)) {
-            st = st ? st : cJSON_AddObjectToObject(prof, "status");
-            sm_json_add_i64(st, sm_rule_id((enum sm_rule)r), p->v[r].status);
-        }
-    }
-    struct field_diff fd[6];
-    size_t nf = field_diffs(p, fd);
-    for (size_t i = 0; i < nf; i++) {
-        cJSON_AddStringToObject(prof, fd[i].key, fd[i].value);
-    }
-    unsigned mask;
-    if (codecs_differ(p, &mask)) {
-        cJSON *arr = cJSON_AddArrayToObject(prof, "codecs");
-        for (int i = 0; arr != NULL && i < CX_COUNT; i++) {
-            if (mask & SM_PQ_CODEC_BIT(cx_codec[i])) {
-                cJSON_AddItemToArray(arr, cJSON_CreateString(sm_pq_codec_name(cx_codec[i])));
-            }
-        }
-    }
-    if (p->base64) {
-        cJSON_AddStringToObject(prof, "download_encoding", "base64");
-    }
-    return prof;
-}
-
-static size_t report(const struct probe *p, FILE *out)
-{
-    size_t not_enforced = 0, differ = 0, n_judged = 0;
-    fprintf(out, "stagemock probe: %s, stage %s (files named %s*)\n\n", p->t.url, p->t.stage,
-            p->prefix);
-    fprintf(out, "%-22s %-13s %-6s %-8s %s\n", "rule", "enforced", "status", "default", "note");
-    for (int r = 1; r < (int)SM_RULE_COUNT; r++) {
-        if (!judged(r)) {
-            continue;
-        }
-        const struct verdict *v = &p->v[r];
-        char seen[16] = "-", dflt[16] = "-";
-        if (v->status != 0) {
-            (void)snprintf(seen, sizeof seen, "%d", v->status);
-        }
-        if (sm_rule_status((enum sm_rule)r) != 0) {
-            (void)snprintf(dflt, sizeof dflt, "%d", sm_rule_status((enum sm_rule)r));
-        }
-        bool diff = status_differs(p, r) || (r == SM_RULE_BYTES && p->base64);
-        n_judged++;
-        not_enforced += v->enforced ? 0 : 1;
-        differ += diff ? 1 : 0;
-        fprintf(out, "%-22s %-13s %-6s %-8s %s%s%s\n", sm_rule_id((enum sm_rule)r),
-                !v->checked   ? "not checked"
-                : v->enforced ? "yes"
-                              : "NO",
-                seen, dflt, diff ? "DIFFERS from our default" : "", diff && v->note[0] ? "; " : "",
-                v->note);
-    }
-    struct field_diff fd[6];
-    size_t nf = field_diffs(p, fd);
-    for (size_t i = 0; i < nf; i++) {
-        char label[64];
-        (void)snprintf(label, sizeof label, "(%s)", fd[i].key);
-        fprintf(out, "%-22s %-13s %-6s %-8s DIFFERS: \"%s\"\n", label, "", "", "", fd[i].value);
-    }
-    unsigned mask;
-    bool codecs = codecs_differ(p, &mask);
-    if (codecs) {
-        fprintf(out, "%-22s %-13s %-6s %-8s DIFFERS: accepts", "(codecs)", "", "", "");
-        for (int i = 0; i < CX_COUNT; i++) {
-            if (mask & SM_PQ_CODEC_BIT(cx_codec[i])) {
-                fprintf(out, " %s", sm_pq_codec_name(cx_codec[i]));
-            }
-        }
-        fprintf(out, "\n");
-    }
-    differ += nf + (codecs ? 1 : 0);
-    fprintf(out, "\n%zu of %zu rules enforced; %zu difference%s from our defaults",
-            n_judged - not_enforced, n_judged, differ, differ == 1 ? "" : "s");
-    if (differ > 0) {
-        fprintf(out, ":");
-        for (int r = 1; r < (int)SM_RULE_COUNT; r++) {
-            if (status_differs(p, r) || (r == SM_RULE_BYTES && p->base64)) {
-                fprintf(out, " %s", sm_rule_id((enum sm_rule)r));
-            }
-        }
-        for (size_t i = 0; i < nf; i++) {
-            fprintf(out, " %s", fd[i].key);
-        }
-        fprintf(out, "%s", codecs ? " codecs" : "");
-    }
-    fprintf(out, "\nnot probed (docs/CONFORMANCE.md, \"Probe mode\"): max_upload, limits, "
-                 "max_connections, max_connections_per_ip, head_timeout_s, min_body_rate\n");
-    return not_enforced;
-}
-
-static bool write_profile(const struct probe *p, const char *path, FILE *err)
-{
-    cJSON *prof = profile_of(p);
-    char *text = sm_json_print_pretty(prof);
-    cJSON_Delete(prof);
-    FILE *f = text ? fopen(path, "w") : NULL;
-    bool ok = f != NULL && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    if (f != NULL && fclose(f) != 0) {
-        ok = false;
-    }
-    cJSON_free(text);
-    if (!ok) {
-        fprintf(err, "stagemock probe: cannot write %s\n", path);
-    }
-    return ok;
-}
-
 /* ---- the command line --------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -767,12 +555,12 @@ static void usage(FILE *f)
                "Exit status: 0 every rule enforced, 1 one is not, 2 usage or connection error.\n");
 }
 
-struct probe_opts {
+struct conf_probe_opts {
     const char *url, *key, *stage, *profile;
     unsigned timeout_s;
 };
 
-static int parse_probe_args(int argc, char **argv, struct probe_opts *o, FILE *out, FILE *err)
+static int parse_probe_args(int argc, char **argv, struct conf_probe_opts *o, FILE *out, FILE *err)
 {
     o->timeout_s = 10;
     for (int i = 1; i < argc; i++) {
@@ -813,12 +601,12 @@ static int parse_probe_args(int argc, char **argv, struct probe_opts *o, FILE *o
 
 int conf_probe_main(int argc, char **argv, FILE *out, FILE *err)
 {
-    struct probe_opts o = {0};
+    struct conf_probe_opts o = {0};
     int rc = parse_probe_args(argc, argv, &o, out, err);
     if (rc != -1) {
         return rc;
     }
-    struct probe *p = calloc(1, sizeof *p);
+    struct conf_probe *p = calloc(1, sizeof *p);
     if (p == NULL) {
         fprintf(err, "stagemock probe: out of memory\n");
         return 2;
@@ -849,8 +637,8 @@ int conf_probe_main(int argc, char **argv, FILE *out, FILE *err)
             probe_statuses(p);
             p->v[SM_RULE_ERROR_JSON].enforced =
                 p->v[SM_RULE_ERROR_JSON].checked && p->v[SM_RULE_ERROR_JSON].note[0] == '\0';
-            rc = report(p, out) > 0 ? 1 : 0;
-            if (o.profile != NULL && !write_profile(p, o.profile, err)) {
+            rc = conf_probe_report(p, out) > 0 ? 1 : 0;
+            if (o.profile != NULL && !conf_probe_write_profile(p, o.profile, err)) {
                 rc = 2;
             }
         } else {
