@@ -164,11 +164,11 @@ SM_NODISCARD enum sm_code sm_profile_parse(struct sm_profile *p, const char *jso
 /* The rule a loaded scenario fired on a request (docs/SCENARIOS.md); kept
  * out of line, so that the entries of requests no rule touched stay small. */
 struct sm_journal_fired {
-    char rule[64];      /* its name, or "rules[i]" */
     const char *action; /* what it did: "respond", "reset", ... (static) */
     char state_before[64];
     char state_after[64];
     uint64_t firing; /* 1 for the rule's first firing */
+    char rule[];     /* its whole name, or "rules[i]" (allocated with the struct) */
 };
 
 struct sm_journal_entry {

@@ -294,7 +294,7 @@ enum sm_code sm_scn_fault_parse(const char *spec, struct sm_scn_rule *out, struc
     memcpy(copy, spec, len + 1);
     rc = build(rule, copy, spec, err);
     if (rc == SM_OK && cJSON_GetObjectItemCaseSensitive(rule, "name") == NULL) {
-        char name[64]; /* reports name the rule by its spec */
+        char name[FAULT_MAX + 16]; /* reports name the rule by its whole spec */
         snprintf(name, sizeof name, "--fault %s", spec);
         rc = cJSON_AddStringToObject(rule, "name", name)
                  ? SM_OK

@@ -263,10 +263,12 @@ static enum sm_code fill_hit_locked(struct sm_scn *s, const struct scn_slot *slo
     hit->fired = true;
     hit->rule_index = i;
     hit->firing = slot->fired;
-    if (slot->rule.name != NULL) {
-        set_str(hit->rule_name, sizeof hit->rule_name, slot->rule.name);
-    } else {
-        snprintf(hit->rule_name, sizeof hit->rule_name, "rules[%zu]", i);
+    char index_name[32];
+    snprintf(index_name, sizeof index_name, "rules[%zu]", i);
+    hit->rule_name = strdup(slot->rule.name != NULL ? slot->rule.name : index_name);
+    if (hit->rule_name == NULL) {
+        hit->fired = false;
+        return sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_SCENARIO, "out of memory");
     }
     set_str(hit->state_before, sizeof hit->state_before, s->state);
     if (slot->rule.action.set_state != NULL) {
@@ -275,6 +277,10 @@ static enum sm_code fill_hit_locked(struct sm_scn *s, const struct scn_slot *slo
     set_str(hit->state_after, sizeof hit->state_after, s->state);
     enum sm_code rc = sm_scn_action_copy(&hit->action, &slot->rule.action, err);
     hit->fired = rc == SM_OK;
+    if (rc != SM_OK) { /* a hit that did not fire owns nothing */
+        free(hit->rule_name);
+        hit->rule_name = NULL;
+    }
     return rc;
 }
 
@@ -311,6 +317,8 @@ enum sm_code sm_scn_decide(struct sm_scn *s, enum sm_scn_phase phase,
 void sm_scn_hit_cleanup(struct sm_scn_hit *hit)
 {
     sm_scn_action_cleanup(&hit->action);
+    free(hit->rule_name);
+    hit->rule_name = NULL;
     hit->fired = false;
 }
 
@@ -332,12 +340,9 @@ static bool report_rules(cJSON *root, const struct sm_scn *s)
     }
     for (size_t i = 0; i < s->n_slots; i++) {
         const struct scn_slot *slot = &s->slots[i];
-        char name[64];
-        if (slot->rule.name != NULL) {
-            set_str(name, sizeof name, slot->rule.name);
-        } else {
-            snprintf(name, sizeof name, "rules[%zu]", i);
-        }
+        char index_name[32]; /* a named rule is reported by its whole name */
+        snprintf(index_name, sizeof index_name, "rules[%zu]", i);
+        const char *name = slot->rule.name != NULL ? slot->rule.name : index_name;
         cJSON *r = cJSON_CreateObject();
         if (r == NULL || !cJSON_AddItemToArray(rules, r) ||
             sm_json_add_u64(r, "index", i) == NULL ||
