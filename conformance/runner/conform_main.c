@@ -453,7 +453,8 @@ static void replay_line(const struct conf_run *run, const struct conf_replay *rp
     fprintf(out, "replay of %s (seed %llu, adapter %s): %s; the artifact recorded %s\n",
             run->cases[0]->id, (unsigned long long)run->seed, rp->adapter,
             conf_outcome_name(run->results[0].outcome), rp->outcome);
-    if (rp->failed[0] != '\0' && strcmp(rp->failed, rp->adapter) != 0) {
+    if (rp->failed != NULL && rp->adapter != NULL && rp->failed[0] != '\0' &&
+        strcmp(rp->failed, rp->adapter) != 0) {
         fprintf(out, "in the artifact %s failed with: %s (replay another with --adapter NAME)\n",
                 run->cases[0]->id, rp->failed);
     }

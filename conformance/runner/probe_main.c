@@ -400,7 +400,7 @@ static size_t listed_names(const struct conf_probe *p, const cJSON *arr, char na
     {
         const cJSON *name =
             p->list.name[0] != '\0' ? cJSON_GetObjectItemCaseSensitive(file, p->list.name) : NULL;
-        if (n < cap && cJSON_IsString(name) &&
+        if (n < cap && name != NULL && cJSON_IsString(name) &&
             strncmp(name->valuestring, p->prefix, strlen(p->prefix)) == 0) {
             (void)snprintf(names[n++], 256, "%s", name->valuestring);
         }

@@ -115,6 +115,48 @@ static cJSON *profile_of(const struct conf_probe *p)
     return prof;
 }
 
+/* A line per profile key that differs; returns how many. */
+static size_t report_field_diffs(const struct conf_probe *p, FILE *out)
+{
+    struct field_diff fd[6];
+    size_t nf = field_diffs(p, fd);
+    for (size_t i = 0; i < nf; i++) {
+        char label[64];
+        (void)snprintf(label, sizeof label, "(%s)", fd[i].key);
+        fprintf(out, "%-22s %-13s %-6s %-8s DIFFERS: \"%s\"\n", label, "", "", "", fd[i].value);
+    }
+    unsigned mask;
+    bool codecs = codecs_differ(p, &mask);
+    if (codecs) {
+        fprintf(out, "%-22s %-13s %-6s %-8s DIFFERS: accepts", "(codecs)", "", "", "");
+        for (int i = 0; i < CX_COUNT; i++) {
+            if (mask & SM_PQ_CODEC_BIT(conf_probe_codec(i))) {
+                fprintf(out, " %s", sm_pq_codec_name(conf_probe_codec(i)));
+            }
+        }
+        fprintf(out, "\n");
+    }
+    return nf + (codecs ? 1 : 0);
+}
+
+/* ": rule ... key ...", the summary's list of what differs. */
+static void report_diff_names(const struct conf_probe *p, FILE *out)
+{
+    fprintf(out, ":");
+    for (int r = 1; r < (int)SM_RULE_COUNT; r++) {
+        if (status_differs(p, r) || (r == SM_RULE_BYTES && p->base64)) {
+            fprintf(out, " %s", sm_rule_id((enum sm_rule)r));
+        }
+    }
+    struct field_diff fd[6];
+    size_t nf = field_diffs(p, fd);
+    for (size_t i = 0; i < nf; i++) {
+        fprintf(out, " %s", fd[i].key);
+    }
+    unsigned mask;
+    fprintf(out, "%s", codecs_differ(p, &mask) ? " codecs" : "");
+}
+
 size_t conf_probe_report(const struct conf_probe *p, FILE *out)
 {
     size_t not_enforced = 0, differ = 0, n_judged = 0;
@@ -144,38 +186,11 @@ size_t conf_probe_report(const struct conf_probe *p, FILE *out)
                 seen, dflt, diff ? "DIFFERS from our default" : "", diff && v->note[0] ? "; " : "",
                 v->note);
     }
-    struct field_diff fd[6];
-    size_t nf = field_diffs(p, fd);
-    for (size_t i = 0; i < nf; i++) {
-        char label[64];
-        (void)snprintf(label, sizeof label, "(%s)", fd[i].key);
-        fprintf(out, "%-22s %-13s %-6s %-8s DIFFERS: \"%s\"\n", label, "", "", "", fd[i].value);
-    }
-    unsigned mask;
-    bool codecs = codecs_differ(p, &mask);
-    if (codecs) {
-        fprintf(out, "%-22s %-13s %-6s %-8s DIFFERS: accepts", "(codecs)", "", "", "");
-        for (int i = 0; i < CX_COUNT; i++) {
-            if (mask & SM_PQ_CODEC_BIT(conf_probe_codec(i))) {
-                fprintf(out, " %s", sm_pq_codec_name(conf_probe_codec(i)));
-            }
-        }
-        fprintf(out, "\n");
-    }
-    differ += nf + (codecs ? 1 : 0);
+    differ += report_field_diffs(p, out);
     fprintf(out, "\n%zu of %zu rules enforced; %zu difference%s from our defaults",
             n_judged - not_enforced, n_judged, differ, differ == 1 ? "" : "s");
     if (differ > 0) {
-        fprintf(out, ":");
-        for (int r = 1; r < (int)SM_RULE_COUNT; r++) {
-            if (status_differs(p, r) || (r == SM_RULE_BYTES && p->base64)) {
-                fprintf(out, " %s", sm_rule_id((enum sm_rule)r));
-            }
-        }
-        for (size_t i = 0; i < nf; i++) {
-            fprintf(out, " %s", fd[i].key);
-        }
-        fprintf(out, "%s", codecs ? " codecs" : "");
+        report_diff_names(p, out);
     }
     fprintf(out, "\nnot probed (docs/CONFORMANCE.md, \"Probe mode\"): max_upload, limits, "
                  "max_connections, max_connections_per_ip, head_timeout_s, min_body_rate\n");
