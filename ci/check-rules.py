@@ -7,7 +7,15 @@ Reads the id column of every table in docs/RULES.md whose header is
 `| id | status | meaning | our default |`, collects every rule id in use, and
 prints one line per disagreement, then a summary; exit 1 when there is any.
 
+The rule table, SM_RULE_TABLE in include/stagemock/rules.h (one row per rule:
+enum name, id, default status, kind, meaning), must hold exactly RULES.md's
+ids, each with a status its status cell allows (0 where the cell is MUST,
+SHOULD or -), the kind of the RULES.md table it is listed in, and RULES.md's
+meaning cell word for word. A row alone is not a use.
+
 An id is in use (docs/RULES.md, "How the ids are kept honest") when it is
+- a table row's enum name (SM_RULE_CODEC) anywhere in the C sources under
+  CODE_DIRS outside the table, or a macro defined to one;
 - a C string literal in a rule position, in the C sources under CODE_DIRS:
   the argument for a parameter named `rule` of a function declared in those
   sources (sm_err_set, ...; a macro defined to a literal counts as that
@@ -45,6 +53,11 @@ TOKEN_RE = re.compile(r"""
   | (?P<op>->|==|!=|<=|>=|&&|\|\||.)
 """, re.VERBOSE | re.DOTALL | re.MULTILINE)
 DEFINE_RE = re.compile(r'#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)\s+"((?:\\.|[^"\\])*)"\s*$')
+DEFINE_ID_RE = re.compile(r'#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)\s+(SM_RULE_[A-Z0-9_]+)\s*$')
+TABLE_FILE = "include/stagemock/rules.h"
+TABLE_MACRO = "SM_RULE_TABLE"
+KINDS = {"SM_RULE_KIND_DOCUMENTED": "Documented rules", "SM_RULE_KIND_OBLIGATION": "Client obligations",
+         "SM_RULE_KIND_OWN": "Ids of the mock's own"}
 
 
 class Tok:
@@ -60,7 +73,7 @@ def tokenize(text):
     for m in TOKEN_RE.finditer(text):
         kind, val = m.lastgroup, m.group()
         if kind == "pp":
-            d = DEFINE_RE.match(val.strip())
+            d = DEFINE_RE.match(val.strip()) or DEFINE_ID_RE.match(val.strip())
             if d:
                 defines[d.group(1)] = d.group(2)
         elif kind == "str":
@@ -111,6 +124,7 @@ class Checker:
         self.uses = {}       # id -> [where, ...]
         self.statuses = []   # (id, status, where) from sm_err_set
         self.levels = {}     # id -> {level: [case file, ...]}
+        self.table = {}      # enum name -> {"id", "status", "kind", "meaning", "where"}
 
     def rel(self, path):
         return os.path.relpath(path, self.top)
@@ -158,9 +172,75 @@ class Checker:
                              % (where, n, rid, status))
             if not cells[2] or not cells[3]:
                 self.problem("%s:%d: id '%s' has an empty meaning or default" % (where, n, rid))
-            self.rules[rid] = {"status": status, "line": n, "section": section}
+            self.rules[rid] = {"status": status, "line": n, "section": section, "meaning": cells[2]}
         if not self.rules:
             self.problem("%s: no table with the header | %s |" % (where, " | ".join(HEADER)))
+
+    # ---- the rule table (include/stagemock/rules.h) ---------------------------
+    def read_table(self):
+        path = os.path.join(self.top, TABLE_FILE)
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except OSError as e:
+            self.problem("%s: cannot read: %s" % (TABLE_FILE, e.strerror))
+            return
+        m = re.search(r"^[ \t]*#[ \t]*define[ \t]+" + TABLE_MACRO + r"\(X\)((?:\\\n|[^\n])*)", text, re.M)
+        if not m:
+            self.problem("%s: no #define %s(X)" % (TABLE_FILE, TABLE_MACRO))
+            return
+        first = text.count("\n", 0, m.start()) + 1
+        toks, _ = tokenize(m.group(1).replace("\\\n", " \n"))
+        i = 0
+        while i < len(toks):
+            if toks[i].text == "X" and i + 1 < len(toks) and toks[i + 1].text == "(":
+                j = matching(toks, i + 1, "(", ")")
+                args = split_args(toks, i + 1, j)
+                line = first + toks[i].line - 1
+                where = "%s:%d" % (TABLE_FILE, line)
+                ok = len(args) == 5 and len(args[0]) == 1 and len(args[1]) == 1 and args[1][0].kind == "str" \
+                    and len(args[2]) == 1 and args[2][0].kind == "num" and len(args[3]) == 1 \
+                    and args[4] and all(t.kind == "str" for t in args[4])
+                if not ok:
+                    self.problem("%s: a table row is not X(ENUM, \"id\", status, kind, \"meaning\")" % where)
+                else:
+                    self.table[args[0][0].text] = {
+                        "id": args[1][0].text, "status": args[2][0].text, "kind": args[3][0].text,
+                        "meaning": "".join(t.text for t in args[4]).replace('\\"', '"'), "where": where}
+                i = j
+            i += 1
+        if not self.table:
+            self.problem("%s: %s has no rows" % (TABLE_FILE, TABLE_MACRO))
+
+    def check_table(self):
+        ids = {}
+        for name, row in self.table.items():
+            rid, where = row["id"], row["where"]
+            if rid in ids:
+                self.problem("%s: id '%s' has two rows (%s and %s)" % (where, rid, ids[rid], name))
+            ids[rid] = name
+            r = self.rules.get(rid)
+            if r is None:
+                self.problem("%s: rule id '%s' is in use but missing from docs/RULES.md" % (where, rid))
+                continue
+            cell = r["status"]
+            if row["status"] == "0":
+                if cell not in LEVELS and cell != "-":
+                    self.problem("%s: the rule table gives '%s' no status (0), but docs/RULES.md's status cell is %s"
+                                 % (where, rid, cell))
+            elif row["status"] not in re.findall(r"[0-9]{3}", cell):
+                self.problem("%s: the rule table gives '%s' status %s, which docs/RULES.md's status cell (%s) lacks"
+                             % (where, rid, row["status"], cell))
+            want = KINDS.get(row["kind"])
+            if want is None or not r["section"].startswith(want):
+                self.problem("%s: the rule table gives '%s' kind %s, but docs/RULES.md lists it under '%s'"
+                             % (where, rid, row["kind"], r["section"]))
+            if row["meaning"] != r["meaning"]:
+                self.problem("%s: the meaning of '%s' differs from docs/RULES.md's meaning cell:\n    table: %s\n    docs:  %s"
+                             % (where, rid, row["meaning"], r["meaning"]))
+        for rid, r in self.rules.items():
+            if self.table and rid not in ids:
+                self.problem("docs/RULES.md:%d: id '%s' is not in the rule table (%s)" % (r["line"], rid, TABLE_FILE))
 
     # ---- uses in C ---------------------------------------------------------
     def c_files(self):
@@ -188,7 +268,7 @@ class Checker:
                 if toks[i].kind == "ident" and toks[i + 1].text == "(":
                     j = matching(toks, i + 1, "(", ")")
                     for k, a in enumerate(split_args(toks, i + 1, j)):
-                        if len(a) >= 2 and a[-1].text == "rule" and any(t.text == "char" for t in a):
+                        if len(a) >= 2 and a[-1].text == "rule" and any(t.text in ("char", "sm_rule") for t in a):
                             protos[toks[i].text] = k
         for path, toks, defs in parsed:
             self.scan_tokens(self.rel(path), toks, protos, dict(defines, **defs))
@@ -197,14 +277,24 @@ class Checker:
         calls = []  # stack of (name of the called function or None) per open paren
         n = len(toks)
 
+        enum_ids = {name: row["id"] for name, row in self.table.items()}
+
         def literal_ids(arg):
             for t in arg:
                 if t.kind == "str":
-                    yield t.text, t.line
+                    yield t.text, t.line, False
+                elif t.kind == "ident" and t.text in enum_ids:
+                    yield enum_ids[t.text], t.line, True
                 elif t.kind == "ident" and t.text in defines:
-                    yield defines[t.text], t.line
+                    d = defines[t.text]
+                    yield enum_ids.get(d, d), t.line, d in enum_ids
 
         for i, t in enumerate(toks):
+            # a table row's enum name, or a macro defined to one
+            if t.kind == "ident":
+                name = defines.get(t.text, t.text)
+                if name in enum_ids:
+                    self.use(enum_ids[name], "%s:%d" % (rel, t.line))
             if t.text == "(" and t.kind == "op":
                 calls.append(toks[i - 1].text if i > 0 and toks[i - 1].kind == "ident" else None)
             elif t.text == ")" and t.kind == "op" and calls:
@@ -214,7 +304,7 @@ class Checker:
                 j = matching(toks, i + 1, "(", ")")
                 args = split_args(toks, i + 1, j)
                 k = protos[t.text]
-                is_decl = k < len(args) and any(x.text == "char" for x in args[k])
+                is_decl = k < len(args) and any(x.text in ("char", "sm_rule") for x in args[k])
                 if k < len(args) and not is_decl:
                     arg = args[k]
                     top_q = [q for q, x in enumerate(arg) if x.text == "?" and
@@ -222,8 +312,9 @@ class Checker:
                                  for y in arg[:q] if y.kind == "op") == 0]
                     if top_q:  # cond ? "a" : "b": the condition's literals are not ids
                         arg = arg[top_q[0] + 1:]
-                    for rid, line in literal_ids(arg):
-                        self.use(rid, "%s:%d" % (rel, line))
+                    for rid, line, by_enum in literal_ids(arg):
+                        if not by_enum:  # an enum name was counted above
+                            self.use(rid, "%s:%d" % (rel, line))
                         st = args[k - 1] if t.text == "sm_err_set" and k >= 1 else None
                         if st and len(st) == 1 and st[0].kind == "num":
                             self.statuses.append((rid, st[0].text, "%s:%d" % (rel, line)))
@@ -386,6 +477,8 @@ def main():
     top = os.path.abspath(o.top)
     c = Checker(top, os.path.abspath(o.rules) if o.rules else os.path.join(top, "docs", "RULES.md"))
     c.read_rules()
+    c.read_table()
+    c.check_table()
     c.scan_c()
     c.scan_cases()
     c.scan_prose()

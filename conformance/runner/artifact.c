@@ -4,7 +4,9 @@
  * What: every run writes its seed, each case's seed, the fault schedule the
  * server had loaded (the scenario rules as JSON, and which of them fired) and
  * the whole journal, per case and adapter. `--replay ARTIFACT --case ID`
- * reads back the run seed and the adapter command: the per-case seed is a
+ * reads back the run seed and one result of that case: the adapter --adapter
+ * names, else the first that failed; its name and command, so the replay runs
+ * and labels the same adapter, and which adapters failed. The per-case seed is a
  * function of the run seed and the case id (conf_case_seed), and it seeds both
  * the file ids and the scenario's dice, so the replay meets the same faults.
  * Design: one JSON document ("schema": "stagemock-conform-artifact").
@@ -56,17 +58,68 @@ enum sm_code conf_artifact_write(const struct conf_run *run, const char *path, s
         ok = false;
     }
     cJSON_free(text);
-    return ok ? SM_OK : sm_err_set(err, SM_E_IO, 0, NULL, "artifact %s: cannot write", path);
+    return ok ? SM_OK
+              : sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "artifact %s: cannot write", path);
 }
 
-enum sm_code conf_artifact_read(const char *path, const char *case_id, uint64_t *seed,
-                                char **adapter_cmd, char **outcome, struct sm_error *err)
+/* Whether the artifact's result (adapter name, command) is the adapter
+ * --adapter gave: "NAME=CMD" as written, the command, or the name alone. */
+static bool same_adapter(const char *name, const char *cmd, const char *want)
 {
-    *adapter_cmd = NULL;
-    *outcome = NULL;
+    size_t nl = strlen(name);
+    return strcmp(want, cmd) == 0 || strcmp(want, name) == 0 ||
+           (strncmp(want, name, nl) == 0 && want[nl] == '=' && strcmp(want + nl + 1, cmd) == 0);
+}
+
+static const char *str_of(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* Append name to a ", "-joined list held in buf. */
+static void list_add(char *buf, size_t size, const char *name)
+{
+    size_t n = strlen(buf);
+    (void)snprintf(buf + n, size - n, "%s%s", n ? ", " : "", name);
+}
+
+/* The result to replay: the one of adapter want, else the first that failed,
+ * else the first; also the names of every adapter the case failed or ran with. */
+static const cJSON *pick_result(const cJSON *root, const char *case_id, const char *want,
+                                char *failed, char *ran, size_t size)
+{
+    const cJSON *r, *found = NULL;
+    bool found_fails = false;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(root, "results"))
+    {
+        if (strcmp(str_of(r, "case"), case_id) != 0) {
+            continue;
+        }
+        bool fails = strcmp(str_of(r, "outcome"), "fail") == 0;
+        list_add(ran, size, str_of(r, "adapter"));
+        if (fails) {
+            list_add(failed, size, str_of(r, "adapter"));
+        }
+        if (want != NULL) {
+            found = found                                                                    ? found
+                    : same_adapter(str_of(r, "adapter"), str_of(r, "adapter_command"), want) ? r
+                                                                                             : NULL;
+        } else if (found == NULL || (fails && !found_fails)) {
+            found = r;
+            found_fails = fails;
+        }
+    }
+    return found;
+}
+
+enum sm_code conf_artifact_read(const char *path, const char *case_id, const char *want,
+                                struct conf_replay *out, struct sm_error *err)
+{
+    memset(out, 0, sizeof *out);
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        return sm_err_set(err, SM_E_IO, 0, NULL, "artifact %s: %s", path, strerror(errno));
+        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "artifact %s: %s", path, strerror(errno));
     }
     size_t cap = (size_t)256u * 1024u * 1024u, n = 0;
     char *text = malloc(cap + 1);
@@ -80,33 +133,39 @@ enum sm_code conf_artifact_read(const char *path, const char *case_id, uint64_t 
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(root, "seed");
     if (!cJSON_IsString(schema) || strcmp(schema->valuestring, "stagemock-conform-artifact") != 0 ||
-        !sm_json_get_u64(s, seed)) {
+        !sm_json_get_u64(s, &out->seed)) {
         cJSON_Delete(root);
-        return sm_err_set(err, SM_E_MALFORMED, 0, NULL, "%s: not a stagemock conform artifact",
-                          path);
+        return sm_err_set(err, SM_E_MALFORMED, 0, SM_RULE_NONE,
+                          "%s: not a stagemock conform artifact", path);
     }
-    const cJSON *r, *found = NULL;
-    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(root, "results"))
-    {
-        const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "case");
-        const cJSON *oc = cJSON_GetObjectItemCaseSensitive(r, "outcome");
-        if (cJSON_IsString(id) && strcmp(id->valuestring, case_id) == 0 &&
-            (found == NULL || (cJSON_IsString(oc) && strcmp(oc->valuestring, "fail") == 0))) {
-            found = found && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(found, "outcome")) &&
-                            strcmp(cJSON_GetObjectItemCaseSensitive(found, "outcome")->valuestring,
-                                   "fail") == 0
-                        ? found
-                        : r; /* the first failing result of that case, else the first */
+    char failed[1024] = "", ran[1024] = "";
+    const cJSON *found = pick_result(root, case_id, want, failed, ran, sizeof failed);
+    enum sm_code rc = SM_OK;
+    if (found == NULL && ran[0] == '\0') {
+        rc = sm_err_set(err, SM_E_NOT_FOUND, 0, SM_RULE_NONE, "%s: no case '%s'", path, case_id);
+    } else if (found == NULL) {
+        rc = sm_err_set(err, SM_E_NOT_FOUND, 0, SM_RULE_NONE,
+                        "%s: case '%s' has no result for adapter '%.200s' (it ran with: %.400s)",
+                        path, case_id, want, ran);
+    } else {
+        out->adapter = strdup(str_of(found, "adapter"));
+        out->cmd = strdup(str_of(found, "adapter_command"));
+        out->outcome = strdup(str_of(found, "outcome"));
+        out->failed = strdup(failed);
+        if (!out->adapter || !out->cmd || !out->outcome || !out->failed) {
+            conf_replay_cleanup(out);
+            rc = sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
         }
     }
-    if (found == NULL) {
-        cJSON_Delete(root);
-        return sm_err_set(err, SM_E_NOT_FOUND, 0, NULL, "%s: no case '%s'", path, case_id);
-    }
-    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(found, "adapter_command");
-    const cJSON *oc = cJSON_GetObjectItemCaseSensitive(found, "outcome");
-    *adapter_cmd = cJSON_IsString(cmd) ? strdup(cmd->valuestring) : NULL;
-    *outcome = cJSON_IsString(oc) ? strdup(oc->valuestring) : NULL;
     cJSON_Delete(root);
-    return SM_OK;
+    return rc;
+}
+
+void conf_replay_cleanup(struct conf_replay *r)
+{
+    free(r->adapter);
+    free(r->cmd);
+    free(r->outcome);
+    free(r->failed);
+    r->adapter = r->cmd = r->outcome = r->failed = NULL;
 }

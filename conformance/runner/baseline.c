@@ -58,7 +58,7 @@ enum sm_code conf_baseline_apply(struct conf_run *run, const char *path, struct 
 {
     char *text = read_text(path, (size_t)256u * 1024u * 1024u);
     if (text == NULL) {
-        return sm_err_set(err, SM_E_IO, 0, NULL, "baseline %s: %s", path, strerror(errno));
+        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "baseline %s: %s", path, strerror(errno));
     }
     cJSON *root = cJSON_Parse(text);
     free(text);
@@ -67,7 +67,7 @@ enum sm_code conf_baseline_apply(struct conf_run *run, const char *path, struct 
     if (schema == NULL || !cJSON_IsString(schema) ||
         strcmp(schema->valuestring, "stagemock-conform-report") != 0 || !cJSON_IsArray(cases)) {
         cJSON_Delete(root);
-        return sm_err_set(err, SM_E_MALFORMED, 0, NULL,
+        return sm_err_set(err, SM_E_MALFORMED, 0, SM_RULE_NONE,
                           "baseline %s: not a stagemock conform --json report", path);
     }
     for (size_t c = 0; c < run->n_cases; c++) {

@@ -145,8 +145,8 @@ static bool is_blank(char ch)
 
 static enum sm_code perr(struct parser *p, unsigned line, const char *what, const char *detail)
 {
-    return sm_err_set(p->err, SM_E_MALFORMED, 0, NULL, "%s:%u: %s%s%s", p->origin, line, what,
-                      detail && *detail ? ": " : "", detail ? detail : "");
+    return sm_err_set(p->err, SM_E_MALFORMED, 0, SM_RULE_NONE, "%s:%u: %s%s%s", p->origin, line,
+                      what, detail && *detail ? ": " : "", detail ? detail : "");
 }
 
 static enum section section_named(const char *s, size_t n)
@@ -192,7 +192,7 @@ static enum sm_code new_entry(struct parser *p, struct entries *x, const char *s
                               unsigned lineno)
 {
     if (!grow(&x->es, x->n, sizeof *x->es)) {
-        return sm_err_set(p->err, SM_E_NOMEM, 0, NULL, "out of memory");
+        return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     struct entry *en = &x->es[x->n];
     memset(en, 0, sizeof *en);
@@ -217,7 +217,7 @@ static enum sm_code new_entry(struct parser *p, struct entries *x, const char *s
     en->value = dup_n(s + vb, e - vb);
     x->n++;
     if (en->key == NULL || en->value == NULL) {
-        return sm_err_set(p->err, SM_E_NOMEM, 0, NULL, "out of memory");
+        return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     return ke == 0 ? perr(p, lineno, "missing key before '='", NULL) : SM_OK;
 }
@@ -436,7 +436,7 @@ static enum sm_code add_check(struct parser *p, const struct entry *en, struct c
     }
     if ((k.verb = dup_s(en->key)) == NULL || !grow(arr, *n, sizeof **arr)) {
         check_cleanup(&k);
-        return sm_err_set(p->err, SM_E_NOMEM, 0, NULL, "out of memory");
+        return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     (*arr)[(*n)++] = k;
     return SM_OK;
@@ -448,7 +448,7 @@ static enum sm_code set_once(struct parser *p, const struct entry *en, char **fi
         return perr(p, en->line, "given twice", en->key);
     }
     if ((*field = dup_s(en->value)) == NULL) {
-        return sm_err_set(p->err, SM_E_NOMEM, 0, NULL, "out of memory");
+        return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     return SM_OK;
 }
@@ -495,7 +495,7 @@ static enum sm_code check_json(struct parser *p, const struct entry *en)
 
 static enum sm_code nomem(struct parser *p)
 {
-    return sm_err_set(p->err, SM_E_NOMEM, 0, NULL, "out of memory");
+    return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
 }
 
 /* stage = NAME... (tokens taken over from t) */
@@ -726,19 +726,19 @@ static enum sm_code finish(struct parser *p, unsigned last_line)
     if (c->n_stages == 0) {
         if ((c->stages = malloc(sizeof *c->stages)) == NULL ||
             (c->stages[0] = dup_s("s1")) == NULL) {
-            return sm_err_set(p->err, SM_E_NOMEM, 0, NULL, "out of memory");
+            return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
         }
         c->n_stages = 1;
     }
     if (c->n_keys == 0) {
         if ((c->keys = calloc(1, sizeof *c->keys)) == NULL ||
             (c->keys[0].key = dup_s("k-conform")) == NULL) {
-            return sm_err_set(p->err, SM_E_NOMEM, 0, NULL, "out of memory");
+            return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
         }
         c->n_keys = 1;
     }
     if (c->api_key == NULL && (c->api_key = dup_s(c->keys[0].key)) == NULL) {
-        return sm_err_set(p->err, SM_E_NOMEM, 0, NULL, "out of memory");
+        return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     return SM_OK;
 }
@@ -752,16 +752,16 @@ enum sm_code conf_case_parse(const char *text, size_t len, const char *origin,
     size_t n = 0;
     *out = NULL;
     if (len > CONF_MAX_CASE_BYTES) {
-        return sm_err_set(p.err, SM_E_MALFORMED, 0, NULL, "%s: larger than %zu bytes", p.origin,
-                          CONF_MAX_CASE_BYTES);
+        return sm_err_set(p.err, SM_E_MALFORMED, 0, SM_RULE_NONE, "%s: larger than %zu bytes",
+                          p.origin, CONF_MAX_CASE_BYTES);
     }
     if (memchr(text, '\0', len) != NULL) {
-        return sm_err_set(p.err, SM_E_MALFORMED, 0, NULL, "%s: holds a NUL byte", p.origin);
+        return sm_err_set(p.err, SM_E_MALFORMED, 0, SM_RULE_NONE, "%s: holds a NUL byte", p.origin);
     }
     p.c = calloc(1, sizeof *p.c);
     if (p.c == NULL || (p.c->path = dup_s(p.origin)) == NULL) {
         conf_case_free(p.c);
-        return sm_err_set(p.err, SM_E_NOMEM, 0, NULL, "out of memory");
+        return sm_err_set(p.err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     p.c->api_timeout_s = 2;
     p.c->time_limit_s = 30;
@@ -786,21 +786,21 @@ enum sm_code conf_case_load(const char *path, struct conf_case **out, struct sm_
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
-        return sm_err_set(err, SM_E_IO, 0, NULL, "%s: %s", path, strerror(errno));
+        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: %s", path, strerror(errno));
     }
     char *buf = malloc(CONF_MAX_CASE_BYTES + 1);
     if (buf == NULL) {
         fclose(f);
-        return sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     size_t n = fread(buf, 1, CONF_MAX_CASE_BYTES + 1, f);
     bool bad = ferror(f) != 0;
     fclose(f);
     enum sm_code rc;
     if (bad) {
-        rc = sm_err_set(err, SM_E_IO, 0, NULL, "%s: read error", path);
+        rc = sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: read error", path);
     } else if (n > CONF_MAX_CASE_BYTES) {
-        rc = sm_err_set(err, SM_E_IO, 0, NULL, "%s: larger than %zu bytes", path,
+        rc = sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: larger than %zu bytes", path,
                         CONF_MAX_CASE_BYTES);
     } else {
         rc = conf_case_parse(buf, n, path, out, err);

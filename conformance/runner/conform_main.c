@@ -9,7 +9,8 @@
  * requested reports and the run artifact, and return the exit status: 0
  * every counted case passed, 1 one failed, 2 usage or setup errors.
  * `--list` prints the cases; `--replay ARTIFACT --case ID` re-runs one case
- * with the artifact's seed (so the same faults fire).
+ * with the artifact's seed (so the same faults fire) and one adapter under
+ * its recorded name: the first that failed, or the one --adapter names.
  * Design: conf_main(argc, argv, out, err, cases_dir) so tests drive it with
  * memory streams; everything it allocates hangs off struct conf_run.
  * Not here: running (run.c, job.c), judging (verify.c), reports (report_*.c).
@@ -412,23 +413,51 @@ static uint64_t fresh_seed(void)
     return s % 1000000000u;
 }
 
-/* --replay: the seed and (unless --adapter is given) the adapter. */
-static int setup_replay(struct opts *o, char **cmd, char **was, FILE *err)
+/* --replay: the seed, and the adapter (the one --adapter names, else the
+ * artifact's first that failed the case) under its recorded name and command;
+ * *spec holds "NAME=CMD" for o->adapters[0]. */
+static int setup_replay(struct opts *o, struct conf_replay *rp, char **spec, FILE *err)
 {
     if (o->n_globs != 1) {
         fprintf(err, "stagemock conform: --replay needs exactly one --case ID\n");
         return 2;
     }
+    if (o->n_adapters > 1) {
+        fprintf(err, "stagemock conform: --replay replays one adapter; give --adapter once\n");
+        return 2;
+    }
     struct sm_error e;
-    if (conf_artifact_read(o->replay, o->globs[0], &o->seed, cmd, was, &e) != SM_OK) {
+    if (conf_artifact_read(o->replay, o->globs[0], o->n_adapters ? o->adapters[0] : NULL, rp, &e) !=
+        SM_OK) {
         fprintf(err, "stagemock conform: --replay: %s\n", e.message);
         return 2;
     }
+    o->seed = rp->seed;
     o->seed_given = true;
-    if (o->n_adapters == 0 && *cmd != NULL) {
-        o->adapters[o->n_adapters++] = *cmd;
+    size_t n = strlen(rp->adapter) + strlen(rp->cmd) + 2;
+    if ((*spec = malloc(n)) == NULL) {
+        fprintf(err, "stagemock conform: out of memory\n");
+        return 2;
     }
+    /* a name add_adapter would not read back as one: the command alone */
+    bool plain = rp->adapter[0] == '\0' || strpbrk(rp->adapter, "= \t/\"'") != NULL;
+    (void)snprintf(*spec, n, "%s%s%s", plain ? "" : rp->adapter, plain ? "" : "=", rp->cmd);
+    o->adapters[0] = *spec;
+    o->n_adapters = 1;
     return -1;
+}
+
+/* The replay's verdict beside the artifact's, naming the adapter. */
+static void replay_line(const struct conf_run *run, const struct conf_replay *rp, FILE *out)
+{
+    fprintf(out, "replay of %s (seed %llu, adapter %s): %s; the artifact recorded %s\n",
+            run->cases[0]->id, (unsigned long long)run->seed, rp->adapter,
+            conf_outcome_name(run->results[0].outcome), rp->outcome);
+    if (rp->failed != NULL && rp->adapter != NULL && rp->failed[0] != '\0' &&
+        strcmp(rp->failed, rp->adapter) != 0) {
+        fprintf(out, "in the artifact %s failed with: %s (replay another with --adapter NAME)\n",
+                run->cases[0]->id, rp->failed);
+    }
 }
 
 static int run_all(struct opts *o, struct conf_run *run, FILE *out, FILE *err)
@@ -497,22 +526,23 @@ int conf_main(int argc, char **argv, FILE *out, FILE *err, const char *cases_dir
         usage(err);
         return rc;
     }
-    char *replay_cmd = NULL, *replay_was = NULL;
+    struct conf_replay rp = {0};
+    char *replay_spec = NULL;
     if (o.replay != NULL && strcmp(o.artifact, "stagemock-conform-artifact.json") == 0) {
         o.artifact = "-"; /* a replay never overwrites the artifact it came from */
     }
-    if (o.replay != NULL && (rc = setup_replay(&o, &replay_cmd, &replay_was, err)) != -1) {
+    if (o.replay != NULL && (rc = setup_replay(&o, &rp, &replay_spec, err)) != -1) {
+        conf_replay_cleanup(&rp);
+        free(replay_spec);
         return rc;
     }
     struct conf_run run = {0};
     rc = run_all(&o, &run, out, err);
     if (o.replay != NULL && run.results != NULL && run.n_cases == 1) {
-        fprintf(out, "replay of %s (seed %llu): %s; the artifact recorded %s\n", run.cases[0]->id,
-                (unsigned long long)run.seed, conf_outcome_name(run.results[0].outcome),
-                replay_was ? replay_was : "?");
+        replay_line(&run, &rp, out);
     }
     conf_run_cleanup(&run);
-    free(replay_cmd);
-    free(replay_was);
+    conf_replay_cleanup(&rp);
+    free(replay_spec);
     return rc;
 }

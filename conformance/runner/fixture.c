@@ -125,12 +125,12 @@ static enum sm_code write_spec(const char *dir, const struct spec *s, struct sm_
     (void)snprintf(path, sizeof path, "%s/%s", dir, s->file);
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
-        return sm_err_set(err, SM_E_IO, 0, NULL, "%s: %s", path, strerror(errno));
+        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: %s", path, strerror(errno));
     }
     struct gen_state g = {.base = s->base, .all_bytes = s->variant == 4};
     enum sm_code rc = pqw_write_fd(fd, cols, n_cols, s->rows, &opt, gen_values, &g, err);
     if (close(fd) != 0 && rc == SM_OK) {
-        rc = sm_err_set(err, SM_E_IO, 0, NULL, "%s: %s", path, strerror(errno));
+        rc = sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: %s", path, strerror(errno));
     }
     return rc;
 }
@@ -172,7 +172,7 @@ static enum sm_code spit(const char *dir, const char *name, const void *data, si
     (void)snprintf(path, sizeof path, "%s/%s", dir, name);
     FILE *f = fopen(path, "wb");
     if (f == NULL || fwrite(data, 1, len, f) != len || fclose(f) != 0) {
-        return sm_err_set(err, SM_E_IO, 0, NULL, "%s: cannot write", path);
+        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: cannot write", path);
     }
     return SM_OK;
 }
@@ -193,7 +193,7 @@ static enum sm_code write_edits(const char *dir, struct sm_error *err)
     uint8_t *a = slurp(path, &len);
     if (a == NULL || len < 64) {
         free(a);
-        return sm_err_set(err, SM_E_IO, 0, NULL, "%s: cannot read back", path);
+        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: cannot read back", path);
     }
     static const char csv[] = "id,name,score\n1,row-1,0.25\n2,row-2,0.5\n";
     enum sm_code rc = spit(dir, "not-parquet.parquet", csv, sizeof csv - 1, err);
@@ -219,7 +219,7 @@ static enum sm_code write_edits(const char *dir, struct sm_error *err)
 enum sm_code conf_fixtures_write(const char *dir, struct sm_error *err)
 {
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        return sm_err_set(err, SM_E_IO, 0, NULL, "%s: %s", dir, strerror(errno));
+        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: %s", dir, strerror(errno));
     }
     for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
         enum sm_code rc = write_spec(dir, &specs[i], err);

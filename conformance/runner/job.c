@@ -185,7 +185,7 @@ static bool load_faults(struct job *j, uint64_t seed)
         char *sc = scenario_with_seed(c->scenario, seed);
         enum sm_code rc =
             sc ? sm_server_load_scenario(j->srv, sc, strlen(sc), j->run->fixtures_dir, &e)
-               : sm_err_set(&e, SM_E_NOMEM, 0, NULL, "out of memory");
+               : sm_err_set(&e, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
         free(sc);
         if (rc != SM_OK) {
             return setup_fail(j, "scenario", &e);
@@ -211,7 +211,7 @@ static bool preload_all(struct job *j)
         uint8_t *data = NULL;
         if (!conf_fixture_path(j->run->fixtures_dir, p->fixture, path, sizeof path) ||
             (data = read_all(path, &len)) == NULL) {
-            sm_err_set(&e, SM_E_NOT_FOUND, 0, NULL, "fixture '%s' not found", p->fixture);
+            sm_err_set(&e, SM_E_NOT_FOUND, 0, SM_RULE_NONE, "fixture '%s' not found", p->fixture);
             return setup_fail(j, "preload", &e);
         }
         const char *slash = strrchr(path, '/');

@@ -102,13 +102,15 @@ void conf_http_form(const struct conf_http_target *t, const char *path, const ch
         (void)snprintf(out->transport_error, sizeof out->transport_error, "curl: no memory");
         return;
     }
-    char *st = curl_easy_escape(h, t->stage, 0);
+    char *st = t->stage ? curl_easy_escape(h, t->stage, 0) : NULL;
     char *fn = file_name ? curl_easy_escape(h, file_name, 0) : NULL;
     struct conf_buf form;
     conf_buf_init(&form);
-    conf_buf_printf(&form, "stage_id=%s", st ? st : "");
+    if (t->stage != NULL) { /* NULL: a request without stage_id */
+        conf_buf_printf(&form, "stage_id=%s", st ? st : "");
+    }
     if (fn != NULL) {
-        conf_buf_printf(&form, "&file_name=%s", fn);
+        conf_buf_printf(&form, "%sfile_name=%s", t->stage != NULL ? "&" : "", fn);
     }
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, form.data ? form.data : "");
     perform(h, t, path, with_key, out);

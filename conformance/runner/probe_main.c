@@ -5,20 +5,26 @@
  *
  * What: a fixed sequence of requests against the given stage, each file named
  * with a fresh prefix so runs never collide: an upload without a key and one
- * with a wrong key (auth), a CSV (parquet-only), a GZIP file (codec), two file
- * parts in one request (one-file-per-request), a good file, a second file
- * under its name (unique-names), a retyped schema (same-schema), two more good
- * files and a listing (order), a download of the first (bytes); every non-2xx
- * answer is also judged for error-json. The report has one line per rule:
- * enforced or not, the status seen and our default. `--write-profile FILE`
- * writes the profile (docs/PROFILE.md) that makes the mock answer as this
- * server did: statuses that differ, the upload's id field, base64 downloads.
- * Exit 0 when every rule is enforced, 1 when one is not, 2 on usage errors
- * or when the server cannot be reached or refuses a good file.
+ * with a wrong key (auth; no answer at all is "cannot reach"), a CSV
+ * (parquet-only), GZIP, ZSTD and LZ4_RAW files (codec, and which codecs are
+ * accepted), two file parts in one request (one-file-per-request), a good
+ * file, a second file under its name (unique-names), a retyped schema
+ * (same-schema), an UNCOMPRESSED file and one with a garbled page header
+ * (validation depth), two more good files and a listing (order, and the list
+ * answer's field names), a download of the first (bytes), and three requests
+ * whose only purpose is their status (a list without stage_id, a download of
+ * a missing file, an unknown path); every non-2xx answer is also judged for
+ * error-json. The report has one line per documented rule of the rule table
+ * (stagemock/rules.h): enforced or not, the status seen and our default, then
+ * the profile keys whose values differ. `--write-profile FILE` writes the
+ * profile (docs/PROFILE.md) that makes the mock answer as this server did.
+ * Exit 0 when every rule is enforced, 1 when one is not, 2 on usage errors,
+ * when the server cannot be reached or refuses a good file.
  * Design: judging is separate from the HTTP (probe_http.c); the fixtures are
  * the runner's own (fixture.c), written to a temporary directory.
- * Not here: client conformance (conform_main.c). The probe wants a stage
- * that is empty or holds files of the fixtures' schema.
+ * Not here: client conformance (conform_main.c); keys no answer can show
+ * (limits, timeouts, connection counts: docs/CONFORMANCE.md). The probe wants
+ * a stage that is empty or holds files of the fixtures' schema.
  */
 #include "stagemock/conform.h"
 
@@ -33,47 +39,12 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "stagemock/parquet.h"
 
-enum {
-    R_PARQUET,
-    R_CODEC,
-    R_ONE_FILE,
-    R_UNIQUE,
-    R_SCHEMA,
-    R_ORDER,
-    R_ERROR_JSON,
-    R_BYTES,
-    R_AUTH,
-    R_COUNT
-};
-
-static const char *const rule_ids[R_COUNT] = {"parquet-only", "codec",       "one-file-per-request",
-                                              "unique-names", "same-schema", "order",
-                                              "error-json",   "bytes",       "auth"};
-static const int default_status[R_COUNT] = {400, 400, 400, 409, 400, 0, 0, 0, 401};
-
-enum { FX_A, FX_B, FX_C, FX_D, FX_CSV, FX_GZIP, FX_RETYPED, FX_COUNT };
 static const char *const fx_names[FX_COUNT] = {
-    "valid-a.parquet",     "valid-b.parquet",    "valid-c.parquet",       "valid-d.parquet",
-    "not-parquet.parquet", "codec-gzip.parquet", "schema-retyped.parquet"};
-
-struct verdict {
-    bool checked, enforced;
-    int status; /* the status seen for the violation (0: none / not applicable) */
-    char note[512];
-};
-
-struct probe {
-    struct conf_http_target t;
-    char prefix[64];
-    uint8_t *fx[FX_COUNT];
-    size_t fx_len[FX_COUNT];
-    struct verdict v[R_COUNT];
-    char file_id_field[128];
-    bool base64;
-    bool fatal;
-    char fatal_msg[1024];
-};
+    "valid-a.parquet",    "valid-b.parquet",     "valid-c.parquet",
+    "valid-d.parquet",    "not-parquet.parquet", "codec-gzip.parquet",
+    "codec-zstd.parquet", "codec-lz4.parquet",   "schema-retyped.parquet"};
 
 static uint8_t *slurp(const char *path, size_t *len)
 {
@@ -112,7 +83,7 @@ static void rm_dir(const char *dir)
 }
 
 /* Write the runner's fixtures to a temporary dir and keep the ones we send. */
-static bool load_fixtures(struct probe *p, FILE *err)
+static bool load_fixtures(struct conf_probe *p, FILE *err)
 {
     const char *tmp = getenv("TMPDIR");
     char dir[1024];
@@ -143,12 +114,13 @@ static bool is_2xx(int status)
 }
 
 /* error-json: a non-2xx answer must be JSON with a non-empty string message. */
-static void judge_error_json(struct probe *p, const char *what, const struct conf_http_answer *a)
+static void judge_error_json(struct conf_probe *p, const char *what,
+                             const struct conf_http_answer *a)
 {
     if (a->status == 0 || is_2xx(a->status)) {
         return;
     }
-    struct verdict *v = &p->v[R_ERROR_JSON];
+    struct conf_verdict *v = &p->v[SM_RULE_ERROR_JSON];
     v->checked = true;
     cJSON *j = a->body.data ? cJSON_ParseWithLength(a->body.data, a->body.len) : NULL;
     const cJSON *m = j ? cJSON_GetObjectItemCaseSensitive(j, "message") : NULL;
@@ -166,10 +138,10 @@ static void judge_error_json(struct probe *p, const char *what, const struct con
 }
 
 /* A request that breaks rule r: enforced when answered with an error. */
-static void judge_refusal(struct probe *p, int r, const char *what,
+static void judge_refusal(struct conf_probe *p, int r, const char *what,
                           const struct conf_http_answer *a)
 {
-    struct verdict *v = &p->v[r];
+    struct conf_verdict *v = &p->v[r];
     v->checked = true;
     v->status = a->status;
     v->enforced = a->status >= 400;
@@ -181,12 +153,12 @@ static void judge_refusal(struct probe *p, int r, const char *what,
     judge_error_json(p, what, a);
 }
 
-static void name_of(const struct probe *p, const char *suffix, char *out, size_t cap)
+static void name_of(const struct conf_probe *p, const char *suffix, char *out, size_t cap)
 {
     (void)snprintf(out, cap, "%s%s", p->prefix, suffix);
 }
 
-static void upload_one(struct probe *p, int fx, const char *suffix, bool with_key,
+static void upload_one(struct conf_probe *p, int fx, const char *suffix, bool with_key,
                        struct conf_http_answer *a)
 {
     char name[256];
@@ -196,7 +168,7 @@ static void upload_one(struct probe *p, int fx, const char *suffix, bool with_ke
 }
 
 /* The upload's id field: file_id, else the first string member. */
-static bool note_file_id(struct probe *p, const struct conf_http_answer *a)
+static bool note_file_id(struct conf_probe *p, const struct conf_http_answer *a)
 {
     cJSON *j = a->body.data ? cJSON_ParseWithLength(a->body.data, a->body.len) : NULL;
     const cJSON *it;
@@ -206,6 +178,7 @@ static bool note_file_id(struct probe *p, const struct conf_http_answer *a)
         if (!found && cJSON_IsString(it) && it->string != NULL &&
             (strcmp(it->string, "file_id") == 0 || p->file_id_field[0] == '\0')) {
             (void)snprintf(p->file_id_field, sizeof p->file_id_field, "%s", it->string);
+            (void)snprintf(p->file_id, sizeof p->file_id, "%s", it->valuestring);
             found = strcmp(it->string, "file_id") == 0;
         }
     }
@@ -215,101 +188,229 @@ static bool note_file_id(struct probe *p, const struct conf_http_answer *a)
 
 /* ---- the probes ---------------------------------------------------------- */
 
-static void probe_auth(struct probe *p)
+static void probe_auth(struct conf_probe *p)
 {
     struct conf_http_answer a;
     upload_one(p, FX_A, "no-key.parquet", false, &a);
-    judge_refusal(p, R_AUTH, "upload without a key", &a);
+    if (a.status == 0) { /* the first request: nothing answers at that URL */
+        p->fatal = true;
+        (void)snprintf(p->fatal_msg, sizeof p->fatal_msg, "cannot reach %.900s: %.100s", p->t.url,
+                       a.transport_error[0] ? a.transport_error : "no answer");
+        conf_http_answer_cleanup(&a);
+        return;
+    }
+    judge_refusal(p, SM_RULE_AUTH, "upload without a key", &a);
     conf_http_answer_cleanup(&a);
     struct conf_http_target saved = p->t;
     p->t.key = "stagemock-probe-not-a-key";
     upload_one(p, FX_A, "wrong-key.parquet", true, &a);
     p->t = saved;
-    struct verdict keep = p->v[R_AUTH];
-    judge_refusal(p, R_AUTH, "upload with a wrong key", &a);
+    struct conf_verdict keep = p->v[SM_RULE_AUTH];
+    judge_refusal(p, SM_RULE_AUTH, "upload with a wrong key", &a);
     if (!keep.enforced) { /* the first failure is the one to report */
-        p->v[R_AUTH] = keep;
+        p->v[SM_RULE_AUTH] = keep;
     }
     conf_http_answer_cleanup(&a);
 }
 
-static void probe_content(struct probe *p)
+/* codec: files the default refuses (GZIP, ZSTD, LZ4_RAW); enforced when the
+ * server refuses at least one, and each answer shows whether it is accepted. */
+static void probe_codecs(struct conf_probe *p)
+{
+    static const struct {
+        int fx, cx;
+        const char *suffix;
+    } tries[] = {{FX_GZIP, CX_GZIP, "gzip.parquet"},
+                 {FX_ZSTD, CX_ZSTD, "zstd.parquet"},
+                 {FX_LZ4, CX_LZ4_RAW, "lz4-raw.parquet"}};
+    struct conf_verdict *v = &p->v[SM_RULE_CODEC];
+    v->checked = true;
+    for (size_t i = 0; i < sizeof tries / sizeof tries[0]; i++) {
+        struct conf_http_answer a;
+        char what[64];
+        (void)snprintf(what, sizeof what, "a %s-compressed file",
+                       sm_pq_codec_name(conf_probe_codec(tries[i].cx)));
+        upload_one(p, tries[i].fx, tries[i].suffix, true, &a);
+        p->codec_seen[tries[i].cx] = a.status >= 400 ? -1 : is_2xx(a.status) ? 1 : 0;
+        if (a.status >= 400 && !v->enforced) {
+            v->enforced = true;
+            v->status = a.status;
+        }
+        judge_error_json(p, what, &a);
+        conf_http_answer_cleanup(&a);
+    }
+    if (!v->enforced) {
+        (void)snprintf(v->note, sizeof v->note, "GZIP, ZSTD and LZ4_RAW files were all accepted");
+    }
+}
+
+static void probe_content(struct conf_probe *p)
 {
     struct conf_http_answer a;
     upload_one(p, FX_CSV, "csv.parquet", true, &a);
-    judge_refusal(p, R_PARQUET, "a CSV file", &a);
+    judge_refusal(p, SM_RULE_PARQUET_ONLY, "a CSV file", &a);
     conf_http_answer_cleanup(&a);
-    upload_one(p, FX_GZIP, "gzip.parquet", true, &a);
-    judge_refusal(p, R_CODEC, "a GZIP-compressed file", &a);
-    conf_http_answer_cleanup(&a);
+    probe_codecs(p);
     char n1[256], n2[256];
     name_of(p, "two-1.parquet", n1, sizeof n1);
     name_of(p, "two-2.parquet", n2, sizeof n2);
     struct conf_http_part parts[2] = {{n1, p->fx[FX_B], p->fx_len[FX_B]},
                                       {n2, p->fx[FX_C], p->fx_len[FX_C]}};
     conf_http_upload(&p->t, parts, 2, true, &a);
-    judge_refusal(p, R_ONE_FILE, "two file parts in one upload", &a);
+    judge_refusal(p, SM_RULE_ONE_FILE, "two file parts in one upload", &a);
     conf_http_answer_cleanup(&a);
 }
 
 /* The good file everything else builds on; false (fatal) when refused. */
-static bool probe_accept(struct probe *p)
+static bool probe_accept(struct conf_probe *p)
 {
     struct conf_http_answer a;
     upload_one(p, FX_A, "a.parquet", true, &a);
     bool ok = is_2xx(a.status) && note_file_id(p, &a);
-    if (!ok) {
+    if (!ok && a.status == 0) {
         p->fatal = true;
         (void)snprintf(p->fatal_msg, sizeof p->fatal_msg,
-                       "a valid parquet file was refused (%d %.200s%.200s); is the stage empty "
+                       "the server stopped answering (%.200s) at %.700s", a.transport_error,
+                       p->t.url);
+    } else if (!ok) {
+        p->fatal = true;
+        (void)snprintf(p->fatal_msg, sizeof p->fatal_msg,
+                       "a valid parquet file was refused (%d %.200s); is the stage empty "
                        "or of another schema, and the key right?",
-                       a.status, a.transport_error, a.body.data ? a.body.data : "");
+                       a.status, a.body.data ? a.body.data : "");
     }
+    p->codec_seen[CX_SNAPPY] = ok ? 1 : 0; /* valid-a is SNAPPY */
     conf_http_answer_cleanup(&a);
     return ok;
 }
 
-static void probe_names_schema(struct probe *p)
+static void probe_names_schema(struct conf_probe *p)
 {
     struct conf_http_answer a;
     upload_one(p, FX_B, "a.parquet", true, &a);
-    judge_refusal(p, R_UNIQUE, "a second file under an existing name", &a);
+    judge_refusal(p, SM_RULE_UNIQUE_NAMES, "a second file under an existing name", &a);
     conf_http_answer_cleanup(&a);
     upload_one(p, FX_RETYPED, "retyped.parquet", true, &a);
-    judge_refusal(p, R_SCHEMA, "a file with column id retyped INT64 -> INT32", &a);
+    judge_refusal(p, SM_RULE_SAME_SCHEMA, "a file with column id retyped INT64 -> INT32", &a);
     conf_http_answer_cleanup(&a);
 }
 
-/* The names of the listing that carry our prefix, in the server's order. */
-static size_t listed_names(const struct probe *p, const cJSON *root, char names[][256], size_t cap)
+/* Validation depth (profile "validation"): an UNCOMPRESSED file whose first
+ * page header is garbage (byte 4 set to 0xff, an unknown compact type) and
+ * whose footer is intact: a deep check refuses it, a footer-only one takes
+ * it. Only meaningful once a plain UNCOMPRESSED file is accepted. */
+static void probe_validation(struct conf_probe *p)
 {
-    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "files");
+    struct conf_http_answer a;
+    upload_one(p, FX_B, "uncompressed.parquet", true, &a);
+    p->codec_seen[CX_UNCOMPRESSED] = a.status >= 400 ? -1 : is_2xx(a.status) ? 1 : 0;
+    conf_http_answer_cleanup(&a);
+    uint8_t *bad = p->codec_seen[CX_UNCOMPRESSED] == 1 ? malloc(p->fx_len[FX_B]) : NULL;
+    if (bad == NULL) {
+        return;
+    }
+    memcpy(bad, p->fx[FX_B], p->fx_len[FX_B]);
+    bad[4] = 0xff;
+    char name[256];
+    name_of(p, "bad-page.parquet", name, sizeof name);
+    struct conf_http_part part = {name, bad, p->fx_len[FX_B]};
+    conf_http_upload(&p->t, &part, 1, true, &a);
+    p->deep = a.status >= 400 ? 1 : is_2xx(a.status) ? -1 : 0;
+    judge_error_json(p, "a file with a garbled page header", &a);
+    conf_http_answer_cleanup(&a);
+    free(bad);
+}
+
+/* The first member of obj that is a string starting with prefix, or NULL. */
+static const cJSON *prefixed_member(const cJSON *obj, const char *prefix)
+{
     const cJSON *it;
-    if (!cJSON_IsArray(arr)) {
-        arr = NULL;
-        cJSON_ArrayForEach(it, root)
-        {
-            arr = arr == NULL && cJSON_IsArray(it) ? it : arr;
+    cJSON_ArrayForEach(it, obj)
+    {
+        if (cJSON_IsString(it) && strncmp(it->valuestring, prefix, strlen(prefix)) == 0) {
+            return it;
         }
     }
-    size_t n = 0, pl = strlen(p->prefix);
+    return NULL;
+}
+
+/* The list answer's array of files: the first array member holding an
+ * object with one of our names (its key is the list_files_field). */
+static const cJSON *files_array(const struct conf_probe *p, const cJSON *root)
+{
+    const cJSON *it, *file;
+    cJSON_ArrayForEach(it, root)
+    {
+        const cJSON *arr = cJSON_IsArray(it) ? it : NULL;
+        cJSON_ArrayForEach(file, arr)
+        {
+            if (cJSON_IsObject(file) && prefixed_member(file, p->prefix) != NULL) {
+                return it;
+            }
+        }
+    }
+    return NULL;
+}
+
+static void set_field(char *dst, size_t size, const cJSON *member)
+{
+    if (dst[0] == '\0' && member != NULL && member->string != NULL) {
+        (void)snprintf(dst, size, "%s", member->string);
+    }
+}
+
+/* Which keys the listing uses: the array, the name (the member holding our
+ * name), the id (the member equal to the id the upload answered) and the
+ * size (the member equal to the first file's byte count). */
+static void note_list_shape(struct conf_probe *p, const cJSON *arr)
+{
+    struct conf_list_shape *ls = &p->list;
+    ls->seen = true;
+    set_field(ls->files, sizeof ls->files, arr);
+    char first[256];
+    name_of(p, "a.parquet", first, sizeof first);
+    const cJSON *file, *it;
+    cJSON_ArrayForEach(file, arr)
+    {
+        const cJSON *name = prefixed_member(file, p->prefix);
+        set_field(ls->name, sizeof ls->name, name);
+        if (name == NULL || strcmp(name->valuestring, first) != 0) {
+            continue;
+        }
+        cJSON_ArrayForEach(it, file)
+        {
+            if (cJSON_IsString(it) && p->file_id[0] != '\0' &&
+                strcmp(it->valuestring, p->file_id) == 0) {
+                set_field(ls->id, sizeof ls->id, it);
+            }
+            if (cJSON_IsNumber(it) && it->valuedouble == (double)p->fx_len[FX_A]) {
+                set_field(ls->size, sizeof ls->size, it);
+            }
+        }
+    }
+}
+
+/* The names of the listing that carry our prefix, in the server's order. */
+static size_t listed_names(const struct conf_probe *p, const cJSON *arr, char names[][256],
+                           size_t cap)
+{
+    size_t n = 0;
     const cJSON *file;
     cJSON_ArrayForEach(file, arr)
     {
-        cJSON_ArrayForEach(it, file)
-        {
-            if (n < cap && cJSON_IsString(it) && strncmp(it->valuestring, p->prefix, pl) == 0) {
-                (void)snprintf(names[n++], 256, "%s", it->valuestring);
-                break;
-            }
+        const cJSON *name =
+            p->list.name[0] != '\0' ? cJSON_GetObjectItemCaseSensitive(file, p->list.name) : NULL;
+        if (n < cap && name != NULL && cJSON_IsString(name) &&
+            strncmp(name->valuestring, p->prefix, strlen(p->prefix)) == 0) {
+            (void)snprintf(names[n++], 256, "%s", name->valuestring);
         }
     }
     return n;
 }
 
-static void probe_order(struct probe *p)
+static void probe_order(struct conf_probe *p)
 {
-    struct verdict *v = &p->v[R_ORDER];
+    struct conf_verdict *v = &p->v[SM_RULE_ORDER];
     struct conf_http_answer a;
     upload_one(p, FX_C, "c.parquet", true, &a);
     bool ok = is_2xx(a.status);
@@ -325,8 +426,12 @@ static void probe_order(struct probe *p)
     conf_http_form(&p->t, "/list-stage-files", NULL, true, &a);
     cJSON *j =
         is_2xx(a.status) && a.body.data ? cJSON_ParseWithLength(a.body.data, a.body.len) : NULL;
+    const cJSON *arr = j ? files_array(p, j) : NULL;
+    if (arr != NULL) {
+        note_list_shape(p, arr);
+    }
     char names[32][256];
-    size_t n = j ? listed_names(p, j, names, 32) : 0;
+    size_t n = arr ? listed_names(p, arr, names, 32) : 0;
     cJSON_Delete(j);
     const char *want[3] = {"a.parquet", "c.parquet", "b.parquet"};
     size_t k = 0, pl = strlen(p->prefix);
@@ -341,6 +446,36 @@ static void probe_order(struct probe *p)
     }
     judge_error_json(p, "list", &a);
     conf_http_answer_cleanup(&a);
+}
+
+/* The statuses of rules judged otherwise than by one refusal: a list without
+ * stage_id (order), a download of a file the stage lacks (bytes), a request
+ * to a path no stage API has (error-json). */
+static void probe_statuses(struct conf_probe *p)
+{
+    struct conf_http_target no_stage = p->t;
+    no_stage.stage = NULL;
+    char missing[256], path[128];
+    name_of(p, "missing.parquet", missing, sizeof missing);
+    (void)snprintf(path, sizeof path, "/%sno-such-endpoint", p->prefix);
+    const struct {
+        enum sm_rule rule;
+        const struct conf_http_target *t;
+        const char *path, *file, *what;
+    } asks[] = {
+        {SM_RULE_ORDER, &no_stage, "/list-stage-files", NULL, "a list without stage_id"},
+        {SM_RULE_BYTES, &p->t, "/download-from-stage", missing, "a download of a missing file"},
+        {SM_RULE_ERROR_JSON, &p->t, path, NULL, "a request to an unknown path"},
+    };
+    for (size_t i = 0; i < sizeof asks / sizeof asks[0]; i++) {
+        struct conf_http_answer a;
+        conf_http_form(asks[i].t, asks[i].path, asks[i].file, true, &a);
+        if (a.status >= 400) {
+            p->v[asks[i].rule].status = a.status;
+        }
+        judge_error_json(p, asks[i].what, &a);
+        conf_http_answer_cleanup(&a);
+    }
 }
 
 static int b64val(int c)
@@ -384,9 +519,9 @@ static bool base64_equals(const char *text, size_t len, const uint8_t *data, siz
     return out == dlen;
 }
 
-static void probe_bytes(struct probe *p)
+static void probe_bytes(struct conf_probe *p)
 {
-    struct verdict *v = &p->v[R_BYTES];
+    struct conf_verdict *v = &p->v[SM_RULE_BYTES];
     char name[256];
     name_of(p, "a.parquet", name, sizeof name);
     struct conf_http_answer a;
@@ -408,101 +543,6 @@ static void probe_bytes(struct probe *p)
     conf_http_answer_cleanup(&a);
 }
 
-/* ---- the report and the profile ----------------------------------------- */
-
-static bool status_differs(const struct probe *p, int r)
-{
-    const struct verdict *v = &p->v[r];
-    return v->enforced && default_status[r] != 0 && v->status != default_status[r] &&
-           v->status >= 400 && v->status <= 599;
-}
-
-/* What differs from our defaults, as a profile (docs/PROFILE.md). */
-static cJSON *profile_of(const struct probe *p)
-{
-    cJSON *prof = cJSON_CreateObject();
-    char comment[2300];
-    (void)snprintf(comment, sizeof comment, "written by stagemock probe of %s, stage %s", p->t.url,
-                   p->t.stage);
-    cJSON_AddStringToObject(prof, "comment", comment);
-    cJSON *st = NULL;
-    for (int r = 0; r < R_COUNT; r++) {
-        if (status_differs(p, r)) {
-            st = st ? st : cJSON_AddObjectToObject(prof, "status");
-            sm_json_add_i64(st, rule_ids[r], p->v[r].status);
-        }
-    }
-    if (p->file_id_field[0] != '\0' && strcmp(p->file_id_field, "file_id") != 0) {
-        cJSON_AddStringToObject(prof, "file_id_field", p->file_id_field);
-    }
-    if (p->base64) {
-        cJSON_AddStringToObject(prof, "download_encoding", "base64");
-    }
-    return prof;
-}
-
-static size_t report(const struct probe *p, FILE *out)
-{
-    size_t not_enforced = 0, differ = 0;
-    fprintf(out, "stagemock probe: %s, stage %s (files named %s*)\n\n", p->t.url, p->t.stage,
-            p->prefix);
-    fprintf(out, "%-22s %-13s %-6s %-8s %s\n", "rule", "enforced", "status", "default", "note");
-    for (int r = 0; r < R_COUNT; r++) {
-        const struct verdict *v = &p->v[r];
-        char seen[16] = "-", dflt[16] = "-";
-        if (default_status[r] != 0) {
-            (void)snprintf(seen, sizeof seen, "%d", v->status);
-            (void)snprintf(dflt, sizeof dflt, "%d", default_status[r]);
-        }
-        bool diff = status_differs(p, r) || (r == R_BYTES && p->base64);
-        not_enforced += v->enforced ? 0 : 1;
-        differ += diff ? 1 : 0;
-        fprintf(out, "%-22s %-13s %-6s %-8s %s%s%s\n", rule_ids[r],
-                !v->checked   ? "not checked"
-                : v->enforced ? "yes"
-                              : "NO",
-                seen, dflt, diff ? "DIFFERS from our default" : "", diff && v->note[0] ? "; " : "",
-                v->note);
-    }
-    if (p->file_id_field[0] != '\0' && strcmp(p->file_id_field, "file_id") != 0) {
-        fprintf(out, "%-22s %-13s %-6s %-8s DIFFERS: the upload's id field is \"%s\"\n",
-                "(file id field)", "", "", "", p->file_id_field);
-        differ++;
-    }
-    fprintf(out, "\n%d of %d rules enforced; %zu difference%s from our defaults",
-            R_COUNT - (int)not_enforced, R_COUNT, differ, differ == 1 ? "" : "s");
-    if (differ > 0) {
-        fprintf(out, ":");
-        for (int r = 0; r < R_COUNT; r++) {
-            if (status_differs(p, r) || (r == R_BYTES && p->base64)) {
-                fprintf(out, " %s", rule_ids[r]);
-            }
-        }
-        if (p->file_id_field[0] != '\0' && strcmp(p->file_id_field, "file_id") != 0) {
-            fprintf(out, " file_id_field");
-        }
-    }
-    fprintf(out, "\n");
-    return not_enforced;
-}
-
-static bool write_profile(const struct probe *p, const char *path, FILE *err)
-{
-    cJSON *prof = profile_of(p);
-    char *text = sm_json_print_pretty(prof);
-    cJSON_Delete(prof);
-    FILE *f = text ? fopen(path, "w") : NULL;
-    bool ok = f != NULL && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    if (f != NULL && fclose(f) != 0) {
-        ok = false;
-    }
-    cJSON_free(text);
-    if (!ok) {
-        fprintf(err, "stagemock probe: cannot write %s\n", path);
-    }
-    return ok;
-}
-
 /* ---- the command line --------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -515,12 +555,12 @@ static void usage(FILE *f)
                "Exit status: 0 every rule enforced, 1 one is not, 2 usage or connection error.\n");
 }
 
-struct probe_opts {
+struct conf_probe_opts {
     const char *url, *key, *stage, *profile;
     unsigned timeout_s;
 };
 
-static int parse_probe_args(int argc, char **argv, struct probe_opts *o, FILE *out, FILE *err)
+static int parse_probe_args(int argc, char **argv, struct conf_probe_opts *o, FILE *out, FILE *err)
 {
     o->timeout_s = 10;
     for (int i = 1; i < argc; i++) {
@@ -561,12 +601,12 @@ static int parse_probe_args(int argc, char **argv, struct probe_opts *o, FILE *o
 
 int conf_probe_main(int argc, char **argv, FILE *out, FILE *err)
 {
-    struct probe_opts o = {0};
+    struct conf_probe_opts o = {0};
     int rc = parse_probe_args(argc, argv, &o, out, err);
     if (rc != -1) {
         return rc;
     }
-    struct probe *p = calloc(1, sizeof *p);
+    struct conf_probe *p = calloc(1, sizeof *p);
     if (p == NULL) {
         fprintf(err, "stagemock probe: out of memory\n");
         return 2;
@@ -586,15 +626,19 @@ int conf_probe_main(int argc, char **argv, FILE *out, FILE *err)
     rc = 2;
     if (load_fixtures(p, err)) {
         probe_auth(p);
-        probe_content(p);
-        if (probe_accept(p)) {
+        if (!p->fatal) {
+            probe_content(p);
+        }
+        if (!p->fatal && probe_accept(p)) {
             probe_names_schema(p);
+            probe_validation(p);
             probe_order(p);
             probe_bytes(p);
-            p->v[R_ERROR_JSON].enforced =
-                p->v[R_ERROR_JSON].checked && p->v[R_ERROR_JSON].note[0] == '\0';
-            rc = report(p, out) > 0 ? 1 : 0;
-            if (o.profile != NULL && !write_profile(p, o.profile, err)) {
+            probe_statuses(p);
+            p->v[SM_RULE_ERROR_JSON].enforced =
+                p->v[SM_RULE_ERROR_JSON].checked && p->v[SM_RULE_ERROR_JSON].note[0] == '\0';
+            rc = conf_probe_report(p, out) > 0 ? 1 : 0;
+            if (o.profile != NULL && !conf_probe_write_profile(p, o.profile, err)) {
                 rc = 2;
             }
         } else {

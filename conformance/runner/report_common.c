@@ -2,32 +2,16 @@
  * report_common.c - what every report shares: the exit status a run earns,
  * the order rules are listed in, and opening and closing report files.
  *
- * Rules come in RULES.md's order (the order users read the contract in), then
- * any other rule id a case names, in case order. "-" as a path is stdout.
+ * Rules come in RULES.md's order (the order users read the contract in, which
+ * is the rule table's: stagemock/rules.h), then any other rule id a case
+ * names, in case order. "-" as a path is stdout.
  */
 #include "report.h"
 
 #include <errno.h>
 #include <string.h>
 
-/* docs/RULES.md's ids in its order: the documented rules, then the client
- * obligations no documented rule covers (ci/check-rules.py checks the list). */
-static const char *const rules_md[] = {
-    "parquet-only",
-    "codec",
-    "one-file-per-request",
-    "unique-names",
-    "same-schema",
-    "order",
-    "error-json",
-    "bytes",
-    "auth",
-    "client-names",
-    "client-non-json",
-    "client-retry-after",
-    "client-timeout",
-    "client-lost-response",
-};
+#include "stagemock/rules.h"
 
 int conf_run_exit_status(const struct conf_run *run)
 {
@@ -40,10 +24,12 @@ int conf_run_exit_status(const struct conf_run *run)
 size_t conf_report_rules(const struct conf_run *run, const char **rules, size_t cap)
 {
     size_t n = 0;
-    for (size_t i = 0; i < sizeof rules_md / sizeof rules_md[0] && n < cap; i++) {
+    /* the rule table (stagemock/rules.h) is in docs/RULES.md's order */
+    for (int r = 1; r < (int)SM_RULE_COUNT && n < cap; r++) {
+        const char *id = sm_rule_id((enum sm_rule)r);
         for (size_t c = 0; c < run->n_cases; c++) {
-            if (strcmp(run->cases[c]->rule, rules_md[i]) == 0) {
-                rules[n++] = rules_md[i];
+            if (strcmp(run->cases[c]->rule, id) == 0) {
+                rules[n++] = id;
                 break;
             }
         }
@@ -67,7 +53,7 @@ FILE *conf_report_open(const char *path, struct sm_error *err)
     }
     FILE *f = fopen(path, "w");
     if (f == NULL) {
-        sm_err_set(err, SM_E_IO, 0, NULL, "%s: %s", path, strerror(errno));
+        sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: %s", path, strerror(errno));
     }
     return f;
 }
@@ -80,5 +66,5 @@ enum sm_code conf_report_close(FILE *f, const char *path, struct sm_error *err)
     } else if (fclose(f) != 0) {
         bad = true;
     }
-    return bad ? sm_err_set(err, SM_E_IO, 0, NULL, "%s: write failed", path) : SM_OK;
+    return bad ? sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: write failed", path) : SM_OK;
 }

@@ -145,7 +145,7 @@ enum sm_code conf_report_json(const struct conf_run *run, const char *path, stru
     char *text = sm_json_print_pretty(root);
     cJSON_Delete(root);
     if (text == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     FILE *f = conf_report_open(path, err);
     if (f == NULL) {

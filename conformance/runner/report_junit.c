@@ -181,7 +181,7 @@ enum sm_code conf_report_junit(const struct conf_run *run, const char *path, str
     conf_buf_puts(&b, "</testsuites>\n");
     if (b.oom) {
         conf_buf_cleanup(&b);
-        return sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     FILE *f = conf_report_open(path, err);
     if (f == NULL) {

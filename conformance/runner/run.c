@@ -117,7 +117,7 @@ enum sm_code conf_run_execute(struct conf_run *run, struct sm_error *err)
     if (run->results == NULL || p.order == NULL || th == NULL) {
         free(p.order);
         free(th);
-        return sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     size_t k = 0;
     for (int pass = 0; pass < 2; pass++) {

@@ -175,10 +175,22 @@ SM_NODISCARD enum sm_code conf_baseline_apply(struct conf_run *run, const char *
 /* Write the run's seed, fault schedule and journals (JSON). */
 SM_NODISCARD enum sm_code conf_artifact_write(const struct conf_run *run, const char *path,
                                               struct sm_error *err);
-/* Read what --replay needs from an artifact: the run seed, and the adapter
- * command the case ran with (malloc'd; NULL when absent). */
-SM_NODISCARD enum sm_code conf_artifact_read(const char *path, const char *case_id, uint64_t *seed,
-                                             char **adapter_cmd, char **outcome,
+/* What --replay needs from an artifact (strings malloc'd, freed by
+ * conf_replay_cleanup). */
+struct conf_replay {
+    uint64_t seed; /* the run seed */
+    char *adapter; /* the replayed result's adapter name */
+    char *cmd;     /* its command */
+    char *outcome; /* its recorded outcome */
+    char *failed;  /* every adapter that failed the case there, ", "-joined; "" if none */
+};
+/* Read the run seed and one result of case_id: the one of adapter want
+ * (an --adapter value: NAME=CMD, CMD or NAME) when want is not NULL, else
+ * the first that failed, else the first. Errors name the adapters the case
+ * ran with; *out is then empty. */
+SM_NODISCARD enum sm_code conf_artifact_read(const char *path, const char *case_id,
+                                             const char *want, struct conf_replay *out,
                                              struct sm_error *err);
+void conf_replay_cleanup(struct conf_replay *r);
 
 #endif

@@ -193,7 +193,7 @@ enum sm_code conf_spawn(const char *cmd, char *const *args, size_t n_args, char 
     envp = build_env(env);
     script = malloc(sl);
     if (out.data == NULL || errs.data == NULL || argv == NULL || envp == NULL || script == NULL) {
-        rc = sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
+        rc = sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
         goto done;
     }
     (void)snprintf(script, sl, "%s \"$@\"", cmd);
@@ -206,7 +206,7 @@ enum sm_code conf_spawn(const char *cmd, char *const *args, size_t n_args, char 
         argv[4 + i] = args[i];
     }
     if (pipe2(po, O_CLOEXEC) != 0 || pipe2(pe, O_CLOEXEC) != 0) {
-        rc = sm_err_set(err, SM_E_IO, 0, NULL, "pipe: %s", strerror(errno));
+        rc = sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "pipe: %s", strerror(errno));
         goto done;
     }
     fa_ok = posix_spawn_file_actions_init(&fa) == 0;
@@ -217,7 +217,7 @@ enum sm_code conf_spawn(const char *cmd, char *const *args, size_t n_args, char 
         posix_spawn_file_actions_adddup2(&fa, pe[1], 2) != 0 ||
         posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK) != 0 ||
         posix_spawnattr_setpgroup(&attr, 0) != 0) {
-        rc = sm_err_set(err, SM_E_IO, 0, NULL, "posix_spawn set-up failed");
+        rc = sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "posix_spawn set-up failed");
         goto done;
     }
     sigset_t none;
@@ -227,7 +227,7 @@ enum sm_code conf_spawn(const char *cmd, char *const *args, size_t n_args, char 
     pid_t pid = 0;
     int e = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, envp);
     if (e != 0) {
-        rc = sm_err_set(err, SM_E_IO, 0, NULL, "cannot run %s: %s", cmd, strerror(e));
+        rc = sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "cannot run %s: %s", cmd, strerror(e));
         goto done;
     }
     close(po[1]);
@@ -258,7 +258,7 @@ done:
     if (rc != SM_OK || out.data == NULL || errs.data == NULL) {
         free(out.data);
         free(errs.data);
-        return rc != SM_OK ? rc : sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
+        return rc != SM_OK ? rc : sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     out.data[out.len] = '\0';
     errs.data[errs.len] = '\0';

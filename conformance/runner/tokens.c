@@ -64,18 +64,18 @@ static bool read_escape(const char *s, size_t *i, char *ch, struct sm_error *err
         *i += 2;
         return true;
     }
-    sm_err_set(err, SM_E_MALFORMED, 0, NULL, "unknown escape '\\%c'", e ? e : '0');
+    sm_err_set(err, SM_E_MALFORMED, 0, SM_RULE_NONE, "unknown escape '\\%c'", e ? e : '0');
     return false;
 }
 
 static bool put_ch(char *out, size_t cap, size_t *n, char ch, struct sm_error *err)
 {
     if (ch == '\0') {
-        sm_err_set(err, SM_E_MALFORMED, 0, NULL, "\\x00 is not allowed in a token");
+        sm_err_set(err, SM_E_MALFORMED, 0, SM_RULE_NONE, "\\x00 is not allowed in a token");
         return false;
     }
     if (*n + 1 >= cap) {
-        sm_err_set(err, SM_E_MALFORMED, 0, NULL, "token too long");
+        sm_err_set(err, SM_E_MALFORMED, 0, SM_RULE_NONE, "token too long");
         return false;
     }
     out[(*n)++] = ch;
@@ -90,7 +90,7 @@ static bool read_quoted(const char *s, size_t *i, char *out, size_t cap, size_t 
     while (s[*i] != q) {
         char ch = s[*i];
         if (ch == '\0') {
-            sm_err_set(err, SM_E_MALFORMED, 0, NULL, "unterminated %c quote", q);
+            sm_err_set(err, SM_E_MALFORMED, 0, SM_RULE_NONE, "unterminated %c quote", q);
             return false;
         }
         if (q == '"' && ch == '\\' && !read_escape(s, i, &ch, err)) {
@@ -135,7 +135,7 @@ enum sm_code conf_tokenize(const char *s, char ***out, size_t *n, struct sm_erro
     *n = 0;
     char *scratch = malloc(CONF_MAX_LINE + 1);
     if (scratch == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     enum sm_code rc = SM_OK;
     for (;;) {
@@ -146,7 +146,8 @@ enum sm_code conf_tokenize(const char *s, char ***out, size_t *n, struct sm_erro
             break;
         }
         if (nt == CONF_MAX_TOKENS) {
-            rc = sm_err_set(err, SM_E_MALFORMED, 0, NULL, "more than %u tokens", CONF_MAX_TOKENS);
+            rc = sm_err_set(err, SM_E_MALFORMED, 0, SM_RULE_NONE, "more than %u tokens",
+                            CONF_MAX_TOKENS);
             goto fail;
         }
         size_t len = 0;
@@ -155,7 +156,7 @@ enum sm_code conf_tokenize(const char *s, char ***out, size_t *n, struct sm_erro
             goto fail;
         }
         if ((toks[nt] = strndup(scratch, len)) == NULL) {
-            rc = sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
+            rc = sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
             goto fail;
         }
         nt++;
@@ -164,7 +165,7 @@ enum sm_code conf_tokenize(const char *s, char ***out, size_t *n, struct sm_erro
     scratch = NULL;
     if (nt > 0) {
         if ((*out = malloc(nt * sizeof *toks)) == NULL) {
-            rc = sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
+            rc = sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
             goto fail;
         }
         memcpy(*out, toks, nt * sizeof *toks);

@@ -22,6 +22,8 @@
 #define SM_PRINTF(fmt, a)
 #endif
 
+#include "stagemock/rules.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -49,15 +51,15 @@ enum sm_code {
 struct sm_error {
     enum sm_code code;
     int http_status;                /* what the mock answers by default; 0 if none */
-    const char *rule;               /* RULES.md id (static string) or NULL */
+    enum sm_rule rule;              /* RULES.md rule (rules.h), SM_RULE_NONE if none */
     char message[SM_ERROR_MSG_LEN]; /* always NUL-terminated; names the offending thing */
 };
 
 /* Fill *err (if not NULL) and return code, so a failure reads as one line:
- *   return sm_err_set(err, SM_E_UNSUPPORTED, 400, "codec", "column '%s' uses %s", c, k);
- * The message is truncated to fit; rule must be a static string or NULL. */
+ *   return sm_err_set(err, SM_E_UNSUPPORTED, 400, SM_RULE_CODEC, "column '%s' uses %s", c, k);
+ * The message is truncated to fit; sm_rule_id(err->rule) gives the id string. */
 SM_API enum sm_code sm_err_set(struct sm_error *err, enum sm_code code, int http_status,
-                               const char *rule, const char *fmt, ...) SM_PRINTF(5, 6);
+                               enum sm_rule rule, const char *fmt, ...) SM_PRINTF(5, 6);
 
 /* Reset *err to "no error" (code SM_OK, empty message). NULL is a no-op. */
 SM_API void sm_err_clear(struct sm_error *err);

@@ -50,12 +50,12 @@ static enum sm_code judge(const char *path, const struct sm_pq_options *opt, str
     *f = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return sm_err_set(err, SM_E_IO, 0, NULL, "cannot open: %s", strerror(errno));
+        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "cannot open: %s", strerror(errno));
     }
     struct stat st;
     enum sm_code rc;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        rc = sm_err_set(err, SM_E_IO, 0, NULL, "not a regular file");
+        rc = sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "not a regular file");
     } else {
         rc = sm_pq_check_fd(fd, (uint64_t)st.st_size, opt, f, err);
     }
@@ -86,7 +86,8 @@ static void print_json(FILE *out, const char *path, enum sm_code rc, const struc
         cJSON_AddNullToObject(o, "rule");
         cJSON_AddNullToObject(o, "reason");
     } else {
-        cJSON_AddStringToObject(o, "rule", e->rule ? e->rule : "io");
+        cJSON_AddStringToObject(o, "rule",
+                                sm_rule_id(e->rule != SM_RULE_NONE ? e->rule : SM_RULE_IO));
         cJSON_AddStringToObject(o, "reason", e->message);
     }
     cJSON *chunks = NULL;
@@ -117,7 +118,8 @@ static void print_line(FILE *out, const char *path, enum sm_code rc, const struc
     if (rc == SM_OK) {
         fprintf(out, "%s: accept\n", path);
     } else {
-        fprintf(out, "%s: reject %s: %s\n", path, e->rule ? e->rule : "io", e->message);
+        fprintf(out, "%s: reject %s: %s\n", path,
+                sm_rule_id(e->rule != SM_RULE_NONE ? e->rule : SM_RULE_IO), e->message);
     }
     if (with_schema && f != NULL) {
         char *schema = sm_pq_schema_format(sm_pq_file_schema(f));

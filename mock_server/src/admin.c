@@ -144,21 +144,21 @@ static enum sm_code admin_allowed(struct sm_req *r, const char *method, struct s
         const char *got =
             MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-Stagemock-Admin");
         if (got == NULL || !sm_secret_equal(got, strlen(got), token, strlen(token))) {
-            return sm_err_set(e, SM_E_AUTH, 401, "auth",
+            return sm_err_set(e, SM_E_AUTH, 401, SM_RULE_AUTH,
                               "admin API: send the admin token in X-Stagemock-Admin");
         }
     } else {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         if (ci == NULL || !is_loopback(ci->client_addr)) {
-            return sm_err_set(e, SM_E_AUTH, 403, "auth",
+            return sm_err_set(e, SM_E_AUTH, 403, SM_RULE_AUTH,
                               "admin API: only loopback clients, unless an admin token is set");
         }
         /* without a token, a browser page must not reach us by a name of its own */
         const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
         const char *why = host ? host_refusal(srv, host) : NULL;
         if (why != NULL) {
-            return sm_err_set(e, SM_E_AUTH, 403, "auth",
+            return sm_err_set(e, SM_E_AUTH, 403, SM_RULE_AUTH,
                               "admin API: Host '%.100s' refused (%s); use 127.0.0.1, localhost "
                               "or [::1] with port %u",
                               host, why, (unsigned)srv->port);
@@ -175,7 +175,7 @@ static enum sm_code admin_allowed(struct sm_req *r, const char *method, struct s
             o = NULL;
         }
         if (o == NULL || strchr(o, '/') != NULL || host_refusal(srv, o) != NULL) {
-            return sm_err_set(e, SM_E_AUTH, 403, "auth",
+            return sm_err_set(e, SM_E_AUTH, 403, SM_RULE_AUTH,
                               "admin API: cross-site Origin '%.100s' refused", origin);
         }
     }
@@ -183,7 +183,7 @@ static enum sm_code admin_allowed(struct sm_req *r, const char *method, struct s
         const char *ct =
             MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         if (!is_json_type(ct)) {
-            return sm_err_set(e, SM_E_AUTH, 403, "auth",
+            return sm_err_set(e, SM_E_AUTH, 403, SM_RULE_AUTH,
                               "admin API: a %.16s needs Content-Type: application/json (got "
                               "'%.100s')",
                               method, ct ? ct : "none");
@@ -203,13 +203,13 @@ static enum sm_code add_key(struct sm_server *srv, const cJSON *body, struct sm_
     const char *key = json_str(body, "key");
     const cJSON *stages = cJSON_GetObjectItemCaseSensitive(body, "stages");
     if (key == NULL || (stages != NULL && !cJSON_IsArray(stages))) {
-        return sm_err_set(e, SM_E_ARG, 400, "error-json",
+        return sm_err_set(e, SM_E_ARG, 400, SM_RULE_ERROR_JSON,
                           "admin: expected {\"key\": \"K\", \"stages\": [\"S\", ...]}");
     }
     size_t n = stages ? (size_t)cJSON_GetArraySize(stages) : 0;
     const char **names = n ? calloc(n, sizeof *names) : NULL;
     if (n && names == NULL) {
-        return sm_err_set(e, SM_E_NOMEM, 503, NULL, "out of memory");
+        return sm_err_set(e, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
     }
     for (size_t i = 0; i < n; i++) {
         const cJSON *s = cJSON_GetArrayItem(stages, (int)i);
@@ -258,7 +258,7 @@ enum MHD_Result sm_admin_handle(struct sm_req *r, const char *method, const char
         } else {
             const char *name = json_str(body, "name");
             rc = name ? sm_server_add_stage(srv, name, &e)
-                      : sm_err_set(&e, SM_E_ARG, 400, "error-json",
+                      : sm_err_set(&e, SM_E_ARG, 400, SM_RULE_ERROR_JSON,
                                    "admin: expected {\"name\": \"stage\"}");
         }
         cJSON_Delete(body);
@@ -270,7 +270,7 @@ enum MHD_Result sm_admin_handle(struct sm_req *r, const char *method, const char
     if (strncmp(what, "scenario", 8) == 0) {
         return sm_scn_admin(r, method, what); /* scenario_api.c */
     }
-    (void)sm_err_set(&e, SM_E_NOT_FOUND, 404, "error-json", "no such admin endpoint: %.16s %.200s",
-                     method, url);
+    (void)sm_err_set(&e, SM_E_NOT_FOUND, 404, SM_RULE_ERROR_JSON,
+                     "no such admin endpoint: %.16s %.200s", method, url);
     return sm_reply_error(r, &e);
 }

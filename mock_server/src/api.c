@@ -20,7 +20,7 @@
 
 static enum sm_code oom(struct sm_error *err)
 {
-    return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+    return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
 }
 
 enum sm_code sm_server_add_stage(struct sm_server *srv, const char *stage, struct sm_error *err)
@@ -35,10 +35,11 @@ enum sm_code sm_server_add_key(struct sm_server *srv, const char *key, const cha
                                size_t n_stages, struct sm_error *err)
 {
     if (key == NULL || key[0] == '\0' || strlen(key) >= 256 || strchr(key, ' ') != NULL) {
-        return sm_err_set(err, SM_E_ARG, 400, NULL, "a key is 1 to 255 bytes without spaces");
+        return sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE,
+                          "a key is 1 to 255 bytes without spaces");
     }
     if (!sm_utf8_valid(key, strlen(key))) {
-        return sm_err_set(err, SM_E_ARG, 400, NULL, "a key is valid UTF-8");
+        return sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE, "a key is valid UTF-8");
     }
     struct sm_key k = {.key = strdup(key), .n_stages = n_stages};
     if (k.key == NULL) {
@@ -132,7 +133,7 @@ enum sm_code sm_server_load_profile(struct sm_server *srv, const char *json, siz
     unsigned cap = srv->cfg.max_connections ? srv->cfg.max_connections : 512u;
     if (rc == SM_OK && next.max_connections > cap) {
         /* MHD's own cap was set from the start value */
-        rc = sm_err_set(err, SM_E_ARG, 400, NULL,
+        rc = sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE,
                         "profile: 'max_connections' may be lowered while serving, not raised "
                         "above the start value %u (--max-connections)",
                         cap);
@@ -172,7 +173,7 @@ enum sm_code sm_server_get_files(struct sm_server *srv, const char *stage, struc
     struct sm_stage *st = sm_stage_find(srv, stage);
     enum sm_code rc = SM_OK;
     if (st == NULL) {
-        rc = sm_err_set(err, SM_E_NOT_FOUND, 404, "auth", "stage '%s' not found", stage);
+        rc = sm_err_set(err, SM_E_NOT_FOUND, 404, SM_RULE_AUTH, "stage '%s' not found", stage);
     } else if (st->n_files > 0) {
         out->files = calloc(st->n_files, sizeof *out->files);
         if (out->files == NULL) {

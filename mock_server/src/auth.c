@@ -41,14 +41,14 @@ bool sm_key_sees(const struct sm_key *k, const char *stage)
 enum sm_code sm_auth_header(struct sm_req *r, const char *value, struct sm_error *err)
 {
     if (value == NULL) {
-        return sm_err_set(err, SM_E_AUTH, 401, "auth",
+        return sm_err_set(err, SM_E_AUTH, 401, SM_RULE_AUTH,
                           "missing Authorization header: send 'Authorization: Key <api key>'");
     }
     if (strncasecmp(value, "Key ", 4) != 0) {
         char scheme[32];
         size_t n = strcspn(value, " ");
         (void)snprintf(scheme, sizeof scheme, "%.*s", (int)(n < 31 ? n : 31), value);
-        return sm_err_set(err, SM_E_AUTH, 401, "auth",
+        return sm_err_set(err, SM_E_AUTH, 401, SM_RULE_AUTH,
                           "malformed Authorization header: scheme '%s' is not 'Key'", scheme);
     }
     const char *k = value + 4;
@@ -60,7 +60,7 @@ enum sm_code sm_auth_header(struct sm_req *r, const char *value, struct sm_error
         len--;
     }
     if (len == 0 || len >= sizeof r->key) {
-        return sm_err_set(err, SM_E_AUTH, 401, "auth",
+        return sm_err_set(err, SM_E_AUTH, 401, SM_RULE_AUTH,
                           "malformed Authorization header: the key is %s",
                           len == 0 ? "empty" : "too long");
     }
@@ -76,11 +76,12 @@ enum sm_code sm_auth_stage(struct sm_server *srv, const struct sm_req *r, const 
     *out = NULL;
     const struct sm_key *k = r->have_key ? sm_key_find(srv, r->key) : NULL;
     if (k == NULL) {
-        return sm_err_set(err, SM_E_AUTH, 401, "auth", "unknown API key");
+        return sm_err_set(err, SM_E_AUTH, 401, SM_RULE_AUTH, "unknown API key");
     }
     struct sm_stage *st = sm_stage_find(srv, stage);
     if (st == NULL || !sm_key_sees(k, stage)) {
-        return sm_err_set(err, SM_E_NOT_FOUND, 404, "auth", "stage '%.200s' not found", stage);
+        return sm_err_set(err, SM_E_NOT_FOUND, 404, SM_RULE_AUTH, "stage '%.200s' not found",
+                          stage);
     }
     *out = st;
     return SM_OK;

@@ -114,7 +114,7 @@ void sm_conns_cleanup(struct sm_conns *cs)
 /* Write a whole JSON error answer with Connection: close straight to fd;
  * returns the body length (0 when it could not be built). Never blocks: the
  * send buffer of a connection MHD is not writing on has room for it. */
-static size_t raw_error(int fd, int status, const char *rule, const char *msg)
+static size_t raw_error(int fd, int status, enum sm_rule rule, const char *msg)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "message", msg);
@@ -129,7 +129,7 @@ static size_t raw_error(int fd, int status, const char *rule, const char *msg)
     int hn = snprintf(head, sizeof head,
                       "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
                       "X-Stagemock-Rule: %s\r\nConnection: close\r\nContent-Length: %zu\r\n\r\n",
-                      status, reason ? reason : "Error", rule, len);
+                      status, reason ? reason : "Error", sm_rule_id(rule), len);
     if (hn > 0 && (size_t)hn < sizeof head) {
         struct iovec iov[2] = {{head, (size_t)hn}, {body, len}};
         struct msghdr mh = {.msg_iov = iov, .msg_iovlen = 2};
@@ -149,13 +149,9 @@ static int conn_fd(struct MHD_Connection *mc)
 
 enum MHD_Result sm_reply_error_close(struct sm_req *r, const struct sm_error *e)
 {
-    int status = e->http_status >= 400 ? e->http_status : 500;
-    int rule = sm_rule_find(e->rule);
-    if (rule >= 0 && r->srv->profile.status[rule] != 0) {
-        status = r->srv->profile.status[rule];
-    }
+    int status = sm_reply_status_of(r->srv, e);
     const char *msg = e->message[0] ? e->message : sm_strerror(e->code);
-    const char *rid = e->rule ? e->rule : "error-json";
+    enum sm_rule rid = sm_reply_rule_of(e);
     sm_reply_counted(r);
     int fd = conn_fd(r->conn);
     size_t len = fd >= 0 ? raw_error(fd, status, rid, msg) : 0;
@@ -204,7 +200,7 @@ static bool kill_head(struct sm_conn *c, int status, const char *msg)
                  (c->rx_known && c->seen_gen == __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE) &&
                   rx_bytes(c->fd, &rx) && rx > c->rx_base);
     if (begun && msg != NULL) {
-        (void)raw_error(c->fd, status, "error-json", msg);
+        (void)raw_error(c->fd, status, SM_RULE_ERROR_JSON, msg);
     }
     (void)shutdown(c->fd, SHUT_RDWR);
     return true;
@@ -270,7 +266,7 @@ static void enforce(struct sm_conns *cs, struct sm_conn *nc)
                            "too many connections (%u %s), every one busy with a request; try "
                            "again later",
                            max, scope);
-            (void)raw_error(nc->fd, 503, "error-json", msg);
+            (void)raw_error(nc->fd, 503, SM_RULE_ERROR_JSON, msg);
             (void)shutdown(nc->fd, SHUT_RDWR);
         }
         return;

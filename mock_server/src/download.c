@@ -107,7 +107,7 @@ static struct MHD_Response *blob_response(struct sm_blob *b, bool as_base64, uin
     return resp;
 }
 
-static enum sm_code want_one(const struct sm_form *f, bool need_file, const char *rule,
+static enum sm_code want_one(const struct sm_form *f, bool need_file, enum sm_rule rule,
                              struct sm_error *e)
 {
     if (f->field_too_long) {
@@ -121,19 +121,19 @@ static enum sm_code want_one(const struct sm_form *f, bool need_file, const char
                           f->n_stage_id);
     }
     if (need_file && f->n_file_name == 0) {
-        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+        return sm_err_set(e, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE,
                           "missing field 'file_name': name the one file to download");
     }
     if (need_file && f->n_file_name > 1) {
-        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+        return sm_err_set(e, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE,
                           "%u file names in one request; download one file per request",
                           f->n_file_name);
     }
     if (sm_text_check("stage_id", f->stage_id, f->stage_id_len, rule, e) != SM_OK) {
         return e->code;
     }
-    if (need_file &&
-        sm_text_check("file_name", f->file_name, f->file_name_len, "unique-names", e) != SM_OK) {
+    if (need_file && sm_text_check("file_name", f->file_name, f->file_name_len,
+                                   SM_RULE_UNIQUE_NAMES, e) != SM_OK) {
         return e->code;
     }
     return SM_OK;
@@ -141,7 +141,7 @@ static enum sm_code want_one(const struct sm_form *f, bool need_file, const char
 
 /* The body parsed, its stage and file name journaled, and exactly the fields
  * the endpoint needs present; else the error to answer with is in *e. */
-enum sm_code sm_form_prologue(struct sm_req *r, bool need_file, const char *rule,
+enum sm_code sm_form_prologue(struct sm_req *r, bool need_file, enum sm_rule rule,
                               struct sm_error *e)
 {
     if (r->failed || sm_form_finish(r) != SM_OK) {
@@ -161,7 +161,7 @@ enum MHD_Result sm_download_finish(struct sm_req *r)
 {
     struct sm_server *srv = r->srv;
     struct sm_error e;
-    if (sm_form_prologue(r, true, "one-file-per-request", &e) != SM_OK) {
+    if (sm_form_prologue(r, true, SM_RULE_ONE_FILE, &e) != SM_OK) {
         return sm_reply_error(r, &e);
     }
     struct sm_stage *st;
@@ -171,8 +171,9 @@ enum MHD_Result sm_download_finish(struct sm_req *r)
     if (rc == SM_OK) {
         struct sm_stage_file *f = sm_stage_file_find(st, r->form.file_name);
         if (f == NULL) {
-            rc = sm_err_set(&e, SM_E_NOT_FOUND, 404, "bytes", "stage '%.200s' has no file '%.200s'",
-                            r->form.stage_id, r->form.file_name);
+            rc = sm_err_set(&e, SM_E_NOT_FOUND, 404, SM_RULE_BYTES,
+                            "stage '%.200s' has no file '%.200s'", r->form.stage_id,
+                            r->form.file_name);
         } else {
             blob = sm_blob_ref(f->blob);
             memcpy(r->je.sha256, sm_stage_file_sha256(f), sizeof r->je.sha256);
@@ -191,7 +192,7 @@ enum MHD_Result sm_download_finish(struct sm_req *r)
     uint64_t len = 0;
     struct MHD_Response *resp = blob_response(blob, b64, &len);
     if (resp == NULL) {
-        (void)sm_err_set(&e, SM_E_IO, 500, "bytes", "cannot read the stored file");
+        (void)sm_err_set(&e, SM_E_IO, 500, SM_RULE_BYTES, "cannot read the stored file");
         return sm_reply_error(r, &e);
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,

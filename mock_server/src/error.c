@@ -19,7 +19,7 @@
 #include "stagemock/error.h"
 #include "../../common/sm_utf8.h"
 
-enum sm_code sm_err_set(struct sm_error *err, enum sm_code code, int http_status, const char *rule,
+enum sm_code sm_err_set(struct sm_error *err, enum sm_code code, int http_status, enum sm_rule rule,
                         const char *fmt, ...)
 {
     if (err == NULL) {
@@ -46,7 +46,7 @@ void sm_err_clear(struct sm_error *err)
     }
     err->code = SM_OK;
     err->http_status = 0;
-    err->rule = NULL;
+    err->rule = SM_RULE_NONE;
     err->message[0] = '\0';
 }
 

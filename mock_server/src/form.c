@@ -103,14 +103,14 @@ static enum sm_code form_start(struct sm_req *r)
         r->raw = malloc(SM_FORM_MAX);
         r->raw_len = 0;
         if (r->raw == NULL) {
-            return sm_err_set(&r->err, SM_E_NOMEM, 503, NULL, "out of memory");
+            return sm_err_set(&r->err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
         }
         return SM_OK;
     }
     r->pp = MHD_create_post_processor(r->conn, 16 * 1024, form_iter, r);
     if (r->pp == NULL) {
         return sm_err_set(&r->err, SM_E_MALFORMED, 400,
-                          r->route == SM_ROUTE_LIST ? "order" : "one-file-per-request",
+                          r->route == SM_ROUTE_LIST ? SM_RULE_ORDER : SM_RULE_ONE_FILE,
                           "unsupported Content-Type '%.100s': send stage_id%s as "
                           "application/x-www-form-urlencoded, multipart/form-data or "
                           "application/json",
@@ -130,7 +130,7 @@ enum sm_code sm_form_feed(struct sm_req *r, const char *data, size_t n)
     }
     if (r->raw != NULL) {
         if (r->raw_len + n > SM_FORM_MAX) {
-            return sm_err_set(&r->err, SM_E_TOO_LARGE, 413, "error-json",
+            return sm_err_set(&r->err, SM_E_TOO_LARGE, 413, SM_RULE_ERROR_JSON,
                               "request body larger than %u bytes", SM_FORM_MAX);
         }
         memcpy(r->raw + r->raw_len, data, n);
@@ -138,7 +138,7 @@ enum sm_code sm_form_feed(struct sm_req *r, const char *data, size_t n)
         return SM_OK;
     }
     if (MHD_post_process(r->pp, data, n) != MHD_YES) {
-        return sm_err_set(&r->err, SM_E_MALFORMED, 400, "one-file-per-request",
+        return sm_err_set(&r->err, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE,
                           "the form body does not parse");
     }
     return SM_OK;
@@ -188,14 +188,14 @@ enum sm_code sm_form_parse_json(struct sm_form *f, const char *text, size_t len,
     const char *nul_field = json_nul_field(text, len);
     if (nul_field != NULL) {
         return sm_err_set(err, SM_E_MALFORMED, 400,
-                          strcmp(nul_field, "file_name") == 0 ? "unique-names"
-                                                              : "one-file-per-request",
+                          strcmp(nul_field, "file_name") == 0 ? SM_RULE_UNIQUE_NAMES
+                                                              : SM_RULE_ONE_FILE,
                           "%s contains NUL (\\u0000)", nul_field);
     }
     cJSON *root = cJSON_ParseWithLength(text, len);
     if (root == NULL || !cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        return sm_err_set(err, SM_E_MALFORMED, 400, "one-file-per-request",
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE,
                           "the JSON body is not a JSON object");
     }
     enum sm_code rc = SM_OK;
@@ -217,15 +217,15 @@ enum sm_code sm_form_parse_json(struct sm_form *f, const char *text, size_t len,
                 }
             }
             if (n == 0 || !cJSON_IsString(first)) {
-                rc = sm_err_set(err, SM_E_MALFORMED, 400, "one-file-per-request",
-                                "'%s' must be a string", keys[i]);
+                rc = sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE, "'%s' must be a string",
+                                keys[i]);
             }
         } else if (cJSON_IsString(v)) {
             (void)sm_form_chunk(f, false, keys[i], NULL, v->valuestring, 0, strlen(v->valuestring),
                                 &fresh);
         } else {
-            rc = sm_err_set(err, SM_E_MALFORMED, 400, "one-file-per-request",
-                            "'%s' must be a string", keys[i]);
+            rc = sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE, "'%s' must be a string",
+                            keys[i]);
         }
     }
     cJSON_Delete(root);

@@ -38,7 +38,8 @@ static enum sm_code find_stage(struct sm_server *srv, const struct sm_ingest *in
     }
     *st = sm_stage_find(srv, in->stage);
     if (*st == NULL && (at_commit || in->from == SM_INGEST_LOAD)) {
-        return sm_err_set(err, SM_E_NOT_FOUND, 404, "auth", "stage '%s' not found", in->stage);
+        return sm_err_set(err, SM_E_NOT_FOUND, 404, SM_RULE_AUTH, "stage '%s' not found",
+                          in->stage);
     }
     return SM_OK;
 }
@@ -74,7 +75,7 @@ static enum sm_code judge(struct sm_server *srv, struct sm_ingest *in, struct sm
     if (rc == SM_OK && put->blob == NULL) {
         put->blob = same != NULL ? sm_blob_ref(same) : sm_spool_to_blob(in->spool, &srv->slabs);
         if (put->blob == NULL) {
-            rc = sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+            rc = sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
         }
     }
     put->schema = known != NULL ? known : *pf != NULL ? sm_pq_file_schema(*pf) : NULL;
@@ -163,7 +164,7 @@ enum sm_code sm_ingest(struct sm_server *srv, struct sm_ingest *in, struct sm_er
      * answered with an empty id for want of memory (tests/oom/) */
     char *id = in->from == SM_INGEST_UPLOAD && rc == SM_OK ? malloc(ID_MAX) : NULL;
     if (in->from == SM_INGEST_UPLOAD && rc == SM_OK && id == NULL) {
-        rc = sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+        rc = sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
     }
 
     /* 3. the commit */

@@ -20,28 +20,11 @@
 
 #include "stagemock/error.h"
 #include "stagemock/parquet.h"
+#include "stagemock/rules.h"
 #include "stagemock/server.h"
 #include "sha256.h"
 
-/* ---- rules (RULES.md ids) ---------------------------------------------- */
-
-enum sm_rule {
-    SM_RULE_PARQUET_ONLY,
-    SM_RULE_CODEC,
-    SM_RULE_ONE_FILE,
-    SM_RULE_UNIQUE_NAMES,
-    SM_RULE_SAME_SCHEMA,
-    SM_RULE_ORDER,
-    SM_RULE_ERROR_JSON,
-    SM_RULE_BYTES,
-    SM_RULE_AUTH,
-    SM_RULE_COUNT
-};
-extern const char *const sm_rule_ids[SM_RULE_COUNT];
-/* Index of a rule id, or -1. */
-int sm_rule_find(const char *id);
-
-/* ---- clock ------------------------------------------------------------- */
+/* ---- clock (clock.c) ---------------------------------------------------- */
 
 /* Microseconds since the epoch (journal times). */
 int64_t sm_clock_now_us(void);
@@ -184,11 +167,11 @@ struct sm_framing_scan; /* framing.h */
 /* The rule a loaded scenario fired on a request (docs/SCENARIOS.md); kept
  * out of line, so that the entries of requests no rule touched stay small. */
 struct sm_journal_fired {
-    char rule[64];      /* its name, or "rules[i]" */
     const char *action; /* what it did: "respond", "reset", ... (static) */
     char state_before[64];
     char state_after[64];
     uint64_t firing; /* 1 for the rule's first firing */
+    char rule[];     /* its whole name, or "rules[i]" (allocated with the struct) */
 };
 
 struct sm_journal_entry {
@@ -205,7 +188,7 @@ struct sm_journal_entry {
     char sha256[65];
     struct sm_blob *digest_of; /* sha256 still "": compute it from these bytes when read */
     int status;
-    const char *rule;
+    enum sm_rule rule; /* SM_RULE_NONE: the answer carried none */
     char *message;
     uint64_t bytes_sent;
     uint64_t commit_seq; /* the upload's place in commit order (1, 2, ...); 0: stored nothing */
@@ -372,7 +355,7 @@ SM_NODISCARD enum sm_code sm_name_check(const char *name, size_t len, struct sm_
 /* A text field as received (s[0..len), NULs included): 400 under rule, naming
  * the field, when it holds a NUL or is not valid UTF-8. */
 SM_NODISCARD enum sm_code sm_text_check(const char *field, const char *s, size_t len,
-                                        const char *rule, struct sm_error *err);
+                                        enum sm_rule rule, struct sm_error *err);
 
 /* A new opaque file id (lock held); caller frees. */
 char *sm_file_id_new(struct sm_server *srv);
@@ -566,6 +549,11 @@ struct sm_req {
     } durable;
 };
 
+/* The status an error is answered with: the profile's override for its rule,
+ * else its own (500 when it has none). */
+int sm_reply_status_of(const struct sm_server *srv, const struct sm_error *e);
+/* The rule an error answer carries: its own, else error-json. */
+enum sm_rule sm_reply_rule_of(const struct sm_error *e);
 /* Answer with an error: JSON {"message"}, the rule in X-Stagemock-Rule, the
  * status from the profile when it overrides the rule's default. */
 enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e);
@@ -617,7 +605,7 @@ enum MHD_Result sm_list_finish(struct sm_req *r);
 void sm_list_count(struct sm_stage *st);
 /* Download and list: finish the form, journal the names, want exactly one
  * stage_id (and one file_name when need_file); errors carry rule. */
-SM_NODISCARD enum sm_code sm_form_prologue(struct sm_req *r, bool need_file, const char *rule,
+SM_NODISCARD enum sm_code sm_form_prologue(struct sm_req *r, bool need_file, enum sm_rule rule,
                                            struct sm_error *e);
 enum MHD_Result sm_admin_handle(struct sm_req *r, const char *method, const char *url);
 

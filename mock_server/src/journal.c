@@ -162,7 +162,7 @@ static cJSON *entry_json(struct sm_journal_entry *e)
     sm_json_add_u64(o, "size", e->size);
     add_str(o, "sha256", entry_sha256(e));
     sm_json_add_i64(o, "status", e->status);
-    add_str(o, "rule", e->rule);
+    add_str(o, "rule", sm_rule_id(e->rule));
     add_str(o, "message", e->message);
     sm_json_add_u64(o, "bytes_sent", e->bytes_sent);
     sm_json_add_u64(o, "commit_seq", e->commit_seq);
@@ -215,10 +215,10 @@ char *sm_journal_entry_line(struct sm_journal_entry *e, enum sm_log_format fmt)
     if (line != NULL) {
         (void)snprintf(line, 512, "#%llu %s %s %d %s stage=%s file=%s size=%llu %.1fms%s%s",
                        (unsigned long long)e->seq, e->method, e->path ? e->path : "-", e->status,
-                       e->rule ? e->rule : "-", e->stage ? e->stage : "-",
-                       e->file_name ? e->file_name : "-", (unsigned long long)e->size,
-                       (double)(e->end_us - e->start_us) / 1000.0, e->message ? ": " : "",
-                       e->message ? e->message : "");
+                       e->rule != SM_RULE_NONE ? sm_rule_id(e->rule) : "-",
+                       e->stage ? e->stage : "-", e->file_name ? e->file_name : "-",
+                       (unsigned long long)e->size, (double)(e->end_us - e->start_us) / 1000.0,
+                       e->message ? ": " : "", e->message ? e->message : "");
     }
     return line;
 }

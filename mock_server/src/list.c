@@ -248,12 +248,12 @@ enum MHD_Result sm_list_finish(struct sm_req *r)
 {
     struct sm_server *srv = r->srv;
     struct sm_error e;
-    if (sm_form_prologue(r, false, "order", &e) != SM_OK) {
+    if (sm_form_prologue(r, false, SM_RULE_ORDER, &e) != SM_OK) {
         return sm_reply_error(r, &e);
     }
     struct list_cursor *c = malloc(sizeof *c);
     if (c == NULL) {
-        (void)sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory building the answer");
+        (void)sm_err_set(&e, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory building the answer");
         return sm_reply_error(r, &e);
     }
     struct sm_stage *st;

@@ -43,7 +43,7 @@ static enum sm_code set_count(unsigned *dst, const cJSON *v, const char *key, do
 {
     if (!cJSON_IsNumber(v) || v->valuedouble < 1 || v->valuedouble > max ||
         v->valuedouble != (double)(unsigned)v->valuedouble) {
-        return sm_err_set(err, SM_E_ARG, 400, NULL,
+        return sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE,
                           "profile: '%s' must be an integer from 1 to %.0f", key, max);
     }
     *dst = (unsigned)v->valuedouble;
@@ -52,7 +52,7 @@ static enum sm_code set_count(unsigned *dst, const cJSON *v, const char *key, do
 
 static enum sm_code bad(struct sm_error *err, const char *key, const char *want)
 {
-    return sm_err_set(err, SM_E_ARG, 400, NULL, "profile: '%s' %s", key, want);
+    return sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE, "profile: '%s' %s", key, want);
 }
 
 static enum sm_code set_name(char *dst, size_t size, const cJSON *v, const char *key,
@@ -73,13 +73,18 @@ static enum sm_code parse_statuses(struct sm_profile *p, const cJSON *o, struct 
     const cJSON *it;
     cJSON_ArrayForEach(it, o)
     {
-        int rule = sm_rule_find(it->string);
-        if (rule < 0) {
-            return sm_err_set(err, SM_E_ARG, 400, NULL, "profile: status: unknown rule id '%s'",
-                              it->string);
+        enum sm_rule rule = sm_rule_find(it->string);
+        if (sm_rule_kind(rule) != SM_RULE_KIND_DOCUMENTED) {
+            /* only the documented rules are answered over HTTP with a status a
+             * profile may change (RULES.md); name them, so a typo is plain */
+            char known[512];
+            (void)sm_rule_list(SM_RULE_KIND_DOCUMENTED, known, sizeof known);
+            return sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE,
+                              "profile: status: unknown rule id '%.100s' (known: %s)", it->string,
+                              known);
         }
         if (!cJSON_IsNumber(it) || it->valuedouble < 400 || it->valuedouble > 599) {
-            return sm_err_set(err, SM_E_ARG, 400, NULL,
+            return sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE,
                               "profile: status.%s must be an HTTP error status (400-599)",
                               it->string);
         }
@@ -104,7 +109,8 @@ static enum sm_code parse_codecs(struct sm_profile *p, const cJSON *a, struct sm
             }
         }
         if (found > SM_PQ_CODEC_MAX) {
-            return sm_err_set(err, SM_E_ARG, 400, NULL, "profile: codecs: unknown codec '%s'",
+            return sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE,
+                              "profile: codecs: unknown codec '%s'",
                               cJSON_IsString(it) ? it->valuestring : "(not a string)");
         }
         mask |= SM_PQ_CODEC_BIT(found);
@@ -140,12 +146,12 @@ static enum sm_code parse_limits(struct sm_profile *p, const cJSON *o, struct sm
             k++;
         }
         if (k == sizeof keys / sizeof keys[0]) {
-            return sm_err_set(err, SM_E_ARG, 400, NULL,
+            return sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE,
                               "profile: limits: unknown limit '%s' (docs/PROFILE.md)", it->string);
         }
         double v = cJSON_IsNumber(it) ? it->valuedouble : -1;
         if (v < 1 || v > keys[k].max || v != (double)(uint64_t)v) {
-            return sm_err_set(err, SM_E_ARG, 400, NULL,
+            return sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE,
                               "profile: limits.%s must be a whole number from 1 to %.0f",
                               it->string, keys[k].max);
         }
@@ -212,7 +218,8 @@ static enum sm_code apply_key(struct sm_profile *p, const cJSON *it, struct sm_e
     } else if (strcmp(k, "comment") == 0 || strcmp(k, "$schema") == 0) {
         return SM_OK;
     }
-    return sm_err_set(err, SM_E_ARG, 400, NULL, "profile: unknown key '%s' (docs/PROFILE.md)", k);
+    return sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE,
+                      "profile: unknown key '%s' (docs/PROFILE.md)", k);
 }
 
 enum sm_code sm_profile_parse(struct sm_profile *p, const char *json, size_t len,
@@ -221,7 +228,7 @@ enum sm_code sm_profile_parse(struct sm_profile *p, const char *json, size_t len
     cJSON *root = sm_json_parse(json, len);
     if (root == NULL || !cJSON_IsObject(root)) {
         cJSON_Delete(root);
-        return sm_err_set(err, SM_E_MALFORMED, 400, NULL, "profile: not a JSON object");
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_NONE, "profile: not a JSON object");
     }
     struct sm_profile next = *p;
     enum sm_code rc = SM_OK;

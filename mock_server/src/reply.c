@@ -61,7 +61,7 @@ enum MHD_Result sm_reply_json(struct sm_req *r, int status, char *json)
 {
     if (json == NULL) {
         struct sm_error e;
-        (void)sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory building the answer");
+        (void)sm_err_set(&e, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory building the answer");
         return sm_reply_error(r, &e);
     }
     size_t len = strlen(json);
@@ -88,7 +88,7 @@ static struct MHD_Response *no_memory_response(void)
         MHD_create_response_from_buffer(sizeof no_memory_body - 1, body, MHD_RESPMEM_PERSISTENT);
     if (resp != NULL) {
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-        MHD_add_response_header(resp, "X-Stagemock-Rule", "error-json");
+        MHD_add_response_header(resp, "X-Stagemock-Rule", sm_rule_id(SM_RULE_ERROR_JSON));
     }
     return resp;
 }
@@ -104,20 +104,31 @@ enum MHD_Result sm_reply_no_memory(struct MHD_Connection *conn)
     return ret;
 }
 
-enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e)
+int sm_reply_status_of(const struct sm_server *srv, const struct sm_error *e)
 {
     int status = e->http_status >= 400 ? e->http_status : 500;
-    int rule = sm_rule_find(e->rule);
-    if (rule >= 0 && r->srv->profile.status[rule] != 0) {
-        status = r->srv->profile.status[rule];
+    unsigned rule = (unsigned)e->rule;
+    if (rule != SM_RULE_NONE && rule < SM_RULE_COUNT && srv->profile.status[rule] != 0) {
+        status = srv->profile.status[rule];
     }
+    return status;
+}
+
+enum sm_rule sm_reply_rule_of(const struct sm_error *e)
+{
+    return e->rule != SM_RULE_NONE ? e->rule : SM_RULE_ERROR_JSON;
+}
+
+enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e)
+{
+    int status = sm_reply_status_of(r->srv, e);
     const char *msg = e->message[0] ? e->message : sm_strerror(e->code);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "message", msg);
     char *json = sm_json_print(o);
     cJSON_Delete(o);
     if (json == NULL) {
-        r->je.rule = "error-json";
+        r->je.rule = SM_RULE_ERROR_JSON;
         return sm_reply_queue(r, 503, no_memory_response(), sizeof no_memory_body - 1);
     }
     size_t len = strlen(json);
@@ -130,8 +141,8 @@ enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e)
         return MHD_NO;
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(resp, "X-Stagemock-Rule", e->rule ? e->rule : "error-json");
-    r->je.rule = e->rule ? e->rule : "error-json";
+    MHD_add_response_header(resp, "X-Stagemock-Rule", sm_rule_id(sm_reply_rule_of(e)));
+    r->je.rule = sm_reply_rule_of(e);
     free(r->je.message);
     r->je.message = strdup(msg);
     return sm_reply_queue(r, status, resp, len);

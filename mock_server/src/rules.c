@@ -1,130 +1,84 @@
 /*
- * rules.c - the RULES.md rule ids as data, the rule for what a stage file
- * may be named, and the clock and file ids the journal and stages use.
+ * rules.c - the RULES.md rule table (include/stagemock/rules.h) as lookups.
  *
- * What: sm_rule_ids (one static table; every error, journal entry and report
- * names one of these), sm_name_check (not empty, at most 1 KiB, valid UTF-8,
- * no '/', NUL or control characters, not "." or ".."), sm_text_check (a
- * text field holds no NUL and is valid UTF-8), sm_clock_now_us, and opaque file
- * ids: 24 hex digits from a splitmix64 stream, seeded for golden tests or
- * from the clock and address otherwise.
- * Not here: which rule an error gets (the deepest layer decides).
+ * What: one static const array built from SM_RULE_TABLE, indexed by enum
+ * sm_rule, and the functions that read it: id string, default status,
+ * meaning and kind by enum, and the enum by id string (for what comes in
+ * from outside: a profile's status map, a case file, a report).
+ * Design: the table is the header's X-macro, so the enum and the strings
+ * cannot drift apart; SM_RULE_NONE (0) is an empty row, and every lookup
+ * answers out-of-range values like SM_RULE_NONE.
+ * Not here: which rule an error gets (the deepest layer decides); the name
+ * and text checks (names.c), the clock (clock.c), file ids (file_id.c).
  */
-#include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
-#include <time.h>
 
-#include "internal.h"
-#include "../../common/sm_utf8.h"
+#include "stagemock/rules.h"
 
-const char *const sm_rule_ids[SM_RULE_COUNT] = {
-    [SM_RULE_PARQUET_ONLY] = "parquet-only",
-    [SM_RULE_CODEC] = "codec",
-    [SM_RULE_ONE_FILE] = "one-file-per-request",
-    [SM_RULE_UNIQUE_NAMES] = "unique-names",
-    [SM_RULE_SAME_SCHEMA] = "same-schema",
-    [SM_RULE_ORDER] = "order",
-    [SM_RULE_ERROR_JSON] = "error-json",
-    [SM_RULE_BYTES] = "bytes",
-    [SM_RULE_AUTH] = "auth",
+struct rule_row {
+    const char *id;
+    int status;
+    enum sm_rule_kind kind;
+    const char *meaning;
 };
 
-int sm_rule_find(const char *id)
+#define SM_RULE_ROW_(name, id, status, kind, meaning) [name] = {id, status, kind, meaning},
+static const struct rule_row rule_rows[SM_RULE_COUNT] = {
+    [SM_RULE_NONE] = {NULL, 0, SM_RULE_KIND_NONE, ""}, SM_RULE_TABLE(SM_RULE_ROW_)};
+#undef SM_RULE_ROW_
+
+static const struct rule_row *row(enum sm_rule rule)
 {
-    for (int i = 0; id != NULL && i < SM_RULE_COUNT; i++) {
-        if (strcmp(id, sm_rule_ids[i]) == 0) {
-            return i;
+    unsigned i = (unsigned)rule;
+    return i < (unsigned)SM_RULE_COUNT ? &rule_rows[i] : &rule_rows[SM_RULE_NONE];
+}
+
+const char *sm_rule_id(enum sm_rule rule)
+{
+    return row(rule)->id;
+}
+
+enum sm_rule sm_rule_find(const char *id)
+{
+    for (int i = 1; id != NULL && i < (int)SM_RULE_COUNT; i++) {
+        if (strcmp(id, rule_rows[i].id) == 0) {
+            return (enum sm_rule)i;
         }
     }
-    return -1;
+    return SM_RULE_NONE;
 }
 
-enum sm_code sm_name_check(const char *name, size_t len, struct sm_error *err)
+int sm_rule_status(enum sm_rule rule)
 {
-    if (len == 0) {
-        return sm_err_set(err, SM_E_ARG, 400, "unique-names", "the file name is empty");
+    return row(rule)->status;
+}
+
+const char *sm_rule_meaning(enum sm_rule rule)
+{
+    return row(rule)->meaning;
+}
+
+enum sm_rule_kind sm_rule_kind(enum sm_rule rule)
+{
+    return row(rule)->kind;
+}
+
+size_t sm_rule_list(enum sm_rule_kind kind, char *buf, size_t size)
+{
+    size_t need = 0;
+    if (size > 0) {
+        buf[0] = '\0';
     }
-    if (len > 1024) {
-        return sm_err_set(err, SM_E_ARG, 400, "unique-names",
-                          "the file name is %zu bytes long; at most 1024 are allowed", len);
-    }
-    if ((len == 1 && name[0] == '.') || (len == 2 && name[0] == '.' && name[1] == '.')) {
-        return sm_err_set(err, SM_E_ARG, 400, "unique-names", "the file name '%s' is not allowed",
-                          len == 1 ? "." : "..");
-    }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)name[i];
-        if (c == '/' || c == '\\') {
-            return sm_err_set(err, SM_E_ARG, 400, "unique-names",
-                              "the file name '%.*s' contains '%c'; names may not hold path "
-                              "separators",
-                              (int)(len > 80 ? 80 : len), name, c);
+    for (int i = 1; i < (int)SM_RULE_COUNT; i++) {
+        if (rule_rows[i].kind != kind) {
+            continue;
         }
-        if (c < 0x20 || c == 0x7f) {
-            return sm_err_set(err, SM_E_ARG, 400, "unique-names",
-                              "the file name contains control character 0x%02x at byte %zu", c, i);
+        const char *sep = need > 0 ? ", " : "";
+        if (need < size) {
+            (void)snprintf(buf + need, size - need, "%s%s", sep, rule_rows[i].id);
         }
+        need += strlen(sep) + strlen(rule_rows[i].id);
     }
-    size_t bad = sm_utf8_check(name, len);
-    if (bad < len) {
-        return sm_err_set(err, SM_E_ARG, 400, "unique-names",
-                          "the file name is not valid UTF-8 (byte 0x%02x at offset %zu)",
-                          (unsigned char)name[bad], bad);
-    }
-    return SM_OK;
-}
-
-enum sm_code sm_text_check(const char *field, const char *s, size_t len, const char *rule,
-                           struct sm_error *err)
-{
-    const char *nul = memchr(s, '\0', len);
-    if (nul != NULL) {
-        return sm_err_set(err, SM_E_MALFORMED, 400, rule, "%s contains NUL at byte %zu", field,
-                          (size_t)(nul - s));
-    }
-    size_t bad = sm_utf8_check(s, len);
-    if (bad < len) {
-        return sm_err_set(err, SM_E_MALFORMED, 400, rule,
-                          "%s is not valid UTF-8 (byte 0x%02x at offset %zu)", field,
-                          (unsigned char)s[bad], bad);
-    }
-    return SM_OK;
-}
-
-int64_t sm_clock_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-/* The top n hex digits of v, most significant first. */
-static void put_hex(char *out, uint64_t v, int n)
-{
-    static const char digits[] = "0123456789abcdef";
-    for (int i = 0; i < n; i++) {
-        out[i] = digits[(v >> (60 - 4 * i)) & 15];
-    }
-}
-
-char *sm_file_id_new(struct sm_server *srv)
-{
-    uint64_t a = splitmix64(&srv->id_state), b = splitmix64(&srv->id_state);
-    char *id = malloc(2 + 24 + 1); /* "f_", 64 + 32 bits in hex */
-    if (id != NULL) {
-        id[0] = 'f';
-        id[1] = '_';
-        put_hex(id + 2, a, 16);
-        put_hex(id + 18, b, 8);
-        id[26] = '\0';
-    }
-    return id;
+    return need;
 }

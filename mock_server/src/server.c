@@ -60,7 +60,7 @@ enum sm_code sm_server_new(const struct sm_server_config *cfg, struct sm_server 
     *out = NULL;
     struct sm_server *srv = calloc(1, sizeof *srv);
     if (srv == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     srv->cfg = *cfg;
     srv->host = strdup(cfg->host ? cfg->host : "127.0.0.1");
@@ -85,7 +85,7 @@ enum sm_code sm_server_new(const struct sm_server_config *cfg, struct sm_server 
     if (srv->host == NULL || srv->tmp_dir == NULL || (cfg->data_dir && !srv->data_dir) ||
         (cfg->admin_token && !srv->admin_token)) {
         sm_server_free(srv);
-        return sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     if (srv->data_dir != NULL) {
         enum sm_code rc = sm_store_open(srv, sm_ingest_found, srv, err);
@@ -142,13 +142,13 @@ static struct sm_req *req_begin(struct sm_server *srv, struct MHD_Connection *co
     const char *auth =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (r->route == SM_ROUTE_NONE) {
-        (void)sm_err_set(&r->err, SM_E_NOT_FOUND, 404, "error-json",
+        (void)sm_err_set(&r->err, SM_E_NOT_FOUND, 404, SM_RULE_ERROR_JSON,
                          "no such endpoint: %.16s %.200s", method, url);
         req_fail(r);
     } else if (r->route == SM_ROUTE_ADMIN) {
         /* admin access is judged in admin.c */
     } else if (strcmp(method, "POST") != 0) {
-        (void)sm_err_set(&r->err, SM_E_METHOD, 405, "error-json",
+        (void)sm_err_set(&r->err, SM_E_METHOD, 405, SM_RULE_ERROR_JSON,
                          "%.16s %.200s: this endpoint takes POST", method, url);
         req_fail(r);
     } else if (sm_auth_header(r, auth, &r->err) != SM_OK) {
@@ -163,7 +163,7 @@ static struct sm_req *req_begin(struct sm_server *srv, struct MHD_Connection *co
         bool known = sm_key_find(srv, r->key) != NULL;
         pthread_mutex_unlock(&srv->lock);
         if (!known) {
-            (void)sm_err_set(&r->err, SM_E_AUTH, 401, "auth", "unknown API key");
+            (void)sm_err_set(&r->err, SM_E_AUTH, 401, SM_RULE_AUTH, "unknown API key");
             req_fail(r);
         }
     }
@@ -194,7 +194,7 @@ static enum MHD_Result feed(struct sm_req *r, const char *data, size_t n)
             memcpy(r->raw + r->raw_len, data, n);
             r->raw_len += n;
         } else if (!r->failed) {
-            (void)sm_err_set(&r->err, SM_E_TOO_LARGE, 413, "error-json",
+            (void)sm_err_set(&r->err, SM_E_TOO_LARGE, 413, SM_RULE_ERROR_JSON,
                              "admin request body larger than %u bytes", SM_FORM_MAX);
             req_fail(r);
         }
@@ -244,11 +244,11 @@ static enum MHD_Result early_limit(struct sm_req *r, struct MHD_Connection *conn
     }
     struct sm_error e;
     if (r->route == SM_ROUTE_UPLOAD) {
-        (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, "error-json",
+        (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, SM_RULE_ERROR_JSON,
                          "the upload is %llu bytes; the limit is %llu bytes", len,
                          (unsigned long long)r->srv->profile.max_upload);
     } else {
-        (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, "error-json",
+        (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, SM_RULE_ERROR_JSON,
                          "request body of %llu bytes; at most %u are read here", len, SM_FORM_MAX);
     }
     r->early = true;
@@ -263,7 +263,7 @@ static enum MHD_Result body_chunk(struct sm_req *r, const char *data, size_t n)
     struct sm_error e;
     int64_t el = 0;
     if (sm_conn_body(&r->srv->conns, r->sc, n, &el)) {
-        (void)sm_err_set(&e, SM_E_TOO_LARGE, 408, "error-json",
+        (void)sm_err_set(&e, SM_E_TOO_LARGE, 408, SM_RULE_ERROR_JSON,
                          "the request body arrives too slowly: %llu bytes in %lld ms (at least "
                          "%u bytes/s after the first %u s)",
                          (unsigned long long)r->body_seen + n, (long long)el,
@@ -274,13 +274,13 @@ static enum MHD_Result body_chunk(struct sm_req *r, const char *data, size_t n)
     r->body_seen += n;
     if (r->body_seen > body_limit(r)) {
         if (r->route == SM_ROUTE_UPLOAD) {
-            (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, "error-json",
+            (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, SM_RULE_ERROR_JSON,
                              "the upload is larger than the limit of %llu bytes; stopped "
                              "reading after %llu bytes",
                              (unsigned long long)r->srv->profile.max_upload,
                              (unsigned long long)r->body_seen);
         } else {
-            (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, "error-json",
+            (void)sm_err_set(&e, SM_E_TOO_LARGE, 413, SM_RULE_ERROR_JSON,
                              "request body larger than %u bytes; stopped reading", SM_FORM_MAX);
         }
         return sm_reply_error_close(r, &e);
@@ -317,12 +317,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             struct sm_error e;
             size_t ulen = strlen(url);
             if (ulen > SM_HEAD_MAX / 2) {
-                (void)sm_err_set(&e, SM_E_TOO_LARGE, 414, "error-json",
+                (void)sm_err_set(&e, SM_E_TOO_LARGE, 414, SM_RULE_ERROR_JSON,
                                  "the URL is %zu bytes long; the request head may have at most "
                                  "%u bytes",
                                  ulen, SM_HEAD_MAX);
             } else {
-                (void)sm_err_set(&e, SM_E_TOO_LARGE, 431, "error-json",
+                (void)sm_err_set(&e, SM_E_TOO_LARGE, 431, SM_RULE_ERROR_JSON,
                                  "the request head (request line and headers) is %zu bytes; at "
                                  "most %u are read",
                                  hs->header_size, SM_HEAD_MAX);
@@ -332,7 +332,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         if (__atomic_load_n(&srv->stopping, __ATOMIC_ACQUIRE)) {
             struct sm_error e;
-            (void)sm_err_set(&e, SM_E_STATE, 503, "error-json",
+            (void)sm_err_set(&e, SM_E_STATE, 503, SM_RULE_ERROR_JSON,
                              "the server is stopping; this connection closes");
             r->early = true;
             return sm_reply_error(r, &e); /* queued at the first call: MHD closes after it */
@@ -480,7 +480,7 @@ static enum sm_code resolve(const char *host, uint16_t port, struct sockaddr_sto
     (void)snprintf(ports, sizeof ports, "%u", (unsigned)port);
     int rc = getaddrinfo(host, ports, &hints, &res);
     if (rc != 0 || res == NULL) {
-        return sm_err_set(err, SM_E_IO, 0, NULL, "cannot resolve host '%s': %s", host,
+        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "cannot resolve host '%s': %s", host,
                           gai_strerror(rc));
     }
     memcpy(ss, res->ai_addr, res->ai_addrlen);
@@ -492,7 +492,7 @@ static enum sm_code resolve(const char *host, uint16_t port, struct sockaddr_sto
 enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err)
 {
     if (srv->daemon != NULL) {
-        return sm_err_set(err, SM_E_STATE, 0, NULL, "the server is already running");
+        return sm_err_set(err, SM_E_STATE, 0, SM_RULE_NONE, "the server is already running");
     }
     srv->scn_stopped = false;
     struct sockaddr_storage ss = {0};
@@ -523,13 +523,13 @@ enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SM_CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE,
         1024u, MHD_OPTION_END);
     if (srv->daemon == NULL) {
-        return sm_err_set(err, SM_E_IO, 0, NULL, "cannot listen on %s port %u: %s", srv->host,
-                          (unsigned)srv->cfg.port, strerror(errno ? errno : EADDRINUSE));
+        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "cannot listen on %s port %u: %s",
+                          srv->host, (unsigned)srv->cfg.port, strerror(errno ? errno : EADDRINUSE));
     }
     if (!sm_conns_sweeper_start(&srv->conns)) {
         MHD_stop_daemon(srv->daemon);
         srv->daemon = NULL;
-        return sm_err_set(err, SM_E_NOMEM, 0, NULL, "cannot start the connection sweeper");
+        return sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "cannot start the connection sweeper");
     }
     sm_store_async(srv, true); /* data-dir uploads may now wait for fdatasync suspended */
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);

@@ -94,7 +94,7 @@ static enum sm_code write_fd(int fd, const void *data, size_t n, struct sm_error
         }
         if (w <= 0) {
             int e = w < 0 ? errno : ENOSPC;
-            return sm_err_set(err, SM_E_IO, e == ENOSPC ? 507 : 500, NULL,
+            return sm_err_set(err, SM_E_IO, e == ENOSPC ? 507 : 500, SM_RULE_NONE,
                               "storing the upload failed: %s", strerror(e));
         }
         p += w;
@@ -154,7 +154,8 @@ enum sm_code sm_spool_append(struct sm_spool *s, const void *data, size_t n, str
                 spool_free_mem(s);
             }
             if (nm == NULL) {
-                return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory spooling the upload");
+                return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE,
+                                  "out of memory spooling the upload");
             }
             s->mem = nm;
             s->mem_cap = cap;
@@ -168,8 +169,8 @@ enum sm_code sm_spool_append(struct sm_spool *s, const void *data, size_t n, str
         const char *dir = s->tmp_dir ? s->tmp_dir : "/tmp";
         s->fd = open_tmp(dir);
         if (s->fd < 0) {
-            return sm_err_set(err, SM_E_IO, 500, NULL, "cannot create a spool file in %s: %s", dir,
-                              strerror(errno));
+            return sm_err_set(err, SM_E_IO, 500, SM_RULE_NONE,
+                              "cannot create a spool file in %s: %s", dir, strerror(errno));
         }
         sm_sha256_init(&s->sha);
         sm_sha256_update(&s->sha, s->mem, s->mem_len);

@@ -26,11 +26,11 @@ enum sm_code sm_stage_add(struct sm_server *srv, const char *stage, struct sm_er
 {
     size_t len = strlen(stage);
     if (len == 0 || len > 1024) {
-        return sm_err_set(err, SM_E_ARG, 400, NULL, "a stage name is 1 to 1024 bytes");
+        return sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE, "a stage name is 1 to 1024 bytes");
     }
     size_t bad = sm_utf8_check(stage, len);
     if (bad < len) {
-        return sm_err_set(err, SM_E_ARG, 400, NULL,
+        return sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE,
                           "a stage name is valid UTF-8; byte 0x%02x at offset %zu is not",
                           (unsigned char)stage[bad], bad);
     }
@@ -41,14 +41,14 @@ enum sm_code sm_stage_add(struct sm_server *srv, const char *stage, struct sm_er
         size_t cap = srv->cap_stages ? srv->cap_stages * 2 : 4;
         struct sm_stage *ns = realloc(srv->stages, cap * sizeof *ns);
         if (ns == NULL) {
-            return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+            return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
         }
         srv->stages = ns;
         srv->cap_stages = cap;
     }
     struct sm_stage st = {.name = strdup(stage)};
     if (st.name == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
     }
     srv->stages[srv->n_stages++] = st;
     return SM_OK;
@@ -237,7 +237,8 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
 {
     const char *name = put->name;
     if (st->schema == NULL && put->schema == NULL) {
-        return sm_err_set(err, SM_E_INTERNAL, 500, NULL, "'%s' comes without a schema", name);
+        return sm_err_set(err, SM_E_INTERNAL, 500, SM_RULE_NONE, "'%s' comes without a schema",
+                          name);
     }
     if (st->schema != NULL && put->schema != NULL) {
         enum sm_code rc = sm_pq_schema_compare(st->schema, put->schema, err);
@@ -246,20 +247,21 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
         }
     }
     if (sm_stage_file_find(st, name) != NULL) {
-        return sm_err_set(err, SM_E_CONFLICT, 409, "unique-names",
+        return sm_err_set(err, SM_E_CONFLICT, 409, SM_RULE_UNIQUE_NAMES,
                           "stage '%s' already has a file named '%s'", st->name, name);
     }
     if (st->n_files == st->cap) {
         size_t cap = st->cap ? st->cap * 2 : 8;
         struct sm_stage_file *nf = realloc(st->files, cap * sizeof *nf);
         if (nf == NULL) {
-            return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory adding '%s'", name);
+            return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory adding '%s'",
+                              name);
         }
         st->files = nf;
         st->cap = cap;
     }
     if (!indexes_reserve(st)) {
-        return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory adding '%s'", name);
+        return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory adding '%s'", name);
     }
     struct sm_pq_schema *copy = st->schema == NULL ? sm_pq_schema_dup(put->schema) : NULL;
     struct sm_stage_file f = {.name = strdup(name),
@@ -278,14 +280,14 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
         free(f.name);
         free(f.file_id);
         sm_pq_schema_free(copy);
-        return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory adding '%s'", name);
+        return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory adding '%s'", name);
     }
     *ticket = 0;
     if (srv->store != NULL && !put->stored) {
         enum sm_code rc =
             put->store != NULL
                 ? sm_store_append(put->store, &f, put->blob, ticket, err)
-                : sm_err_set(err, SM_E_INTERNAL, 500, NULL, "data-dir commit not prepared");
+                : sm_err_set(err, SM_E_INTERNAL, 500, SM_RULE_NONE, "data-dir commit not prepared");
         if (rc != SM_OK) {
             free(f.name);
             free(f.file_id);

@@ -128,13 +128,13 @@ static bool cat_parts(char *out, size_t size, const char *const *parts, size_t n
 
 static enum sm_code io_fail(struct sm_error *err, const char *what, const char *path, int e)
 {
-    return sm_err_set(err, SM_E_IO, e == ENOSPC || e == EDQUOT ? 507 : 500, NULL,
+    return sm_err_set(err, SM_E_IO, e == ENOSPC || e == EDQUOT ? 507 : 500, SM_RULE_NONE,
                       "data dir: %s %s: %s", what, path, strerror(e));
 }
 
 static enum sm_code oom(struct sm_error *err)
 {
-    return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+    return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
 }
 
 static int fsync_dir(const char *path)
@@ -460,7 +460,7 @@ static enum sm_code log_get(struct sm_store *s, const char *stage, struct sm_sto
     enum sm_code rc = SM_OK;
     size_t len = strlen(stage);
     if (l == NULL && (len == 0 || len > NAME_MAX_B)) {
-        rc = sm_err_set(err, SM_E_ARG, 400, NULL, "a stage name is 1 to 1024 bytes");
+        rc = sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE, "a stage name is 1 to 1024 bytes");
     }
     char dir[4096], tmp[4200], path[4200];
     if (l == NULL && rc == SM_OK) {
@@ -818,7 +818,7 @@ static enum sm_code rec_blob(struct sm_server *srv, const char *dir, const struc
     if (b->fd < 0 || fstat(b->fd, &sb) != 0) {
         rc = io_fail(err, "missing stored file", path, errno);
     } else if ((uint64_t)sb.st_size != r->size) {
-        rc = sm_err_set(err, SM_E_IO, 500, NULL,
+        rc = sm_err_set(err, SM_E_IO, 500, SM_RULE_NONE,
                         "data dir: stored file %s has %" PRIu64 " bytes, its record says %" PRIu64,
                         path, (uint64_t)sb.st_size, r->size);
     }
@@ -855,7 +855,7 @@ static enum sm_code load_rec(const struct load *ld, const char *stage, const cha
         rc = ld->found(ld->cls, &f, err);
     }
     if (rc == SM_E_CONFLICT) { /* unique-names: the log was never written so */
-        rc = sm_err_set(err, SM_E_IO, 500, NULL,
+        rc = sm_err_set(err, SM_E_IO, 500, SM_RULE_NONE,
                         "data dir: %s: record at offset %" PRIu64 " repeats the file name '%s'",
                         path, off, name);
     }
@@ -902,7 +902,7 @@ static enum sm_code load_log(const struct load *ld, const char *dir, const char 
     }
     if (name == NULL || (stage != NULL && strcmp(want, dir) != 0)) {
         free(stage);
-        return sm_err_set(err, SM_E_IO, 500, NULL,
+        return sm_err_set(err, SM_E_IO, 500, SM_RULE_NONE,
                           "data dir: %s is not a stage log of this directory (bad header or "
                           "another stage's name)",
                           path);
@@ -919,7 +919,7 @@ static enum sm_code load_log(const struct load *ld, const char *dir, const char 
         enum rec_verdict v = rec_parse(p + off, size - off, &r, &why);
         if (v == REC_TORN) {
             if (valid_after(p, size, off)) {
-                rc = sm_err_set(err, SM_E_IO, 500, NULL,
+                rc = sm_err_set(err, SM_E_IO, 500, SM_RULE_NONE,
                                 "data dir: %s: damaged record at offset %" PRIu64
                                 " followed by intact ones (not a torn tail); refusing to drop "
                                 "stored files",
@@ -928,7 +928,7 @@ static enum sm_code load_log(const struct load *ld, const char *dir, const char 
             break;
         }
         if (v == REC_BAD) {
-            rc = sm_err_set(err, SM_E_IO, 500, NULL,
+            rc = sm_err_set(err, SM_E_IO, 500, SM_RULE_NONE,
                             "data dir: %s: record at offset %" PRIu64 " is damaged: %s", path, off,
                             why);
             break;
@@ -962,7 +962,7 @@ static enum sm_code load_stage(const struct load *ld, const char *dir, struct sm
     char path[4400];
     (void)PATH(path, dir, "/index.json");
     if (access(path, F_OK) == 0) {
-        return sm_err_set(err, SM_E_IO, 500, NULL,
+        return sm_err_set(err, SM_E_IO, 500, SM_RULE_NONE,
                           "data dir: %s is the old format (index.json, before the append-only "
                           "log); this stagemock cannot read it: move the data dir aside and start "
                           "with an empty one",

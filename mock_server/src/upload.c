@@ -51,7 +51,7 @@ static enum MHD_Result upload_iter(void *cls, enum MHD_ValueKind kind, const cha
             r->part_name = strdup(key ? key : "");
             if (r->filename == NULL || r->part_name == NULL) {
                 r->failed = true;
-                (void)sm_err_set(&r->err, SM_E_NOMEM, 503, NULL, "out of memory");
+                (void)sm_err_set(&r->err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
                 return MHD_NO;
             }
         }
@@ -61,7 +61,7 @@ static enum MHD_Result upload_iter(void *cls, enum MHD_ValueKind kind, const cha
     }
     if (r->spool.size + size > r->srv->profile.max_upload) {
         r->failed = true;
-        (void)sm_err_set(&r->err, SM_E_TOO_LARGE, 413, "error-json",
+        (void)sm_err_set(&r->err, SM_E_TOO_LARGE, 413, SM_RULE_ERROR_JSON,
                          "the file is larger than the upload limit of %llu bytes",
                          (unsigned long long)r->srv->profile.max_upload);
         return MHD_NO;
@@ -92,7 +92,7 @@ enum MHD_Result sm_upload_body(struct sm_req *r, const char *data, size_t n)
             const char *ct =
                 MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
             r->failed = true;
-            (void)sm_err_set(&r->err, SM_E_MALFORMED, 400, "one-file-per-request",
+            (void)sm_err_set(&r->err, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE,
                              "an upload must be multipart/form-data with a stage_id field and "
                              "one part named 'file'; Content-Type was '%.100s'",
                              ct ? ct : "(none)");
@@ -101,7 +101,7 @@ enum MHD_Result sm_upload_body(struct sm_req *r, const char *data, size_t n)
     }
     if (MHD_post_process(r->pp, data, n) != MHD_YES && !r->failed) {
         r->failed = true;
-        (void)sm_err_set(&r->err, SM_E_MALFORMED, 400, "one-file-per-request",
+        (void)sm_err_set(&r->err, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE,
                          "the multipart body does not parse");
     }
     return MHD_YES;
@@ -112,41 +112,39 @@ static enum sm_code check_shape(struct sm_req *r, struct sm_error *e)
 {
     const struct sm_form *f = &r->form;
     if (f->field_too_long) {
-        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+        return sm_err_set(e, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE,
                           "stage_id is longer than %d bytes", SM_FIELD_MAX - 1);
     }
     if (f->n_stage_id == 0) {
-        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
-                          "missing field 'stage_id'");
+        return sm_err_set(e, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE, "missing field 'stage_id'");
     }
     if (f->n_stage_id > 1) {
-        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+        return sm_err_set(e, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE,
                           "%u stage_id fields; send exactly one", f->n_stage_id);
     }
-    if (sm_text_check("stage_id", f->stage_id, f->stage_id_len, "one-file-per-request", e) !=
-        SM_OK) {
+    if (sm_text_check("stage_id", f->stage_id, f->stage_id_len, SM_RULE_ONE_FILE, e) != SM_OK) {
         return e->code;
     }
     if (r->file_parts == 0) {
-        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+        return sm_err_set(e, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE,
                           "no file part: send the file as a multipart part named 'file'");
     }
     if (r->file_parts > 1) {
-        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+        return sm_err_set(e, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE,
                           "%u file parts in one request; upload one file per request",
                           r->file_parts);
     }
     if (r->filename == NULL) {
-        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+        return sm_err_set(e, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE,
                           "the file part has no filename");
     }
     if (strcmp(r->part_name, "file") != 0) {
-        return sm_err_set(e, SM_E_MALFORMED, 400, "one-file-per-request",
+        return sm_err_set(e, SM_E_MALFORMED, 400, SM_RULE_ONE_FILE,
                           "the file part is named '%.100s'; it must be named 'file'", r->part_name);
     }
     size_t len = sm_form_decode_filename(r->filename, strlen(r->filename));
     if (memchr(r->filename, '\0', len) != NULL) {
-        return sm_err_set(e, SM_E_ARG, 400, "unique-names", "the file name contains NUL");
+        return sm_err_set(e, SM_E_ARG, 400, SM_RULE_UNIQUE_NAMES, "the file name contains NUL");
     }
     return sm_name_check(r->filename, len, e);
 }

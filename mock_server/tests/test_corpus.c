@@ -50,27 +50,27 @@ static bool verdict_matches(const char *file, const char *mode, const char *expe
             return true;
         }
         fprintf(stderr, "%s (%s): expected accept, got %s: %s\n", file, mode,
-                e->rule ? e->rule : "?", e->message);
+                e->rule != SM_RULE_NONE ? sm_rule_id(e->rule) : "?", e->message);
         return false;
     }
     if (rc == SM_OK) {
         fprintf(stderr, "%s (%s): expected reject %s, got accept\n", file, mode, reason);
         return false;
     }
-    const char *want_rule = "parquet-only";
+    enum sm_rule want_rule = SM_RULE_PARQUET_ONLY;
     const char *want_text = NULL;
     if (strncmp(reason, "unsupported-codec:", 18) == 0) {
-        want_rule = "codec";
+        want_rule = SM_RULE_CODEC;
         want_text = reason + 18;
     } else if (strcmp(reason, "encrypted") == 0) {
         want_text = "encrypted";
     } else if (strcmp(reason, "page-crc-mismatch") == 0) {
         want_text = "CRC";
     }
-    if (e->rule == NULL || strcmp(e->rule, want_rule) != 0 ||
-        (want_text != NULL && strstr(e->message, want_text) == NULL)) {
-        fprintf(stderr, "%s (%s): expected %s (%s), got %s: %s\n", file, mode, want_rule, reason,
-                e->rule ? e->rule : "?", e->message);
+    if (e->rule != want_rule || (want_text != NULL && strstr(e->message, want_text) == NULL)) {
+        fprintf(stderr, "%s (%s): expected %s (%s), got %s: %s\n", file, mode,
+                sm_rule_id(want_rule), reason, e->rule != SM_RULE_NONE ? sm_rule_id(e->rule) : "?",
+                e->message);
         return false;
     }
     return true;
@@ -217,7 +217,7 @@ static void stage_sequence_schema_verdicts(void **state)
         enum sm_code rc = stage ? sm_pq_schema_compare(stage, sm_pq_file_schema(f), &e) : SM_OK;
         if (strcmp(reason, "schema-mismatch") == 0) {
             assert_int_equal(rc, SM_E_MISMATCH);
-            assert_string_equal(e.rule, "same-schema");
+            assert_int_equal(e.rule, SM_RULE_SAME_SCHEMA);
             assert_non_null(strstr(e.message, "column '"));
         } else {
             assert_int_equal(rc, SM_OK);

@@ -12,18 +12,18 @@ static void err_set_fills_all_fields_and_returns_code(void **state)
     (void)state;
     struct sm_error e;
     enum sm_code rc =
-        sm_err_set(&e, SM_E_UNSUPPORTED, 400, "codec", "column '%s' uses %s", "a", "ZSTD");
+        sm_err_set(&e, SM_E_UNSUPPORTED, 400, SM_RULE_CODEC, "column '%s' uses %s", "a", "ZSTD");
     assert_int_equal(rc, SM_E_UNSUPPORTED);
     assert_int_equal(e.code, SM_E_UNSUPPORTED);
     assert_int_equal(e.http_status, 400);
-    assert_string_equal(e.rule, "codec");
+    assert_int_equal(e.rule, SM_RULE_CODEC);
     assert_string_equal(e.message, "column 'a' uses ZSTD");
 }
 
 static void err_set_with_null_err_still_returns_code(void **state)
 {
     (void)state;
-    assert_int_equal(sm_err_set(NULL, SM_E_IO, 500, NULL, "x"), SM_E_IO);
+    assert_int_equal(sm_err_set(NULL, SM_E_IO, 500, SM_RULE_NONE, "x"), SM_E_IO);
 }
 
 static void err_set_truncates_long_messages_safely(void **state)
@@ -33,7 +33,7 @@ static void err_set_truncates_long_messages_safely(void **state)
     char big[1000];
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    (void)sm_err_set(&e, SM_E_ARG, 400, NULL, "%s", big);
+    (void)sm_err_set(&e, SM_E_ARG, 400, SM_RULE_NONE, "%s", big);
     assert_int_equal(strlen(e.message), SM_ERROR_MSG_LEN - 1);
 }
 
@@ -41,10 +41,10 @@ static void err_prefix_prepends_and_keeps_rule(void **state)
 {
     (void)state;
     struct sm_error e;
-    (void)sm_err_set(&e, SM_E_MALFORMED, 400, "parquet-only", "bad list header");
+    (void)sm_err_set(&e, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY, "bad list header");
     sm_err_prefix(&e, "footer byte %d: ", 812);
     assert_string_equal(e.message, "footer byte 812: bad list header");
-    assert_string_equal(e.rule, "parquet-only");
+    assert_int_equal(e.rule, SM_RULE_PARQUET_ONLY);
     assert_int_equal(e.code, SM_E_MALFORMED);
 }
 
@@ -55,7 +55,7 @@ static void err_prefix_truncates_when_full(void **state)
     char big[300];
     memset(big, 'y', sizeof big - 1);
     big[sizeof big - 1] = '\0';
-    (void)sm_err_set(&e, SM_E_MALFORMED, 400, NULL, "%s", big);
+    (void)sm_err_set(&e, SM_E_MALFORMED, 400, SM_RULE_NONE, "%s", big);
     sm_err_prefix(&e, "ctx: ");
     assert_int_equal(strlen(e.message), SM_ERROR_MSG_LEN - 1);
     assert_memory_equal(e.message, "ctx: yyy", 8);

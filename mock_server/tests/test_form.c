@@ -53,7 +53,7 @@ static void parse_json_refuses_what_is_not_a_string(void **state)
             fail_msg("JSON body %s was accepted", bad[i]);
         }
         assert_int_equal(err.http_status, 400);
-        assert_string_equal(err.rule, "one-file-per-request");
+        assert_int_equal(err.rule, SM_RULE_ONE_FILE);
     }
 }
 

@@ -134,14 +134,14 @@ static void error_messages_are_cut_on_character_boundaries(void **state)
     name[800] = '\0';
     for (int pad = 0; pad < 4; pad++) { /* every alignment of the cut */
         struct sm_error e;
-        (void)sm_err_set(&e, SM_E_CONFLICT, 409, "unique-names",
+        (void)sm_err_set(&e, SM_E_CONFLICT, 409, SM_RULE_UNIQUE_NAMES,
                          "%.*sthe stage already has a file named '%s'", pad, "xxx", name);
         size_t len = strlen(e.message);
         assert_true(len <= SM_ERROR_MSG_LEN - 1 && len >= SM_ERROR_MSG_LEN - 3);
         assert_true(sm_utf8_valid(e.message, len));
     }
     struct sm_error e;
-    (void)sm_err_set(&e, SM_E_NOT_FOUND, 404, "bytes", "no file '%.3s'", "\xc3\xa9\xc3\xa9");
+    (void)sm_err_set(&e, SM_E_NOT_FOUND, 404, SM_RULE_BYTES, "no file '%.3s'", "\xc3\xa9\xc3\xa9");
     assert_string_equal(e.message, "no file '\xc3\xa9'"); /* "%.3s" cut the second 'é' */
     sm_err_prefix(&e, "%s", "\xe2\x80\xa6: ");
     assert_true(sm_utf8_valid(e.message, strlen(e.message)));
@@ -154,15 +154,15 @@ static void names_and_fields_refuse_invalid_utf8_and_nul(void **state)
     assert_int_equal(sm_name_check("\xc3\xa9t\xc3\xa9.parquet", 11, &e), SM_OK);
     assert_int_equal(sm_name_check("bad\xff.parquet", 12, &e), SM_E_ARG);
     assert_int_equal(e.http_status, 400);
-    assert_string_equal(e.rule, "unique-names");
+    assert_int_equal(e.rule, SM_RULE_UNIQUE_NAMES);
     assert_non_null(strstr(e.message, "not valid UTF-8"));
-    assert_int_equal(sm_text_check("stage_id", "s1\0junk", 7, "one-file-per-request", &e),
+    assert_int_equal(sm_text_check("stage_id", "s1\0junk", 7, SM_RULE_ONE_FILE, &e),
                      SM_E_MALFORMED);
     assert_string_equal(e.message, "stage_id contains NUL at byte 2");
-    assert_int_equal(sm_text_check("stage_id", "s1\xc3", 3, "order", &e), SM_E_MALFORMED);
-    assert_string_equal(e.rule, "order");
+    assert_int_equal(sm_text_check("stage_id", "s1\xc3", 3, SM_RULE_ORDER, &e), SM_E_MALFORMED);
+    assert_int_equal(e.rule, SM_RULE_ORDER);
     assert_non_null(strstr(e.message, "stage_id is not valid UTF-8"));
-    assert_int_equal(sm_text_check("file_name", "\xc3\xa9", 2, "unique-names", &e), SM_OK);
+    assert_int_equal(sm_text_check("file_name", "\xc3\xa9", 2, SM_RULE_UNIQUE_NAMES, &e), SM_OK);
 }
 
 static void stage_names_and_keys_must_be_utf8(void **state)

@@ -67,7 +67,7 @@ static void assert_over(enum sm_code rc, const struct sm_error *err, const char 
 {
     assert_int_equal(rc, SM_E_MALFORMED);
     assert_int_equal(err->http_status, 400);
-    assert_string_equal(err->rule, "parquet-only");
+    assert_int_equal(err->rule, SM_RULE_PARQUET_ONLY);
     if (strstr(err->message, name) == NULL || strstr(err->message, value) == NULL) {
         fail_msg("expected '%s' and '%s' in: %s", name, value, err->message);
     }
@@ -324,7 +324,7 @@ static void level_faults_are_corrupt_pages(void **state)
         assert_int_equal(judge(&ok, NULL, &err), SM_OK);
         struct pqw_buf shrt = table(v2, PQW_FAULT_DEF_LEVELS_SHORT, 0, def, 16, SM_PQ_OPTIONAL);
         assert_int_equal(judge(&shrt, NULL, &err), SM_E_MALFORMED);
-        assert_string_equal(err.rule, "parquet-only");
+        assert_int_equal(err.rule, SM_RULE_PARQUET_ONLY);
         assert_non_null(strstr(err.message, "8 definition levels for 16 values"));
         pqw_buf_cleanup(&ok);
         pqw_buf_cleanup(&shrt);
@@ -356,7 +356,7 @@ static void long_names_print_cut_in_messages(void **state)
     assert_non_null(copy);
     assert_int_equal(sm_pq_schema_compare(copy, sm_pq_file_schema(fa), &err), SM_OK);
     assert_int_equal(sm_pq_schema_compare(copy, sm_pq_file_schema(fb), &err), SM_E_MISMATCH);
-    assert_string_equal(err.rule, "same-schema");
+    assert_int_equal(err.rule, SM_RULE_SAME_SCHEMA);
     assert_true(strlen(err.message) < SM_ERROR_MSG_LEN);
     sm_pq_schema_free(copy);
     sm_pq_file_free(fa);

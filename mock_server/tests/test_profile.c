@@ -29,8 +29,8 @@ static void profile_every_key_applies(void **state)
         "\"max_upload\":1000,\"codecs\":[\"GZIP\"],\"download_encoding\":\"base64\"}";
     struct sm_error err;
     assert_int_equal(sm_profile_parse(&p, json, strlen(json), &err), SM_OK);
-    assert_int_equal(p.status[sm_rule_find("codec")], 415);
-    assert_int_equal(p.status[sm_rule_find("unique-names")], 400);
+    assert_int_equal(p.status[SM_RULE_CODEC], 415);
+    assert_int_equal(p.status[SM_RULE_UNIQUE_NAMES], 400);
     assert_string_equal(p.file_id_field, "id");
     assert_string_equal(p.list_files_field, "items");
     assert_string_equal(p.list_name_field, "n");
@@ -55,6 +55,13 @@ static const struct {
     {"{", "not a JSON object"},
     {"{\"status\":1}", "'status'"},
     {"{\"status\":{\"no-such-rule\":400}}", "unknown rule id 'no-such-rule'"},
+    /* a typo names the known ids, so the right spelling is in the message */
+    {"{\"status\":{\"codecs\":415}}",
+     "unknown rule id 'codecs' (known: parquet-only, codec, one-file-per-request, unique-names, "
+     "same-schema, order, error-json, bytes, auth)"},
+    /* ids no HTTP answer of the mock carries are not statuses to change */
+    {"{\"status\":{\"client-names\":400}}", "unknown rule id 'client-names'"},
+    {"{\"status\":{\"io\":400}}", "unknown rule id 'io'"},
     {"{\"status\":{\"codec\":200}}", "status.codec"},
     {"{\"status\":{\"codec\":\"415\"}}", "status.codec"},
     {"{\"file_id_field\":\"\"}", "'file_id_field'"},

@@ -678,6 +678,48 @@ static void test_no_scenario_no_fields(void **state)
     cJSON_Delete(j);
 }
 
+/* Rule names are reported whole (they were cut at 63 bytes): a named rule
+ * of 200 bytes and a --fault spec of 100 come back entire in the scenario
+ * report and in the journal entry of the request each fired for. */
+static void test_long_rule_names_whole(void **state)
+{
+    struct fixture *f = *state;
+    char name[201], rule[512], spec[160];
+    memset(name, 'n', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    memcpy(name + sizeof name - 5, "-end", 4);
+    snprintf(rule, sizeof rule,
+             "{\"name\":\"%s\",\"match\":{\"endpoint\":\"list\",\"times\":1},"
+             "\"action\":{\"status\":500}}",
+             name);
+    struct sm_error e;
+    assert_int_equal(sm_server_add_rule(f->srv, rule, &e), SM_OK);
+    snprintf(spec, sizeof spec, "download:status=503:message=%s-tail",
+             "a-message-long-enough-to-carry-the-spec-past-sixty-four-bytes-xxxxxxxxxx");
+    assert_int_equal(sm_server_add_fault(f->srv, spec, &e), SM_OK);
+    assert_int_equal(call(f, "/list-stage-files", "k1", NULL, NULL, 0, NULL, NULL, 10000)->status,
+                     500);
+    assert_int_equal(download(f, "x.parquet", 10000)->status, 503);
+    char want_fault[200];
+    snprintf(want_fault, sizeof want_fault, "--fault %s", spec);
+    assert_true(strlen(want_fault) > 100);
+    cJSON *j = journal(f, 2);
+    expect_field(j, 0, "rule", name);
+    expect_field(j, 1, "rule", want_fault);
+    cJSON_Delete(j);
+    char *rep = sm_server_scenario_report(f->srv);
+    assert_non_null(rep);
+    cJSON *r = cJSON_Parse(rep);
+    sm_free(rep);
+    const cJSON *rules = cJSON_GetObjectItem(r, "rules");
+    assert_int_equal(cJSON_GetArraySize(rules), 2);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rules, 0), "name")->valuestring,
+                        name);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(rules, 1), "name")->valuestring,
+                        want_fault);
+    cJSON_Delete(r);
+}
+
 int main(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
@@ -701,6 +743,7 @@ int main(void)
         T(test_bad_scenario_rejected),
         T(test_c_api_fault_list_clear_report),
         T(test_no_scenario_no_fields),
+        T(test_long_rule_names_whole),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# rules_test.sh - docs/RULES.md and the rule ids in use agree (ci/check-rules.py),
-# and the checker rejects what it must: RULES.md with any one id removed, an id
-# nothing uses, and fake uses of unknown ids in each position it reads (an
-# sm_err_set argument, a rule table, a designated .rule, a comparison, a
-# default, a case's rule line), a status or level that disagrees, an unknown id
-# cited in a doc, and a doc that mentions RULES.md without linking it. Each
-# must-fail variant runs on a copy of the sources it reads, in a temp dir.
+# rules_test.sh - docs/RULES.md, the rule table (include/stagemock/rules.h) and
+# the rule ids in use agree (ci/check-rules.py), and the checker rejects what it
+# must: RULES.md with any one id removed, an id nothing uses, a table row whose
+# id, status, kind or meaning disagrees with RULES.md, an id RULES.md lists but
+# the table lacks, fake uses of unknown ids in each position it reads (an
+# sm_err_set argument, an array of rule ids, a designated .rule, a comparison, a
+# default, a case's rule line), a status (literal id or enum) or level that
+# disagrees, an unknown id cited in a doc, and a doc that mentions RULES.md
+# without linking it. Each must-fail variant runs on a copy of the sources it
+# reads, in a temp dir.
 set -u
 top=${SM_TOP:-$PWD}
 . "$top/tests/support/need.sh"
@@ -70,8 +73,35 @@ sed 's/^| `auth` | 401, 403, 404 |/| `auth` | 401, 404 |/' \
 must_fail "a status sm_err_set uses is missing from the status cell" "gives 'auth' status 403"
 
 fresh
-sed -i 's/\[SM_RULE_CODEC\] = "codec"/[SM_RULE_CODEC] = "codecs"/' "$work/t/mock_server/src/rules.c"
-must_fail "rules.c table renames an id" "rule id 'codecs' is in use but missing"
+sed -i 's/X(SM_RULE_CODEC, "codec",/X(SM_RULE_CODEC, "codecs",/' "$work/t/include/stagemock/rules.h"
+must_fail "the rule table renames an id" "rules.h:[0-9]+: rule id 'codecs' is in use but missing"
+
+fresh
+sed -i '/X(SM_RULE_IO, "io"/,+1d' "$work/t/include/stagemock/rules.h"
+must_fail "an id RULES.md lists but the rule table lacks" "id 'io' is not in the rule table"
+
+fresh
+sed -i 's/X(SM_RULE_CODEC, "codec", 400,/X(SM_RULE_CODEC, "codec", 415,/' "$work/t/include/stagemock/rules.h"
+must_fail "a table status RULES.md's status cell lacks" "the rule table gives 'codec' status 415"
+
+fresh
+sed -i 's/X(SM_RULE_CODEC, "codec", 400, SM_RULE_KIND_DOCUMENTED/X(SM_RULE_CODEC, "codec", 400, SM_RULE_KIND_OWN/' \
+  "$work/t/include/stagemock/rules.h"
+must_fail "a table row of the wrong kind" "gives 'codec' kind SM_RULE_KIND_OWN"
+
+fresh
+sed -i 's/"Snappy compression is supported."/"Snappy compression is supported, mostly."/' "$work/t/include/stagemock/rules.h"
+must_fail "a table meaning that drifted from RULES.md" "the meaning of 'codec' differs"
+
+fresh
+sed -i 's/^    X(SM_RULE_IO, "io"/    X(SM_RULE_NEVER, "never-used", 400, SM_RULE_KIND_OWN, "An id nothing uses.")                 \\\n&/' \
+  "$work/t/include/stagemock/rules.h"
+{ cat "$top/docs/RULES.md"; echo; echo '### Ids of the mock'"'"'s own, more'; echo
+  echo '| id | status | meaning | our default |'; echo '|---|---|---|---|'
+  echo '| `never-used` | 400 | An id nothing uses. | none |'; } > "$work/t/docs/RULES.md"
+must_fail "a table row (and RULES.md row) nothing uses" "id 'never-used' is used nowhere"
+check "  ... and the row itself was read (no 'not in the rule table')" \
+  eval '! "$py" "$checker" --top "$work/t" | grep -q "not in the rule table"'
 
 fresh
 printf 'static enum sm_code f(struct sm_error *err)\n{\n    return sm_err_set(err, SM_E_ARG,\n                      400, "made-up-rule", "x");\n}\n' \
@@ -101,8 +131,20 @@ printf 'static void h(struct sm_error *e) { (void)sm_err_set(e, SM_E_ARG, 418, "
 must_fail "sm_err_set with a status RULES.md does not give" "gives 'codec' status 418"
 
 fresh
-sed -i 's/"client-lost-response",/"client-lost-response",\n    "report-only-rule",/' "$work/t/conformance/runner/report_common.c"
-must_fail "an unknown id in the reports' rule list" "report_common.c:[0-9]+: rule id 'report-only-rule'"
+printf 'static void h(struct sm_error *e) { (void)sm_err_set(e, SM_E_ARG, 418, SM_RULE_CODEC, "x"); }\n' \
+  >> "$work/t/mock_server/src/admin.c"
+must_fail "sm_err_set naming the rule by enum, with a status RULES.md does not give" \
+  "admin.c:[0-9]+: sm_err_set gives 'codec' status 418"
+
+fresh
+printf '#define MY_RULE SM_RULE_AUTH\nstatic void h(struct sm_error *e) { (void)sm_err_set(e, SM_E_ARG, 402, MY_RULE, "x"); }\n' \
+  >> "$work/t/mock_server/src/admin.c"
+must_fail "sm_err_set with a macro defined to an enum, status not given" "gives 'auth' status 402"
+
+fresh
+printf 'static const char *const extra_rules[] = {"codec", "report-only-rule"};\n' \
+  >> "$work/t/conformance/runner/report_common.c"
+must_fail "an unknown id in an array of rule ids" "report_common.c:[0-9]+: rule id 'report-only-rule'"
 
 fresh
 sed -i 's/{.rule = "codec", .expected = "accept"/{.rule = "codex", .expected = "accept"/' "$work/t/fixtures/gen/gen_set_rules.c"
@@ -113,7 +155,8 @@ sed -i 's/strcmp(rule, "one-file-per-request")/strcmp(rule, "one-file-per-upload
 must_fail "a comparison with an unknown id" "verify.c:[0-9]+: rule id 'one-file-per-upload'"
 
 fresh
-sed -i 's/e->rule ? e->rule : "io"/e->rule ? e->rule : "unreadable"/' "$work/t/mock_server/bin/inspect.c"
+printf 'static const char *d(const char *rule) { return rule ? rule : "unreadable"; }\n' \
+  >> "$work/t/mock_server/bin/inspect.c"
 must_fail "a default of an unknown id" "inspect.c:[0-9]+: rule id 'unreadable'"
 
 fresh

@@ -48,7 +48,7 @@ class StagemockError(Exception):
 
 class _Error(ctypes.Structure):
     _fields_ = [("code", ctypes.c_int), ("http_status", ctypes.c_int),
-                ("rule", ctypes.c_char_p), ("message", ctypes.c_char * 256)]
+                ("rule", ctypes.c_int), ("message", ctypes.c_char * 256)]  # enum sm_rule
 
 
 def _candidates(path=None):
@@ -120,6 +120,7 @@ def load_library(path=None):
         "sm_server_journal_json": (vp, [vp]),
         "sm_server_stages_json": (vp, [vp]),
         "sm_free": (None, [vp]),
+        "sm_rule_id": (cp, [ctypes.c_int]),
     }
     for name, (res, args) in sigs.items():
         fn = getattr(lib, name)
@@ -148,8 +149,9 @@ class Server:
 
     def _check(self, rc, e):
         if rc != 0:
+            rule = self._lib.sm_rule_id(e.rule)  # NULL (None) for SM_RULE_NONE
             raise StagemockError(e.message.decode("utf-8", "replace"),
-                                 e.rule.decode() if e.rule else None, e.http_status)
+                                 rule.decode() if rule else None, e.http_status)
 
     def start(self):
         cfg = ctypes.create_string_buffer(1024)

@@ -131,7 +131,7 @@ static enum sm_code check_frame(const struct sm_pq_src *src, uint32_t *footer_le
                                 struct sm_error *err)
 {
     if (src->size < 2 * SM_PQ_MAGIC_LEN + 4) {
-        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                           "not a parquet file: %llu bytes is too short (a parquet file has at "
                           "least 12: PAR1, footer length, PAR1)",
                           (unsigned long long)src->size);
@@ -146,25 +146,25 @@ static enum sm_code check_frame(const struct sm_pq_src *src, uint32_t *footer_le
     }
     if (memcmp(head, SM_PQ_MAGIC_ENCRYPTED, 4) == 0 ||
         memcmp(tail + 4, SM_PQ_MAGIC_ENCRYPTED, 4) == 0) {
-        return sm_err_set(err, SM_E_UNSUPPORTED, 400, "parquet-only",
+        return sm_err_set(err, SM_E_UNSUPPORTED, 400, SM_RULE_PARQUET_ONLY,
                           "encrypted parquet file (PARE magic, encrypted footer): encrypted files "
                           "are not accepted");
     }
     char hex[16];
     if (memcmp(head, SM_PQ_MAGIC, 4) != 0) {
         hex4(head, hex, sizeof hex);
-        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                           "not a parquet file: the first 4 bytes are %s, not PAR1", hex);
     }
     if (memcmp(tail + 4, SM_PQ_MAGIC, 4) != 0) {
         hex4(tail + 4, hex, sizeof hex);
-        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                           "not a parquet file: the last 4 bytes are %s, not PAR1", hex);
     }
     uint32_t len = (uint32_t)tail[0] | (uint32_t)tail[1] << 8 | (uint32_t)tail[2] << 16 |
                    (uint32_t)tail[3] << 24;
     if (len == 0 || len > src->size - 12 || len > SM_PQ_MAX_FOOTER) {
-        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                           "footer length %u out of range: the file has %llu bytes between the "
                           "magics (limit %u)",
                           len, (unsigned long long)(src->size - 12), SM_PQ_MAX_FOOTER);
@@ -203,7 +203,7 @@ static enum sm_code check_chunks(struct sm_pq_file *f, unsigned accepted, struct
         }
     }
     if (md->encryption_present) {
-        return sm_err_set(err, SM_E_UNSUPPORTED, 400, "parquet-only",
+        return sm_err_set(err, SM_E_UNSUPPORTED, 400, SM_RULE_PARQUET_ONLY,
                           "encrypted parquet file (plaintext footer with encryption_algorithm): "
                           "encrypted files are not accepted");
     }
@@ -213,7 +213,7 @@ static enum sm_code check_chunks(struct sm_pq_file *f, unsigned accepted, struct
             const struct sm_pq_column_chunk *cc = &rg->columns[k];
             if (cc->crypto_present || (cc->present & SM_PQ_CCP_ENCRYPTED_META) ||
                 !(cc->present & SM_PQ_CCP_META)) {
-                return sm_err_set(err, SM_E_UNSUPPORTED, 400, "parquet-only",
+                return sm_err_set(err, SM_E_UNSUPPORTED, 400, SM_RULE_PARQUET_ONLY,
                                   "encrypted parquet file (row group %u column %u carries "
                                   "encryption metadata): encrypted files are not accepted",
                                   g, k);
@@ -227,7 +227,7 @@ static enum sm_code check_chunks(struct sm_pq_file *f, unsigned accepted, struct
             if ((accepted & SM_PQ_CODEC_BIT(m->codec)) == 0) {
                 char path[160];
                 chunk_path(m, path, sizeof path);
-                return sm_err_set(err, SM_E_UNSUPPORTED, 400, "codec",
+                return sm_err_set(err, SM_E_UNSUPPORTED, 400, SM_RULE_CODEC,
                                   "column '%s' (row group %u) is compressed with %s; only "
                                   "UNCOMPRESSED and SNAPPY are accepted",
                                   path, g, sm_pq_codec_name((unsigned)m->codec));
@@ -259,7 +259,8 @@ static enum sm_code check_src(const struct sm_pq_src *src, const struct sm_pq_op
     struct sm_pq_file *f = calloc(1, sizeof *f);
     if (f == NULL || (f->footer = malloc((size_t)flen + 1)) == NULL) {
         free(f);
-        return sm_err_set(err, SM_E_NOMEM, 500, NULL, "no memory for a %u-byte footer", flen);
+        return sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_NONE, "no memory for a %u-byte footer",
+                          flen);
     }
     f->footer_len = flen;
     sm_arena_init(&f->arena, (size_t)flen * SM_PQ_ARENA_FACTOR + SM_PQ_ARENA_EXTRA);

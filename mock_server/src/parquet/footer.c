@@ -280,15 +280,15 @@ static const struct sm_tc_desc file_meta_desc =
 
 static enum sm_code bad_enum(struct sm_error *err, const char *what, long long v, const char *where)
 {
-    return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only", "footer: %s %lld out of range (%s)",
-                      what, v, where);
+    return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
+                      "footer: %s %lld out of range (%s)", what, v, where);
 }
 
 static enum sm_code check_element(const struct sm_pq_element *e, uint32_t i,
                                   const struct sm_pq_limits *lim, struct sm_error *err)
 {
     if (e->name.n > lim->max_name_length) {
-        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                           "footer: schema element %u has a name of %u bytes, over the limit of "
                           "%llu (max_name_length)",
                           i, e->name.n, (unsigned long long)lim->max_name_length);
@@ -334,7 +334,7 @@ static enum sm_code check_chunk(const struct sm_pq_column_meta *m, uint32_t rg, 
     }
     if (m->num_values < 0 || m->total_compressed_size < 0 || m->total_uncompressed_size < 0 ||
         m->data_page_offset < 0) {
-        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                           "footer: %s has a negative size, count or offset", where);
     }
     return SM_OK;
@@ -367,7 +367,8 @@ enum sm_code sm_pq_footer_parse_lim(const uint8_t *buf, size_t len, uint64_t bas
         return rc;
     }
     if (md->n_schema == 0) {
-        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only", "footer: schema is empty");
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
+                          "footer: schema is empty");
     }
     for (uint32_t i = 0; i < md->n_schema; i++) {
         rc = check_element(&md->schema[i], i, &lim, err);

@@ -141,7 +141,7 @@ enum sm_code sm_pq_src_read(const struct sm_pq_src *src, uint64_t off, void *dst
                             struct sm_error *err)
 {
     if (off > src->size || n > src->size - off) {
-        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                           "read of %zu bytes at %llu runs past the end of the %llu-byte file", n,
                           (unsigned long long)off, (unsigned long long)src->size);
     }
@@ -156,8 +156,9 @@ enum sm_code sm_pq_src_read(const struct sm_pq_src *src, uint64_t off, void *dst
             continue;
         }
         if (got <= 0) {
-            return sm_err_set(err, SM_E_IO, 500, NULL, "reading %zu bytes at offset %llu: %s", n,
-                              (unsigned long long)off, got < 0 ? strerror(errno) : "end of file");
+            return sm_err_set(err, SM_E_IO, 500, SM_RULE_NONE,
+                              "reading %zu bytes at offset %llu: %s", n, (unsigned long long)off,
+                              got < 0 ? strerror(errno) : "end of file");
         }
         p += got;
         off += (uint64_t)got;
@@ -186,7 +187,8 @@ static enum sm_code view(struct reader *r, uint64_t off, size_t n, uint64_t limi
     if (want > r->wcap) {
         uint8_t *nw = realloc(r->win, want);
         if (nw == NULL) {
-            return sm_err_set(err, SM_E_NOMEM, 500, NULL, "no memory for a %zu-byte page", want);
+            return sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_NONE, "no memory for a %zu-byte page",
+                              want);
         }
         r->win = nw;
         r->wcap = want;
@@ -326,7 +328,7 @@ struct chunk_ctx {
 static enum sm_code page_fail(struct sm_error *err, const struct chunk_ctx *c, uint64_t at,
                               const char *what)
 {
-    return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+    return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                       "column '%s', page at byte %llu: %s", c->column, (unsigned long long)at,
                       what);
 }
@@ -531,7 +533,7 @@ static enum sm_code levels_v1(struct reader *r, const struct chunk_ctx *c,
         if (r->scratch == NULL) {
             r->scratch = malloc(SM_PQ_LEVEL_SCRATCH);
             if (r->scratch == NULL) {
-                return sm_err_set(err, SM_E_NOMEM, 500, NULL, "no memory to read levels");
+                return sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_NONE, "no memory to read levels");
             }
             r->scratch_cap = SM_PQ_LEVEL_SCRATCH;
         }
@@ -783,7 +785,7 @@ static enum sm_code chunk_bounds(const struct sm_pq_column_meta *m, uint64_t dat
     }
     uint64_t len = (uint64_t)m->total_compressed_size;
     if (start < SM_PQ_MAGIC_LEN || start > data_end || len > data_end - start) {
-        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                           "column '%s': chunk at byte %llu of %llu bytes lies outside the data "
                           "(which ends at byte %llu)",
                           c->column, (unsigned long long)start, (unsigned long long)len,
@@ -804,7 +806,7 @@ enum sm_code sm_pq_pages_check(const struct sm_pq_src *src, const struct sm_pq_f
     for (uint32_t g = 0; rc == SM_OK && g < md->n_row_groups; g++) {
         const struct sm_pq_row_group *rg = &md->row_groups[g];
         if (rg->n_columns != leaves) {
-            rc = sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+            rc = sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                             "row group %u has %u column chunks for %zu leaf columns", g,
                             rg->n_columns, leaves);
             break;
@@ -821,7 +823,7 @@ enum sm_code sm_pq_pages_check(const struct sm_pq_src *src, const struct sm_pq_f
             sm_pq_schema_leaf_levels(schema, k, &c.max_def, &c.max_rep);
             rc = chunk_bounds(&cc->meta, data_end, &c, err);
             if (rc == SM_OK && c.max_rep == 0 && cc->meta.num_values != rg->num_rows) {
-                rc = sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+                rc = sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                                 "column '%s' in row group %u holds %lld values for %lld rows",
                                 c.column, g, (long long)cc->meta.num_values,
                                 (long long)rg->num_rows);

@@ -113,8 +113,8 @@ const char *sm_pq_schema_path(const struct sm_pq_schema *s, size_t i, char *buf,
 
 static enum sm_code malformed(struct sm_error *err, const char *msg, size_t i)
 {
-    return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only", "footer: schema element %zu: %s", i,
-                      msg);
+    return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
+                      "footer: schema element %zu: %s", i, msg);
 }
 
 static uint32_t pool_add(struct sm_pq_schema *s, const uint8_t *p, size_t n)
@@ -171,7 +171,7 @@ static enum sm_code build_tree(struct sm_pq_schema *s, const struct sm_pq_limits
 {
     struct frame *stack = malloc(((size_t)lim->max_depth + 1) * sizeof *stack);
     if (stack == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 500, NULL, "out of memory building the schema");
+        return sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_NONE, "out of memory building the schema");
     }
     size_t depth = 0;
     char path[160];
@@ -194,7 +194,7 @@ static enum sm_code build_tree(struct sm_pq_schema *s, const struct sm_pq_limits
                                                    e->repetition == SM_PQ_REPEATED));
         e->max_rep = (uint16_t)(parent->max_rep + (e->repetition == SM_PQ_REPEATED));
         if (depth > lim->max_depth) { /* e sits depth levels below the root */
-            rc = sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+            rc = sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                             "schema element '%s' nests %zu levels deep, over the limit of %llu "
                             "(max_depth)",
                             sm_pq_schema_path(s, i, path, sizeof path), depth,
@@ -204,7 +204,7 @@ static enum sm_code build_tree(struct sm_pq_schema *s, const struct sm_pq_limits
         } else if (e->type >= 0) {
             e->leaf = true;
             if (++s->n_leaves > lim->max_columns) {
-                rc = sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+                rc = sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                                 "schema has more than %llu columns, over the limit of %llu "
                                 "(max_columns)",
                                 (unsigned long long)lim->max_columns,
@@ -216,7 +216,7 @@ static enum sm_code build_tree(struct sm_pq_schema *s, const struct sm_pq_limits
     }
     for (size_t d = 0; rc == SM_OK && d < depth; d++) {
         if (stack[d].left > 0) {
-            rc = sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+            rc = sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                             "footer: schema group '%s' promises %d more children than the "
                             "schema holds",
                             stack[d].index == 0
@@ -243,7 +243,7 @@ enum sm_code sm_pq_schema_build_lim(const struct sm_pq_file_meta *md,
     sm_pq_limits_resolve(limits, &lim);
     *out = NULL;
     if (md->n_schema > lim.max_schema_elements) { /* footer.c checks too; a caller may not */
-        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                           "schema has %u elements, over the limit of %llu (max_schema_elements)",
                           md->n_schema, (unsigned long long)lim.max_schema_elements);
     }
@@ -256,7 +256,7 @@ enum sm_code sm_pq_schema_build_lim(const struct sm_pq_file_meta *md,
         }
     }
     if (pool >= UINT32_MAX) {
-        return sm_err_set(err, SM_E_MALFORMED, 400, "parquet-only",
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                           "footer: schema names take %zu bytes", pool);
     }
     struct sm_pq_schema *s = calloc(1, sizeof *s);
@@ -267,7 +267,7 @@ enum sm_code sm_pq_schema_build_lim(const struct sm_pq_file_meta *md,
     }
     if (s == NULL || s->el == NULL || s->pool == NULL) {
         sm_pq_schema_free(s);
-        return sm_err_set(err, SM_E_NOMEM, 500, NULL, "out of memory building the schema");
+        return sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_NONE, "out of memory building the schema");
     }
     for (size_t i = 0; i < s->n; i++) {
         copy_element(s, &s->el[i], &md->schema[i]);
@@ -276,7 +276,8 @@ enum sm_code sm_pq_schema_build_lim(const struct sm_pq_file_meta *md,
     if (rc == SM_OK && s->n_leaves > 0) {
         s->leaf = calloc(s->n_leaves, sizeof *s->leaf);
         if (s->leaf == NULL) {
-            rc = sm_err_set(err, SM_E_NOMEM, 500, NULL, "out of memory building the schema");
+            rc =
+                sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_NONE, "out of memory building the schema");
         }
         for (size_t i = 0, k = 0; s->leaf != NULL && i < s->n; i++) {
             if (s->el[i].leaf) {
@@ -621,25 +622,25 @@ enum sm_code sm_pq_schema_compare(const struct sm_pq_schema *stage,
         if (!element_equal(stage, x, upload, y, false)) {
             describe(stage, x, a, sizeof a);
             describe(upload, y, b, sizeof b);
-            return sm_err_set(err, SM_E_MISMATCH, 400, "same-schema",
+            return sm_err_set(err, SM_E_MISMATCH, 400, SM_RULE_SAME_SCHEMA,
                               "schema differs at column '%s': the stage has %s, the upload has %s",
                               sm_pq_schema_path(stage, i, path, sizeof path), a, b);
         }
     }
     if (upload->n > stage->n) {
         describe(upload, &upload->el[n], b, sizeof b);
-        return sm_err_set(err, SM_E_MISMATCH, 400, "same-schema",
+        return sm_err_set(err, SM_E_MISMATCH, 400, SM_RULE_SAME_SCHEMA,
                           "the upload has an extra column '%s' (%s) that the stage does not have",
                           sm_pq_schema_path(upload, n, path, sizeof path), b);
     }
     if (stage->n > upload->n) {
         describe(stage, &stage->el[n], a, sizeof a);
-        return sm_err_set(err, SM_E_MISMATCH, 400, "same-schema",
+        return sm_err_set(err, SM_E_MISMATCH, 400, SM_RULE_SAME_SCHEMA,
                           "the upload lacks column '%s' (%s) that the stage has",
                           sm_pq_schema_path(stage, n, path, sizeof path), a);
     }
     if (!element_equal(stage, &stage->el[0], upload, &upload->el[0], true)) {
-        return sm_err_set(err, SM_E_MISMATCH, 400, "same-schema",
+        return sm_err_set(err, SM_E_MISMATCH, 400, SM_RULE_SAME_SCHEMA,
                           "schema root differs: the stage has %d top-level columns, the upload "
                           "has %d",
                           (int)stage->el[0].num_children, (int)upload->el[0].num_children);

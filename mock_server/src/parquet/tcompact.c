@@ -118,8 +118,8 @@ enum sm_code sm_tc_fail(struct sm_tc *tc, const char *fmt, ...)
     if (n < 0) {
         msg[0] = '\0';
     }
-    return sm_err_set(tc->err, SM_E_MALFORMED, 400, "parquet-only", "%s byte %llu: %s", tc->what,
-                      (unsigned long long)tc->base + tc->pos, msg);
+    return sm_err_set(tc->err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY, "%s byte %llu: %s",
+                      tc->what, (unsigned long long)tc->base + tc->pos, msg);
 }
 
 static size_t remaining(const struct sm_tc *tc)
@@ -441,7 +441,7 @@ static enum sm_code read_list(struct sm_tc *tc, const struct sm_tc_field *f, uns
     }
     if (f->limit > 0 && f->limit <= tc->n_limits && n > tc->limits[f->limit - 1].max) {
         const struct sm_tc_limit *l = &tc->limits[f->limit - 1];
-        return sm_err_set(tc->err, SM_E_MALFORMED, 400, "parquet-only",
+        return sm_err_set(tc->err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                           "%s has %u %s, over the limit of %llu (%s)", l->owner, n, l->noun,
                           (unsigned long long)l->max, l->name);
     }
@@ -453,7 +453,7 @@ static enum sm_code read_list(struct sm_tc *tc, const struct sm_tc_field *f, uns
         arr = sm_arena_alloc(tc->arena, (size_t)n * elem);
         if (arr == NULL && tc->arena->over_cap) {
             /* the file asks for more than its size allows: the client's fault */
-            return sm_err_set(tc->err, SM_E_MALFORMED, 400, "parquet-only",
+            return sm_err_set(tc->err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY,
                               "%s byte %llu: a %s list of %u elements would take the decoded "
                               "%s to %zu bytes, over its limit of %zu (%d x its size + %u MiB)",
                               tc->what, (unsigned long long)tc->base + tc->pos, f->name, n,
@@ -461,7 +461,7 @@ static enum sm_code read_list(struct sm_tc *tc, const struct sm_tc_field *f, uns
                               SM_PQ_ARENA_FACTOR, SM_PQ_ARENA_EXTRA >> 20);
         }
         if (arr == NULL) {
-            return sm_err_set(tc->err, SM_E_NOMEM, 500, NULL,
+            return sm_err_set(tc->err, SM_E_NOMEM, 500, SM_RULE_NONE,
                               "%s byte %llu: out of memory for a %s list of %u elements", tc->what,
                               (unsigned long long)tc->base + tc->pos, f->name, n);
         }

@@ -118,8 +118,8 @@ static cJSON *section(cJSON *rule, const char *name)
 
 static enum sm_code item_err(struct sm_error *err, size_t n, const char *item, const char *what)
 {
-    return sm_err_set(err, SM_E_MALFORMED, 400, "scenario", "--fault item %zu '%s': %s", n, item,
-                      what);
+    return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_SCENARIO, "--fault item %zu '%s': %s", n,
+                      item, what);
 }
 
 static bool add_header(cJSON *obj, const char *name, const char *value)
@@ -192,7 +192,7 @@ static enum sm_code add_value(cJSON *dst, const struct item_def *d, char *value,
         break;
     }
     }
-    return ok ? SM_OK : sm_err_set(err, SM_E_NOMEM, 500, "scenario", "out of memory");
+    return ok ? SM_OK : sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_SCENARIO, "out of memory");
 }
 
 /* One item into the rule JSON. */
@@ -216,7 +216,7 @@ static enum sm_code parse_endpoints(cJSON *rule, char *list, struct sm_error *er
     cJSON *m = section(rule, "match");
     cJSON *eps = m ? cJSON_AddArrayToObject(m, "endpoint") : NULL;
     if (eps == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 500, "scenario", "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_SCENARIO, "out of memory");
     }
     for (char *p = list; p != NULL;) {
         char *comma = strchr(p, ',');
@@ -229,7 +229,7 @@ static enum sm_code parse_endpoints(cJSON *rule, char *list, struct sm_error *er
         cJSON *ep = cJSON_CreateString(p);
         if (ep == NULL || !cJSON_AddItemToArray(eps, ep)) {
             cJSON_Delete(ep); /* never lose an endpoint: a narrower rule would load */
-            return sm_err_set(err, SM_E_NOMEM, 500, "scenario", "out of memory");
+            return sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_SCENARIO, "out of memory");
         }
         p = comma ? comma + 1 : NULL;
     }
@@ -250,7 +250,7 @@ static enum sm_code default_message(cJSON *rule, const char *spec, struct sm_err
     snprintf(msg, sizeof msg, "stagemock fault: %s", spec);
     return cJSON_AddStringToObject(a, "message", msg)
                ? SM_OK
-               : sm_err_set(err, SM_E_NOMEM, 500, "scenario", "out of memory");
+               : sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_SCENARIO, "out of memory");
 }
 
 static enum sm_code build(cJSON *rule, char *copy, const char *spec, struct sm_error *err)
@@ -281,24 +281,24 @@ enum sm_code sm_scn_fault_parse(const char *spec, struct sm_scn_rule *out, struc
     memset(out, 0, sizeof *out);
     size_t len = strlen(spec);
     if (len == 0 || len > FAULT_MAX) {
-        return sm_err_set(err, SM_E_MALFORMED, 400, "scenario",
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_SCENARIO,
                           "--fault: expected ENDPOINT[:ITEM...] of 1..%d bytes", FAULT_MAX);
     }
     char *copy = malloc(len + 1);
     cJSON *rule = cJSON_CreateObject();
     enum sm_code rc = SM_E_NOMEM;
     if (copy == NULL || rule == NULL) {
-        rc = sm_err_set(err, SM_E_NOMEM, 500, "scenario", "out of memory");
+        rc = sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_SCENARIO, "out of memory");
         goto done;
     }
     memcpy(copy, spec, len + 1);
     rc = build(rule, copy, spec, err);
     if (rc == SM_OK && cJSON_GetObjectItemCaseSensitive(rule, "name") == NULL) {
-        char name[64]; /* reports name the rule by its spec */
+        char name[FAULT_MAX + 16]; /* reports name the rule by its whole spec */
         snprintf(name, sizeof name, "--fault %s", spec);
         rc = cJSON_AddStringToObject(rule, "name", name)
                  ? SM_OK
-                 : sm_err_set(err, SM_E_NOMEM, 500, "scenario", "out of memory");
+                 : sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_SCENARIO, "out of memory");
     }
     if (rc == SM_OK && (rc = sm_scn_rule_parse(rule, "--fault", out, err)) != SM_OK) {
         sm_err_prefix(err, "'%s': ", spec);

@@ -71,11 +71,11 @@ enum sm_code sm_scn_new(bool has_seed, uint64_t seed, struct sm_scn **out, struc
     *out = NULL;
     struct sm_scn *s = calloc(1, sizeof *s);
     if (s == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 500, "scenario", "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_SCENARIO, "out of memory");
     }
     if (pthread_mutex_init(&s->lock, NULL) != 0) {
         free(s);
-        return sm_err_set(err, SM_E_INTERNAL, 500, "scenario", "mutex init failed");
+        return sm_err_set(err, SM_E_INTERNAL, 500, SM_RULE_SCENARIO, "mutex init failed");
     }
     if (!has_seed) {
         struct timespec ts;
@@ -142,7 +142,7 @@ enum sm_code sm_scn_load(struct sm_scn *s, struct sm_scn_doc *doc, struct sm_err
     /* allocate first: out of memory leaves the engine's rules as they were */
     struct scn_slot *slots = NULL;
     if (doc->n_rules > 0 && (slots = calloc(doc->n_rules, sizeof *slots)) == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 500, "scenario", "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_SCENARIO, "out of memory");
     }
     pthread_mutex_lock(&s->lock);
     clear_locked(s);
@@ -177,7 +177,7 @@ enum sm_code sm_scn_add(struct sm_scn *s, struct sm_scn_rule *rule, struct sm_er
         memset(rule, 0, sizeof *rule);
     }
     pthread_mutex_unlock(&s->lock);
-    return rc ? sm_err_set(err, rc, 500, "scenario", "out of memory") : SM_OK;
+    return rc ? sm_err_set(err, rc, 500, SM_RULE_SCENARIO, "out of memory") : SM_OK;
 }
 
 void sm_scn_clear(struct sm_scn *s)
@@ -263,10 +263,12 @@ static enum sm_code fill_hit_locked(struct sm_scn *s, const struct scn_slot *slo
     hit->fired = true;
     hit->rule_index = i;
     hit->firing = slot->fired;
-    if (slot->rule.name != NULL) {
-        set_str(hit->rule_name, sizeof hit->rule_name, slot->rule.name);
-    } else {
-        snprintf(hit->rule_name, sizeof hit->rule_name, "rules[%zu]", i);
+    char index_name[32];
+    snprintf(index_name, sizeof index_name, "rules[%zu]", i);
+    hit->rule_name = strdup(slot->rule.name != NULL ? slot->rule.name : index_name);
+    if (hit->rule_name == NULL) {
+        hit->fired = false;
+        return sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_SCENARIO, "out of memory");
     }
     set_str(hit->state_before, sizeof hit->state_before, s->state);
     if (slot->rule.action.set_state != NULL) {
@@ -275,6 +277,10 @@ static enum sm_code fill_hit_locked(struct sm_scn *s, const struct scn_slot *slo
     set_str(hit->state_after, sizeof hit->state_after, s->state);
     enum sm_code rc = sm_scn_action_copy(&hit->action, &slot->rule.action, err);
     hit->fired = rc == SM_OK;
+    if (rc != SM_OK) { /* a hit that did not fire owns nothing */
+        free(hit->rule_name);
+        hit->rule_name = NULL;
+    }
     return rc;
 }
 
@@ -311,6 +317,8 @@ enum sm_code sm_scn_decide(struct sm_scn *s, enum sm_scn_phase phase,
 void sm_scn_hit_cleanup(struct sm_scn_hit *hit)
 {
     sm_scn_action_cleanup(&hit->action);
+    free(hit->rule_name);
+    hit->rule_name = NULL;
     hit->fired = false;
 }
 
@@ -332,12 +340,9 @@ static bool report_rules(cJSON *root, const struct sm_scn *s)
     }
     for (size_t i = 0; i < s->n_slots; i++) {
         const struct scn_slot *slot = &s->slots[i];
-        char name[64];
-        if (slot->rule.name != NULL) {
-            set_str(name, sizeof name, slot->rule.name);
-        } else {
-            snprintf(name, sizeof name, "rules[%zu]", i);
-        }
+        char index_name[32]; /* a named rule is reported by its whole name */
+        snprintf(index_name, sizeof index_name, "rules[%zu]", i);
+        const char *name = slot->rule.name != NULL ? slot->rule.name : index_name;
         cJSON *r = cJSON_CreateObject();
         if (r == NULL || !cJSON_AddItemToArray(rules, r) ||
             sm_json_add_u64(r, "index", i) == NULL ||

@@ -155,7 +155,7 @@ enum sm_scn_phase {
 struct sm_scn_hit {
     bool fired;
     size_t rule_index;
-    char rule_name[64];
+    char *rule_name; /* its name, or "rules[i]", whole; freed by sm_scn_hit_cleanup */
     uint64_t firing; /* 1 for the rule's first firing */
     uint64_t seed;
     char state_before[64];

@@ -53,7 +53,8 @@ static enum sm_code preload(struct sm_server *srv, const struct sm_scn_doc *doc,
                 fread(buf, 1, (size_t)n, f) == (size_t)n) {
                 rc = sm_server_preload(srv, p->stage, p->names[k], buf, (size_t)n, err);
             } else {
-                rc = sm_err_set(err, SM_E_IO, 500, "scenario", "cannot read '%s'", p->paths[k]);
+                rc = sm_err_set(err, SM_E_IO, 500, SM_RULE_SCENARIO, "cannot read '%s'",
+                                p->paths[k]);
             }
             if (f != NULL) {
                 fclose(f);
@@ -110,7 +111,7 @@ enum sm_code sm_server_add_rule(struct sm_server *srv, const char *json, struct 
     struct sm_scn_rule rule;
     cJSON *j = sm_json_parse(json, strlen(json));
     if (j == NULL) {
-        return sm_err_set(err, SM_E_MALFORMED, 400, "scenario", "rule: not valid JSON");
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_SCENARIO, "rule: not valid JSON");
     }
     pthread_mutex_lock(&srv->lock);
     struct sm_scn *s = srv->scn;
@@ -165,7 +166,7 @@ enum MHD_Result sm_scn_admin(struct sm_req *r, const char *method, const char *w
     enum sm_code rc = SM_OK;
     char *body = calloc(1, r->raw_len + 1);
     if (body == NULL) {
-        (void)sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory");
+        (void)sm_err_set(&e, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
         return sm_reply_error(r, &e);
     }
     if (r->raw_len > 0) {
@@ -191,7 +192,7 @@ enum MHD_Result sm_scn_admin(struct sm_req *r, const char *method, const char *w
         sm_server_clear_rules(srv);
         answer = strdup("{\"cleared\":true}");
     } else {
-        rc = sm_err_set(&e, SM_E_NOT_FOUND, 404, "error-json",
+        rc = sm_err_set(&e, SM_E_NOT_FOUND, 404, SM_RULE_ERROR_JSON,
                         "no such admin endpoint: %.16s /_stagemock/%.200s", method, what);
     }
     free(body);

@@ -118,7 +118,7 @@ enum sm_code sm_scn_action_copy(struct sm_scn_action *dst, const struct sm_scn_a
     }
     if (!ok) {
         sm_scn_action_cleanup(dst);
-        return sm_err_set(err, SM_E_NOMEM, 500, "scenario", "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 500, SM_RULE_SCENARIO, "out of memory");
     }
     return SM_OK;
 }

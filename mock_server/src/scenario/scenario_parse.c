@@ -27,7 +27,7 @@
 #include "scenario.h"
 
 #define SCN_MAX_DOC (4u << 20) /* 4 MiB of JSON is far more than any scenario */
-#define SCN_RULE    "scenario"
+#define SCN_RULE    SM_RULE_SCENARIO
 
 static enum sm_code bad(struct sm_error *err, const char *where, const char *field,
                         const char *what)

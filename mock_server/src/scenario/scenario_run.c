@@ -467,7 +467,7 @@ static bool decide(struct sm_req *r, struct sm_scn *scn, enum sm_scn_phase phase
 static enum MHD_Result no_memory(struct sm_req *r)
 {
     struct sm_error e;
-    (void)sm_err_set(&e, SM_E_NOMEM, 503, NULL, "out of memory deciding the scenario");
+    (void)sm_err_set(&e, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory deciding the scenario");
     return sm_reply_error(r, &e);
 }
 
@@ -714,9 +714,12 @@ static void run_end(struct sm_req *r, struct sm_scn *scn)
     je->bytes_received = run->body_read;
     je->scn_seed = scn != NULL ? sm_scn_seed(scn) : 0;
     if (run->hit.fired) {
-        struct sm_journal_fired *f = calloc(1, sizeof *f); /* without memory: not recorded */
+        const char *name = run->hit.rule_name ? run->hit.rule_name : "";
+        size_t name_len = strlen(name);
+        /* without memory: not recorded */
+        struct sm_journal_fired *f = calloc(1, sizeof *f + name_len + 1);
         if (f != NULL) {
-            (void)snprintf(f->rule, sizeof f->rule, "%s", run->hit.rule_name);
+            memcpy(f->rule, name, name_len + 1);
             f->action = run->did ? run->did : sm_scn_action_kind(&run->hit.action);
             (void)snprintf(f->state_before, sizeof f->state_before, "%s", run->hit.state_before);
             (void)snprintf(f->state_after, sizeof f->state_after, "%s", run->hit.state_after);
