@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "../../fixtures/pqwrite/pqw.h"
-#include "../../mock_server/src/sha256.h"
+#include "../../common/sm_sha256.h"
 
 struct gen_state {
     uint64_t base;
@@ -271,7 +271,7 @@ bool conf_sha256_file(const char *path, char hex[65])
     if (fd < 0) {
         return false;
     }
-    bool ok = sm_sha256_fd(fd, hex, NULL);
+    bool ok = smx_sha256_fd(fd, hex, NULL);
     close(fd);
     return ok;
 }

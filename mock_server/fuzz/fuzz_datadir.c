@@ -27,7 +27,7 @@ static void dir_name(const uint8_t *data, size_t size, char hex[65])
             (uint32_t)data[11] << 24;
     }
     if (n > 0 && n <= 1024 && (size_t)n <= size - 12) {
-        sm_sha256_buf(data + 12, n, hex);
+        smx_sha256_buf(data + 12, n, hex);
     } else {
         memcpy(hex, "0000", 5);
     }

@@ -21,7 +21,7 @@
 #include "stagemock/error.h"
 #include "stagemock/parquet.h"
 #include "stagemock/server.h"
-#include "sha256.h"
+#include "../../common/sm_sha256.h"
 
 /* ---- rules (RULES.md ids) ---------------------------------------------- */
 
@@ -89,7 +89,7 @@ struct sm_spool {
     int fd;      /* -1 until the spool moves to disk */
     uint64_t size;
     const char *tmp_dir;
-    struct sm_sha256 sha; /* of the bytes on disk, streamed as they are written */
+    struct smx_sha256 sha; /* of the bytes on disk, streamed as they are written */
 };
 void sm_spool_init(struct sm_spool *s, const char *tmp_dir);
 /* The body is about hint bytes (the request's Content-Length): an empty spool
