@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/sm_file.h"
 #include "../../common/sm_json.h"
 
 static cJSON *json_or_null(const char *text)
@@ -64,17 +65,12 @@ enum sm_code conf_artifact_read(const char *path, const char *case_id, uint64_t 
 {
     *adapter_cmd = NULL;
     *outcome = NULL;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return sm_err_set(err, SM_E_IO, 0, NULL, "artifact %s: %s", path, strerror(errno));
+    size_t n = 0;
+    int e = 0;
+    char *text = smx_file_read(path, CONF_MAX_JSON_BYTES, &n, &e);
+    if (text == NULL && e != ENOMEM) {
+        return sm_err_set(err, SM_E_IO, 0, NULL, "artifact %s: %s", path, strerror(e));
     }
-    size_t cap = (size_t)256u * 1024u * 1024u, n = 0;
-    char *text = malloc(cap + 1);
-    if (text != NULL) {
-        n = fread(text, 1, cap, f);
-        text[n] = '\0';
-    }
-    fclose(f);
     cJSON *root = text ? sm_json_parse(text, n) : NULL;
     free(text);
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");

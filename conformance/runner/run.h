@@ -169,6 +169,9 @@ SM_NODISCARD enum sm_code conf_run_execute(struct conf_run *run, struct sm_error
 
 /* ---- baseline and artifact (baseline.c, artifact.c) --------------------- */
 
+/* The largest JSON report or artifact read back (--baseline, --replay). */
+#define CONF_MAX_JSON_BYTES ((size_t)256u << 20)
+
 /* Mark results that failed in a --json report given as baseline as known. */
 SM_NODISCARD enum sm_code conf_baseline_apply(struct conf_run *run, const char *path,
                                               struct sm_error *err);

@@ -547,25 +547,6 @@ static void test_probability_replays(void **state)
     assert_non_null(strchr(a, '.'));
 }
 
-/* rm -r of a folder this test made (regular files and folders only). */
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d == NULL) {
-        assert_int_equal(remove(path), 0);
-        return;
-    }
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            char sub[4096];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            remove_tree(sub);
-        }
-    }
-    closedir(d);
-    assert_int_equal(remove(path), 0);
-}
-
 /* preload.json beside `stagemock fixtures --out fixtures`, as the page says. */
 static void test_preload(void **state)
 {
@@ -595,7 +576,7 @@ static void test_preload(void **state)
     assert_string_equal(l.files[0].name, "step_01.parquet");
     assert_string_equal(l.files[1].name, "step_02.parquet");
     sm_file_list_cleanup(&l);
-    remove_tree(dir);
+    assert_int_equal(smx_tree_remove(dir), 0);
 }
 
 static void test_bad_scenario_rejected(void **state)

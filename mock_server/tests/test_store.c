@@ -69,13 +69,6 @@ static struct sm_server *open_dir(const char *dir, struct sm_error *e)
     return srv;
 }
 
-static void rm_rf(const char *dir)
-{
-    char cmd[128];
-    (void)snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
-}
-
 /* The one stage directory under DIR/stages. */
 static void find_stage_dir(struct fixture *fx)
 {
@@ -98,21 +91,6 @@ static long file_size(const char *path)
 {
     struct stat sb;
     return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
-}
-
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
 }
 
 static void write_all(const char *path, const uint8_t *buf, size_t len)
@@ -207,7 +185,8 @@ static void torn_last_record_leaves_exactly_the_records_before_it(void **state)
     char log[600];
     (void)snprintf(log, sizeof log, "%s/log", fx.stage_dir);
     size_t len;
-    uint8_t *whole = read_all(log, &len);
+    uint8_t *whole = sm_test_read_file(log, &len);
+    assert_non_null(whole);
     assert_int_equal(len, (size_t)size3);
     struct sm_error e;
     /* intact: all three */
@@ -257,7 +236,7 @@ static void torn_last_record_leaves_exactly_the_records_before_it(void **state)
     free(whole);
     free(after2);
     free(after3);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 static void damage_before_intact_records_refuses_to_load(void **state)
@@ -270,7 +249,8 @@ static void damage_before_intact_records_refuses_to_load(void **state)
     char log[600];
     (void)snprintf(log, sizeof log, "%s/log", fx.stage_dir);
     size_t len;
-    uint8_t *whole = read_all(log, &len);
+    uint8_t *whole = sm_test_read_file(log, &len);
+    assert_non_null(whole);
     whole[size2 - 10] ^= 0x40; /* inside the second record, the third still intact */
     write_all(log, whole, len);
     struct sm_error e;
@@ -291,7 +271,7 @@ static void damage_before_intact_records_refuses_to_load(void **state)
     free(whole);
     free(after2);
     free(after3);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 /* A log that names one file twice was never written by a commit (the stage
@@ -435,7 +415,7 @@ static void leftover_files_are_removed_and_stored_ones_kept(void **state)
     free(big);
     free(after2);
     free(after3);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 static void old_index_json_dir_is_refused_with_a_reason(void **state)
@@ -457,7 +437,7 @@ static void old_index_json_dir_is_refused_with_a_reason(void **state)
     assert_non_null(strstr(e.message, "old format"));
     assert_non_null(strstr(e.message, "index.json"));
     assert_int_equal(file_size(p), 25); /* left alone */
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 static void reset_empties_the_log_and_removes_data_files(void **state)
@@ -488,7 +468,7 @@ static void reset_empties_the_log_and_removes_data_files(void **state)
     free(a);
     free(after2);
     free(after3);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 struct racer {
@@ -547,7 +527,7 @@ static void concurrent_commits_all_survive_in_commit_order(void **state)
     free(want);
     sm_server_free(srv);
     free(data);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 struct http_racer {
@@ -614,7 +594,7 @@ static void http_uploads_in_parallel_are_durable_when_answered(void **state)
     free(want);
     sm_server_free(srv);
     free(data);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 /* Upload over one keep-alive connection until it fails (2 s socket
@@ -711,7 +691,7 @@ static void stop_while_uploads_wait_is_clean(void **state)
     sm_file_list_cleanup(&list);
     sm_server_free(srv);
     free(data);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 /* 160 uploads from 8 clients while each fdatasync takes 20 ms: they share
@@ -748,7 +728,7 @@ static void concurrent_uploads_share_fdatasyncs(void **state)
     assert_true(calls <= 160 / 2);
     sm_server_free(srv);
     free(data);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 /* A failed fdatasync: the upload waiting on it is not acknowledged (500),
@@ -792,7 +772,7 @@ static void failed_fdatasync_is_not_acknowledged(void **state)
     free(got);
     sm_server_free(srv);
     free(data);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 int main(void)

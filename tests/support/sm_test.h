@@ -13,6 +13,8 @@
 
 #include <stdbool.h>
 
+#include "../../common/sm_file.h" /* smx_file_read, smx_tree_remove */
+
 /*
  * Guard-page buffers: the bytes sit flush against a PROT_NONE page, so any
  * read past the end faults in every build mode. sm_guard_new copies len bytes
@@ -27,7 +29,8 @@ struct sm_guard {
 struct sm_guard *sm_guard_new(const void *data, size_t len);
 void sm_guard_free(struct sm_guard *g);
 
-/* Read a whole file into a malloc'd buffer; NULL if it cannot. */
+/* Read a whole file (up to 1 GiB) into a malloc'd buffer with a NUL after
+ * its *len bytes; NULL if it cannot. */
 uint8_t *sm_test_read_file(const char *path, size_t *len);
 
 /*

@@ -105,32 +105,5 @@ bool sm_test_have_tools(const char *first, ...)
 
 uint8_t *sm_test_read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    uint8_t *buf = NULL;
-    size_t cap = 0;
-    size_t n = 0;
-    for (;;) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, ncap);
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            break;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
+    return smx_file_read(path, (size_t)1 << 30, len, NULL);
 }

@@ -1,5 +1,5 @@
 /*
- * test_digest.c - SHA-256 (journal and listing checksums) against the FIPS
+ * test_sha256.c - SHA-256 (journal and listing checksums) against the FIPS
  * 180-4 examples, fed whole and byte by byte, so block boundaries and the
  * padding of every tail length are exercised.
  */
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../src/internal.h"
+#include "../sm_sha256.h"
 
 static void hex_of(const void *data, size_t n, bool bytewise, char out[65])
 {
