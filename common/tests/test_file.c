@@ -158,7 +158,7 @@ static void tree_remove_removes_nested_folders_and_links_without_following(void 
     struct stat st;
     assert_int_not_equal(lstat(tree, &st), 0);
     (void)snprintf(p, sizeof p, "%s/precious", keep);
-    assert_int_equal(stat(p, &st), 0); /* the link's target survived */
+    assert_int_equal(stat(p, &st), 0);          /* the link's target survived */
     assert_int_equal(smx_tree_remove(tree), 0); /* already gone: fine */
 }
 

@@ -225,16 +225,5 @@ enum sm_code conf_report_html(const struct conf_run *run, const char *path, stru
         conf_buf_puts(&b, "<p>None.</p>\n");
     }
     conf_buf_puts(&b, "</body></html>\n");
-    if (b.oom) {
-        conf_buf_cleanup(&b);
-        return sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory");
-    }
-    FILE *f = conf_report_open(path, err);
-    if (f == NULL) {
-        conf_buf_cleanup(&b);
-        return SM_E_IO;
-    }
-    fwrite(b.data, 1, b.len, f);
-    conf_buf_cleanup(&b);
-    return conf_report_close(f, path, err);
+    return conf_report_write_buf(&b, path, err);
 }

@@ -169,7 +169,8 @@ static enum sm_code add_value(cJSON *dst, const struct item_def *d, char *value,
     case K_DRIBBLE: {
         char *slash = strchr(value, '/');
         uint64_t ms = 0;
-        if (slash == NULL || (*slash = '\0', !smx_parse_u64(value, UINT64_MAX, &u)) || !smx_parse_u64(slash + 1, UINT64_MAX, &ms)) {
+        if (slash == NULL || (*slash = '\0', !smx_parse_u64(value, UINT64_MAX, &u)) ||
+            !smx_parse_u64(slash + 1, UINT64_MAX, &ms)) {
             return item_err(err, n, item, "expected dribble=CHUNK_BYTES/INTERVAL_MS");
         }
         cJSON *o = cJSON_AddObjectToObject(dst, d->field);

@@ -674,8 +674,8 @@ enum sm_code sm_scn_doc_load(const char *path, struct sm_scn_doc **out, struct s
         return e == ENOMEM  ? sm_err_set(err, SM_E_NOMEM, 500, SCN_RULE, "out of memory")
                : e == EFBIG ? sm_err_set(err, SM_E_TOO_LARGE, 413, SCN_RULE,
                                          "%s: scenario: over %u bytes", path, SCN_MAX_DOC)
-                            : sm_err_set(err, SM_E_IO, 500, SCN_RULE, "scenario '%s': cannot open (%s)",
-                                         path, strerror(e));
+                            : sm_err_set(err, SM_E_IO, 500, SCN_RULE,
+                                         "scenario '%s': cannot open (%s)", path, strerror(e));
     }
     dir = dup_str(path);
     char *slash = dir ? strrchr(dir, '/') : NULL;
