@@ -44,15 +44,9 @@ struct parser {
 
 const char *conf_level_name(enum conf_level level)
 {
-    switch (level) {
-    case CONF_MUST:
-        return "MUST";
-    case CONF_SHOULD:
-        return "SHOULD";
-    case CONF_INFO:
-        return "INFO";
-    }
-    return "?";
+    static const char *const names[] = {
+        [CONF_MUST] = "MUST", [CONF_SHOULD] = "SHOULD", [CONF_INFO] = "INFO"};
+    return (unsigned)level < sizeof names / sizeof names[0] ? names[level] : "?";
 }
 
 static char *dup_n(const char *s, size_t n)

@@ -19,17 +19,9 @@
 
 const char *conf_outcome_name(enum conf_outcome o)
 {
-    switch (o) {
-    case CONF_PASS:
-        return "pass";
-    case CONF_FAIL:
-        return "fail";
-    case CONF_SKIP:
-        return "skip";
-    case CONF_ERROR:
-        return "error";
-    }
-    return "?";
+    static const char *const names[] = {
+        [CONF_PASS] = "pass", [CONF_FAIL] = "fail", [CONF_SKIP] = "skip", [CONF_ERROR] = "error"};
+    return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "?";
 }
 
 uint64_t conf_case_seed(uint64_t run_seed, const char *case_id)
