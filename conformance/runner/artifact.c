@@ -7,7 +7,8 @@
  * reads back the run seed and the adapter command: the per-case seed is a
  * function of the run seed and the case id (conf_case_seed), and it seeds both
  * the file ids and the scenario's dice, so the replay meets the same faults.
- * Design: one JSON document ("schema": "stagemock-conform-artifact").
+ * Design: one JSON document ("schema": "stagemock-conform-artifact"),
+ * written by conf_json_write, which the probe's --write-profile shares.
  */
 #include "run.h"
 
@@ -49,7 +50,14 @@ enum sm_code conf_artifact_write(const struct conf_run *run, const char *path, s
             cJSON_AddItemToArray(res, o);
         }
     }
-    char *text = sm_json_print(root);
+    return conf_json_write(path, root, false)
+               ? SM_OK
+               : sm_err_set(err, SM_E_IO, 0, NULL, "artifact %s: cannot write", path);
+}
+
+bool conf_json_write(const char *path, cJSON *root, bool pretty)
+{
+    char *text = pretty ? sm_json_print_pretty(root) : sm_json_print(root);
     cJSON_Delete(root);
     FILE *f = text ? fopen(path, "w") : NULL;
     bool ok = f != NULL && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
@@ -57,7 +65,7 @@ enum sm_code conf_artifact_write(const struct conf_run *run, const char *path, s
         ok = false;
     }
     cJSON_free(text);
-    return ok ? SM_OK : sm_err_set(err, SM_E_IO, 0, NULL, "artifact %s: cannot write", path);
+    return ok;
 }
 
 enum sm_code conf_artifact_read(const char *path, const char *case_id, uint64_t *seed,

@@ -425,15 +425,7 @@ static size_t report(const struct probe *p, FILE *out)
 
 static bool write_profile(const struct probe *p, const char *path, FILE *err)
 {
-    cJSON *prof = profile_of(p);
-    char *text = sm_json_print_pretty(prof);
-    cJSON_Delete(prof);
-    FILE *f = text ? fopen(path, "w") : NULL;
-    bool ok = f != NULL && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    if (f != NULL && fclose(f) != 0) {
-        ok = false;
-    }
-    cJSON_free(text);
+    bool ok = conf_json_write(path, profile_of(p), true);
     if (!ok) {
         fprintf(err, "stagemock probe: cannot write %s\n", path);
     }
