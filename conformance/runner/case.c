@@ -771,11 +771,13 @@ enum sm_code conf_case_load(const char *path, struct conf_case **out, struct sm_
     size_t n = 0;
     int e = 0;
     char *buf = smx_file_read(path, CONF_MAX_CASE_BYTES, &n, &e);
+    if (buf == NULL && e == EFBIG) {
+        return sm_err_set(err, SM_E_IO, 0, NULL, "%s: larger than %zu bytes", path,
+                          CONF_MAX_CASE_BYTES);
+    }
     if (buf == NULL) {
-        return e == ENOMEM  ? sm_err_set(err, SM_E_NOMEM, 0, NULL, "out of memory")
-               : e == EFBIG ? sm_err_set(err, SM_E_IO, 0, NULL, "%s: larger than %zu bytes", path,
-                                         CONF_MAX_CASE_BYTES)
-                            : sm_err_set(err, SM_E_IO, 0, NULL, "%s: %s", path, strerror(e));
+        return sm_err_set(err, e == ENOMEM ? SM_E_NOMEM : SM_E_IO, 0, NULL, "%s: %s", path,
+                          strerror(e));
     }
     enum sm_code rc = conf_case_parse(buf, n, path, out, err);
     free(buf);
