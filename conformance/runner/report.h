@@ -46,6 +46,10 @@ SM_NODISCARD enum sm_code conf_report_close(FILE *f, const char *path, struct sm
 SM_NODISCARD enum sm_code conf_report_write_buf(struct conf_buf *b, const char *path,
                                                 struct sm_error *err);
 
+/* A result in one word: PASS, SKIP, ERROR, KNOWN (failed in the baseline
+ * too), FAIL (counts), WARN (a SHOULD that does not count), NOTE (INFO). */
+const char *conf_result_word(const struct conf_result *r, enum conf_level lv);
+
 /* Rules in RULES.md order, then any others the cases name, each once. */
 size_t conf_report_rules(const struct conf_run *run, const char **rules, size_t cap);
 

@@ -99,3 +99,21 @@ enum sm_code conf_report_write_buf(struct conf_buf *b, const char *path, struct 
     conf_buf_cleanup(b);
     return rc;
 }
+
+const char *conf_result_word(const struct conf_result *r, enum conf_level lv)
+{
+    switch (r->outcome) {
+    case CONF_PASS:
+        return "PASS";
+    case CONF_SKIP:
+        return "SKIP";
+    case CONF_ERROR:
+        return "ERROR";
+    case CONF_FAIL:
+        break;
+    }
+    if (r->known) {
+        return "KNOWN";
+    }
+    return lv == CONF_INFO ? "NOTE" : r->counts ? "FAIL" : "WARN";
+}
