@@ -149,11 +149,7 @@ static int conn_fd(struct MHD_Connection *mc)
 
 enum MHD_Result sm_reply_error_close(struct sm_req *r, const struct sm_error *e)
 {
-    int status = e->http_status >= 400 ? e->http_status : 500;
-    int rule = sm_rule_find(e->rule);
-    if (rule >= 0 && r->srv->profile.status[rule] != 0) {
-        status = r->srv->profile.status[rule];
-    }
+    int status = sm_reply_status(r, e);
     const char *msg = e->message[0] ? e->message : sm_strerror(e->code);
     const char *rid = e->rule ? e->rule : "error-json";
     sm_reply_counted(r);

@@ -566,8 +566,11 @@ struct sm_req {
     } durable;
 };
 
+/* The status an error is answered with: the profile's for its rule when the
+ * profile overrides it, else the error's own (500 when that is not 4xx/5xx). */
+int sm_reply_status(const struct sm_req *r, const struct sm_error *e);
 /* Answer with an error: JSON {"message"}, the rule in X-Stagemock-Rule, the
- * status from the profile when it overrides the rule's default. */
+ * status from sm_reply_status. */
 enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e);
 /* Answer with an error where MHD cannot queue one (mid-body): the JSON
  * answer is written to the socket, the request journaled as answered, and

@@ -115,13 +115,19 @@ enum MHD_Result sm_reply_no_memory(struct MHD_Connection *conn)
     return ret;
 }
 
-enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e)
+int sm_reply_status(const struct sm_req *r, const struct sm_error *e)
 {
     int status = e->http_status >= 400 ? e->http_status : 500;
     int rule = sm_rule_find(e->rule);
     if (rule >= 0 && r->srv->profile.status[rule] != 0) {
         status = r->srv->profile.status[rule];
     }
+    return status;
+}
+
+enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e)
+{
+    int status = sm_reply_status(r, e);
     const char *msg = e->message[0] ? e->message : sm_strerror(e->code);
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "message", msg);
