@@ -69,6 +69,24 @@ static struct sm_server *open_dir(const char *dir, struct sm_error *e)
     return srv;
 }
 
+/* A fresh data dir in fx->dir (removed by the test). */
+static void make_dir(struct fixture *fx)
+{
+    (void)snprintf(fx->dir, sizeof fx->dir, "/tmp/sm-store-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+}
+
+/* A running server (stage s1, key k1) over data dir dir. */
+static struct sm_server *serve_dir(const char *dir)
+{
+    struct sm_server_config cfg;
+    sm_server_config_init(&cfg);
+    cfg.data_dir = dir;
+    struct sm_server *srv = sm_test_server_start(&cfg);
+    assert_non_null(srv);
+    return srv;
+}
+
 /* The one stage directory under DIR/stages. */
 static void find_stage_dir(struct fixture *fx)
 {
@@ -143,13 +161,44 @@ static char *listing(struct sm_server *srv)
     return out;
 }
 
+/* Open dir (the server is not running): its listing is want. */
+static void reopen_lists(const char *dir, const char *want)
+{
+    struct sm_error e;
+    struct sm_server *srv = open_dir(dir, &e);
+    assert_non_null(srv);
+    char *got = listing(srv);
+    assert_string_equal(got, want);
+    free(got);
+    sm_server_free(srv);
+}
+
+/* Free srv, open dir again: the same listing, n_files files in it. */
+static void restart_lists_the_same(struct sm_server *srv, const char *dir, size_t n_files)
+{
+    char *want = listing(srv);
+    sm_server_free(srv);
+    struct sm_error e;
+    srv = open_dir(dir, &e);
+    assert_non_null(srv);
+    char *got = listing(srv);
+    assert_string_equal(got, want);
+    size_t n = 0;
+    for (const char *p = got; (p = strchr(p, ';')) != NULL; p++) {
+        n++;
+    }
+    assert_int_equal(n, n_files);
+    free(got);
+    free(want);
+    sm_server_free(srv);
+}
+
 /* Three files: a large one (its own data file; a small one when !big), then
  * two small (inline). */
 static void make_three(struct fixture *fx, bool big_first, char **after2, char **after3,
                        long *size2, long *size3)
 {
-    (void)snprintf(fx->dir, sizeof fx->dir, "/tmp/sm-store-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
+    make_dir(fx);
     struct sm_error e;
     struct sm_server *srv = open_dir(fx->dir, &e);
     assert_non_null(srv);
@@ -190,21 +239,16 @@ static void torn_last_record_leaves_exactly_the_records_before_it(void **state)
     assert_int_equal(len, (size_t)size3);
     struct sm_error e;
     /* intact: all three */
-    struct sm_server *srv = open_dir(fx.dir, &e);
-    assert_non_null(srv);
-    char *got = listing(srv);
-    assert_string_equal(got, after3);
-    free(got);
-    sm_server_free(srv);
+    reopen_lists(fx.dir, after3);
     int checked = 0;
     for (long cut = size2; cut < size3; cut++) {
         write_all(log, whole, (size_t)cut);
-        srv = open_dir(fx.dir, &e);
+        struct sm_server *srv = open_dir(fx.dir, &e);
         if (srv == NULL) {
             fprintf(stderr, "cut at %ld of %ld: %s\n", cut, size3, e.message);
             fail();
         }
-        got = listing(srv);
+        char *got = listing(srv);
         if (strcmp(got, after2) != 0) {
             fprintf(stderr, "cut at %ld: got %s\n", cut, got);
             fail();
@@ -217,21 +261,16 @@ static void torn_last_record_leaves_exactly_the_records_before_it(void **state)
     assert_int_equal(checked, size3 - size2);
     /* after a recovery the log takes new records where the old ones ended */
     write_all(log, whole, (size_t)(size2 + (size3 - size2) / 2));
-    srv = open_dir(fx.dir, &e);
+    struct sm_server *srv = open_dir(fx.dir, &e);
     assert_non_null(srv);
     size_t lc;
     uint8_t *c = sm_test_parquet(1, 0, 3, &lc);
     preload(srv, "c.parquet", c, lc);
     char *want = listing(srv);
+    assert_non_null(strstr(want, "c.parquet"));
     sm_server_free(srv);
-    srv = open_dir(fx.dir, &e);
-    assert_non_null(srv);
-    got = listing(srv);
-    assert_string_equal(got, want);
-    assert_non_null(strstr(got, "c.parquet"));
-    free(got);
+    reopen_lists(fx.dir, want);
     free(want);
-    sm_server_free(srv);
     free(c);
     free(whole);
     free(after2);
@@ -262,12 +301,7 @@ static void damage_before_intact_records_refuses_to_load(void **state)
     whole[size2 - 10] ^= 0x40;
     whole[size3 - 10] ^= 0x40;
     write_all(log, whole, len);
-    srv = open_dir(fx.dir, &e);
-    assert_non_null(srv);
-    char *got = listing(srv);
-    assert_string_equal(got, after2);
-    free(got);
-    sm_server_free(srv);
+    reopen_lists(fx.dir, after2);
     free(whole);
     free(after2);
     free(after3);
@@ -422,8 +456,7 @@ static void old_index_json_dir_is_refused_with_a_reason(void **state)
 {
     (void)state;
     struct fixture fx = {0};
-    (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
-    assert_non_null(mkdtemp(fx.dir));
+    make_dir(&fx);
     char p[1024];
     (void)snprintf(p, sizeof p, "%s/stages", fx.dir);
     assert_int_equal(mkdir(p, 0700), 0);
@@ -495,8 +528,7 @@ static void concurrent_commits_all_survive_in_commit_order(void **state)
 {
     (void)state;
     struct fixture fx = {0};
-    (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
-    assert_non_null(mkdtemp(fx.dir));
+    make_dir(&fx);
     struct sm_error e;
     struct sm_server *srv = open_dir(fx.dir, &e);
     assert_non_null(srv);
@@ -512,20 +544,7 @@ static void concurrent_commits_all_survive_in_commit_order(void **state)
         pthread_join(th[i], NULL);
         assert_int_equal(rs[i].failures, 0);
     }
-    char *want = listing(srv);
-    sm_server_free(srv);
-    srv = open_dir(fx.dir, &e);
-    assert_non_null(srv);
-    char *got = listing(srv);
-    assert_string_equal(got, want);
-    size_t n = 0;
-    for (const char *p = got; (p = strchr(p, ';')) != NULL; p++) {
-        n++;
-    }
-    assert_int_equal(n, 8 * 40);
-    free(got);
-    free(want);
-    sm_server_free(srv);
+    restart_lists_the_same(srv, fx.dir, 8 * 40);
     free(data);
     assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
@@ -553,21 +572,9 @@ static void *http_race(void *cls)
     return NULL;
 }
 
-/* HTTP uploads wait for their fdatasync with the connection suspended (two
- * MHD threads serve all of them); every one is answered, and stored. */
-static void http_uploads_in_parallel_are_durable_when_answered(void **state)
+/* Eight clients upload 20 files each over HTTP; every one answered 200. */
+static void http_race_all(struct sm_server *srv, const uint8_t *data, size_t len)
 {
-    (void)state;
-    struct fixture fx = {0};
-    (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
-    assert_non_null(mkdtemp(fx.dir));
-    struct sm_server_config cfg;
-    sm_server_config_init(&cfg);
-    cfg.data_dir = fx.dir;
-    struct sm_server *srv = sm_test_server_start(&cfg);
-    assert_non_null(srv);
-    size_t len;
-    uint8_t *data = sm_test_parquet(1, 0, 6, &len);
     struct http_racer rs[8];
     pthread_t th[8];
     for (int i = 0; i < 8; i++) {
@@ -578,21 +585,20 @@ static void http_uploads_in_parallel_are_durable_when_answered(void **state)
         pthread_join(th[i], NULL);
         assert_int_equal(rs[i].failures, 0);
     }
-    char *want = listing(srv);
-    sm_server_free(srv);
-    struct sm_error e;
-    srv = open_dir(fx.dir, &e);
-    assert_non_null(srv);
-    char *got = listing(srv);
-    assert_string_equal(got, want);
-    size_t n = 0;
-    for (const char *p = got; (p = strchr(p, ';')) != NULL; p++) {
-        n++;
-    }
-    assert_int_equal(n, 8 * 20);
-    free(got);
-    free(want);
-    sm_server_free(srv);
+}
+
+/* HTTP uploads wait for their fdatasync with the connection suspended (two
+ * MHD threads serve all of them); every one is answered, and stored. */
+static void http_uploads_in_parallel_are_durable_when_answered(void **state)
+{
+    (void)state;
+    struct fixture fx = {0};
+    make_dir(&fx);
+    struct sm_server *srv = serve_dir(fx.dir);
+    size_t len;
+    uint8_t *data = sm_test_parquet(1, 0, 6, &len);
+    http_race_all(srv, data, len);
+    restart_lists_the_same(srv, fx.dir, 8 * 20);
     free(data);
     assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
@@ -653,13 +659,8 @@ static void stop_while_uploads_wait_is_clean(void **state)
 {
     (void)state;
     struct fixture fx = {0};
-    (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
-    assert_non_null(mkdtemp(fx.dir));
-    struct sm_server_config cfg;
-    sm_server_config_init(&cfg);
-    cfg.data_dir = fx.dir;
-    struct sm_server *srv = sm_test_server_start(&cfg);
-    assert_non_null(srv);
+    make_dir(&fx);
+    struct sm_server *srv = serve_dir(fx.dir);
     size_t len;
     uint8_t *data = sm_test_parquet(1, 0, 7, &len);
     struct http_racer rs[4];
@@ -700,27 +701,13 @@ static void concurrent_uploads_share_fdatasyncs(void **state)
 {
     (void)state;
     struct fixture fx = {0};
-    (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
-    assert_non_null(mkdtemp(fx.dir));
-    struct sm_server_config cfg;
-    sm_server_config_init(&cfg);
-    cfg.data_dir = fx.dir;
-    struct sm_server *srv = sm_test_server_start(&cfg);
-    assert_non_null(srv);
+    make_dir(&fx);
+    struct sm_server *srv = serve_dir(fx.dir);
     size_t len;
     uint8_t *data = sm_test_parquet(1, 0, 8, &len);
     __atomic_store_n(&sync_calls, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&sync_delay_ms, 20, __ATOMIC_RELAXED);
-    struct http_racer rs[8];
-    pthread_t th[8];
-    for (int i = 0; i < 8; i++) {
-        rs[i] = (struct http_racer){.url = sm_server_url(srv), .id = i, .data = data, .len = len};
-        assert_int_equal(pthread_create(&th[i], NULL, http_race, &rs[i]), 0);
-    }
-    for (int i = 0; i < 8; i++) {
-        pthread_join(th[i], NULL);
-        assert_int_equal(rs[i].failures, 0);
-    }
+    http_race_all(srv, data, len);
     int calls = __atomic_load_n(&sync_calls, __ATOMIC_RELAXED);
     __atomic_store_n(&sync_delay_ms, 0, __ATOMIC_RELAXED);
     fprintf(stderr, "160 uploads, %d fdatasync calls\n", calls);
@@ -737,13 +724,8 @@ static void failed_fdatasync_is_not_acknowledged(void **state)
 {
     (void)state;
     struct fixture fx = {0};
-    (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
-    assert_non_null(mkdtemp(fx.dir));
-    struct sm_server_config cfg;
-    sm_server_config_init(&cfg);
-    cfg.data_dir = fx.dir;
-    struct sm_server *srv = sm_test_server_start(&cfg);
-    assert_non_null(srv);
+    make_dir(&fx);
+    struct sm_server *srv = serve_dir(fx.dir);
     size_t len;
     uint8_t *data = sm_test_parquet(1, 0, 9, &len);
     struct sm_resp r;
