@@ -219,16 +219,11 @@ static int setup(void **state)
     assert_int_equal(sm_server_add_key(f->srv, "k1", NULL, 0, &e), SM_OK);
     assert_int_equal(sm_server_add_key(f->srv, "k-flaky", NULL, 0, &e), SM_OK);
     assert_int_equal(sm_server_start(f->srv, &e), SM_OK);
-    FILE *tmp = tmpfile();
     static const struct pqw_column cols[] = {
         {"id", SM_PQ_INT64, 0, SM_PQ_REQUIRED, -1, SM_PQ_LT_NONE}};
     struct pqw_options opt = {.codec = SM_PQ_UNCOMPRESSED};
-    assert_int_equal(pqw_write_fd(fileno(tmp), cols, 1, 8000, &opt, value, NULL, &e), SM_OK);
-    long n = lseek(fileno(tmp), 0, SEEK_END);
-    f->pq = malloc((size_t)n);
-    assert_int_equal(pread(fileno(tmp), f->pq, (size_t)n, 0), n);
-    f->pq_len = (size_t)n;
-    fclose(tmp);
+    f->pq = pqw_write_mem(cols, 1, 8000, &opt, value, NULL, &f->pq_len, &e);
+    assert_non_null(f->pq);
     assert_true(f->pq_len > 60000); /* offsets below must fall inside the body */
     *state = f;
     return 0;
