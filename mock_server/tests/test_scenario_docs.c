@@ -303,15 +303,7 @@ static void test_preload(void **state)
     sm_scn_free(s);
 
     char dir[] = "/tmp/sm-preload-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char out[4096];
-    snprintf(out, sizeof out, "%s/fixtures", dir);
-    char a0[] = "fixtures", a1[] = "--out";
-    char *argv[] = {a0, a1, out, NULL};
-    FILE *sink = tmpfile();
-    assert_non_null(sink);
-    assert_int_equal(pqw_fixtures_main(3, argv, sink, sink), 0);
-    fclose(sink);
+    sm_test_fixtures_dir(dir);
     char *json = read_text("mock_server/tests/scenarios/preload.json");
     struct sm_server_config cfg;
     sm_server_config_init(&cfg);

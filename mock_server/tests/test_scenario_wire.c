@@ -547,15 +547,8 @@ static void test_preload(void **state)
 {
     struct fixture *f = *state;
     char dir[] = "/tmp/sm-preload-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char out[4096], path[4096];
-    snprintf(out, sizeof out, "%s/fixtures", dir);
-    char a0[] = "fixtures", a1[] = "--out";
-    char *argv[] = {a0, a1, out, NULL};
-    FILE *sink = tmpfile();
-    assert_non_null(sink);
-    assert_int_equal(pqw_fixtures_main(3, argv, sink, sink), 0);
-    fclose(sink);
+    sm_test_fixtures_dir(dir);
+    char path[4096];
     snprintf(path, sizeof path, "%s/mock_server/tests/scenarios/preload.json", sm_test_top_dir());
     size_t len = 0;
     uint8_t *json = sm_test_read_file(path, &len);

@@ -48,6 +48,10 @@ const char *sm_test_corpus_dir(void);
  */
 bool sm_test_have_tools(const char *first, ...);
 
+/* mkdtemp(dir) and the generated fixtures into dir/fixtures, as `stagemock
+ * fixtures --out` writes them (the scenario examples preload from there);
+ * fails the test when either step does. */
+void sm_test_fixtures_dir(char *dir);
 /* The project's top directory (where the Makefile is), from $SM_TOP or cwd. */
 const char *sm_test_top_dir(void);
 
