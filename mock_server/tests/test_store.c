@@ -320,7 +320,8 @@ static void repeated_name_in_a_log_refuses_to_load(void **state)
     char log[600];
     (void)snprintf(log, sizeof log, "%s/log", fx.stage_dir);
     size_t len;
-    uint8_t *whole = read_all(log, &len);
+    uint8_t *whole = sm_test_read_file(log, &len);
+    assert_non_null(whole);
     uint8_t *twice = malloc(len + (size_t)(size3 - size2));
     assert_non_null(twice);
     memcpy(twice, whole, len);
@@ -340,7 +341,7 @@ static void repeated_name_in_a_log_refuses_to_load(void **state)
     free(whole);
     free(after2);
     free(after3);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 /* Open descriptors of this process whose path starts with prefix. */
@@ -400,8 +401,8 @@ static void large_commit_is_served_from_its_data_file(void **state)
     sm_resp_cleanup(&r);
     sm_server_free(srv);
     free(big);
-    rm_rf(dir);
-    rm_rf(tmp);
+    assert_int_equal(smx_tree_remove(dir), 0);
+    assert_int_equal(smx_tree_remove(tmp), 0);
 }
 
 static void leftover_files_are_removed_and_stored_ones_kept(void **state)
