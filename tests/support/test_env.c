@@ -12,7 +12,7 @@
 
 #include "sm_test.h"
 
-#include "../../fixtures/gen/gen.h"
+#include "stagemock/fixtures.h"
 
 const char *sm_test_top_dir(void)
 {
