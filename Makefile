@@ -59,8 +59,9 @@ LIBSMC    := $(B)/libstagemock-client.a
 LIBSMC_SO := $(B)/libstagemock-client.so
 LIBPQW    := $(B)/libpqw.a
 LIBCONF   := $(B)/libconform.a
+LIBSMX    := $(B)/libsmcommon.a
 # Link order for programs and tests: dependants before what they depend on.
-ALL_ARCHIVES := $(LIBCONF) $(LIBPQW) $(LIBSMC) $(LIBSM)
+ALL_ARCHIVES := $(LIBCONF) $(LIBPQW) $(LIBSMC) $(LIBSM) $(LIBSMX)
 
 # Object path for a source file.
 obj = $(patsubst %.c,$(B)/%.o,$(1))
@@ -74,6 +75,7 @@ $(B)/$(1): $(call obj,$(2)) $(B)/libsmtest.a $(3)
 	$$(CC) $$(LDFLAGS) -o $$@ $$(filter %.o,$$^) $(B)/libsmtest.a $(3) $$(TESTLIBS) $$(LDLIBS)
 endef
 
+include common/module.mk
 include tests/module.mk
 include tests/hostile/module.mk
 include mock_server/module.mk
@@ -147,7 +149,7 @@ bench: deps-bench
 coverage: deps
 	@find build/coverage -name '*.gcda' -delete 2>/dev/null || true
 	@$(MAKE) --no-print-directory MODE=coverage test; st=$$?; \
-	gcovr --root . --object-directory build/coverage --filter 'mock_server/src/' \
+	gcovr --root . --object-directory build/coverage --filter 'mock_server/src/' --filter 'common/' \
 		--sort-percentage --txt build/coverage/coverage.txt && \
 	cat build/coverage/coverage.txt && exit $$st
 
@@ -167,7 +169,7 @@ tidy: deps-ci
 
 cppcheck: deps-ci
 	cppcheck -q --enable=warning,performance,portability --std=c11 --error-exitcode=1 \
-		--inline-suppr -Iinclude -D_POSIX_C_SOURCE=200809L mock_server clients fixtures conformance
+		--inline-suppr -Iinclude -D_POSIX_C_SOURCE=200809L common mock_server clients fixtures conformance
 
 analyze:
 	$(MAKE) --no-print-directory MODE=debug BUILDDIR=build/analyze CFLAGS=-fanalyzer all

@@ -10,7 +10,7 @@ CFLAGS   := -std=c11 -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,ad
 LDLIBS   := -lmicrohttpd -lcurl -lcrypto -lxxhash -lcjson -lsnappy -lzstd -lz -lpthread -lm
 FUZZ_SRCS := $(wildcard */fuzz/fuzz_*.c)
 FUZZERS   := $(patsubst %.c,$(B)/%,$(notdir $(FUZZ_SRCS)))
-LIB_SRCS  := $(wildcard mock_server/src/*.c mock_server/src/parquet/*.c mock_server/src/scenario/*.c fixtures/pqwrite/*.c \
+LIB_SRCS  := $(wildcard common/*.c mock_server/src/*.c mock_server/src/parquet/*.c mock_server/src/scenario/*.c fixtures/pqwrite/*.c \
 	fixtures/gen/*.c conformance/runner/*.c \
 	clients/lib/*.c)
 LIB_OBJS  := $(patsubst %.c,$(B)/obj/%.o,$(LIB_SRCS))

@@ -32,31 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../fixtures/pqwrite/pqw.h"
+#include "bench_data.h"
 #include "stagemock/server.h"
 
 #define LAT_ROUNDS 200
-
-static const struct pqw_column cols[] = {
-    {"id", SM_PQ_INT64, 0, SM_PQ_REQUIRED, -1, SM_PQ_LT_NONE},
-    {"payload", SM_PQ_BYTE_ARRAY, 0, SM_PQ_OPTIONAL, SM_PQ_CT_UTF8, SM_PQ_LT_STRING},
-};
-
-static void gen(void *cls, size_t col, uint64_t row, struct pqw_value *v)
-{
-    char *scratch = cls;
-    uint64_t x = (row + 1) * 0x9e3779b97f4a7c15ull;
-    v->i = (int64_t)x;
-    for (int i = 0; i < 48; i++) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        scratch[i] = (char)('a' + (x % 26));
-    }
-    v->p = (const uint8_t *)scratch;
-    v->n = 48;
-    (void)col;
-}
 
 static double now_s(void)
 {
@@ -80,26 +59,10 @@ static double median(double *v, size_t n)
 /* A ~4 KiB parquet file in memory. */
 static uint8_t *small_file(size_t *len)
 {
-    FILE *tmp = tmpfile();
-    if (tmp == NULL) {
-        return NULL;
-    }
     char scratch[64];
     struct pqw_options opt = {.codec = SM_PQ_UNCOMPRESSED, .rows_per_page = 20000};
     struct sm_error e;
-    uint8_t *buf = NULL;
-    if (pqw_write_fd(fileno(tmp), cols, 2, 60, &opt, gen, scratch, &e) == SM_OK) {
-        long end = lseek(fileno(tmp), 0, SEEK_END);
-        buf = end > 0 ? malloc((size_t)end) : NULL;
-        if (buf != NULL && pread(fileno(tmp), buf, (size_t)end, 0) == end) {
-            *len = (size_t)end;
-        } else {
-            free(buf);
-            buf = NULL;
-        }
-    }
-    fclose(tmp);
-    return buf;
+    return pqw_write_mem(bench_cols, BENCH_N_COLS, 60, &opt, bench_gen, scratch, len, &e);
 }
 
 struct filler {

@@ -11,28 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../fixtures/pqwrite/pqw.h"
-
-static const struct pqw_column cols[] = {
-    {"id", SM_PQ_INT64, 0, SM_PQ_REQUIRED, -1, SM_PQ_LT_NONE},
-    {"payload", SM_PQ_BYTE_ARRAY, 0, SM_PQ_OPTIONAL, SM_PQ_CT_UTF8, SM_PQ_LT_STRING},
-};
-
-static void gen(void *cls, size_t col, uint64_t row, struct pqw_value *v)
-{
-    char *scratch = cls;
-    uint64_t x = (row + 1) * 0x9e3779b97f4a7c15ull;
-    v->i = (int64_t)x;
-    for (int i = 0; i < 48; i++) { /* incompressible-ish text */
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        scratch[i] = (char)('a' + (x % 26));
-    }
-    v->p = (const uint8_t *)scratch;
-    v->n = 48;
-    (void)col;
-}
+#include "bench_data.h"
 
 static int write_file(const char *dir, const char *name, uint64_t rows, int codec)
 {
@@ -46,7 +25,8 @@ static int write_file(const char *dir, const char *name, uint64_t rows, int code
     char scratch[64];
     struct pqw_options opt = {.codec = codec, .rows_per_page = 20000, .rows_per_group = 1000000};
     struct sm_error e;
-    enum sm_code rc = pqw_write_fd(fd, cols, 2, rows, &opt, gen, scratch, &e);
+    enum sm_code rc =
+        pqw_write_fd(fd, bench_cols, BENCH_N_COLS, rows, &opt, bench_gen, scratch, &e);
     close(fd);
     if (rc != SM_OK) {
         fprintf(stderr, "%s: %s\n", path, e.message);

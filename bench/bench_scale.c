@@ -22,6 +22,7 @@
 
 #include <curl/curl.h>
 
+#include "../common/sm_file.h"
 #include "stagemock/server.h"
 
 #define SMALL  1000u
@@ -163,13 +164,9 @@ int main(int argc, char **argv)
         return 2;
     }
     unsigned large = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 10) : 1000000u;
-    FILE *f = fopen(argv[1], "rb");
-    static unsigned char data[1 << 20];
-    size_t len = f != NULL ? fread(data, 1, sizeof data, f) : 0;
-    if (f != NULL) {
-        fclose(f);
-    }
-    if (len == 0 || large <= SMALL) {
+    size_t len = 0;
+    unsigned char *data = smx_file_read(argv[1], (size_t)1 << 20, &len, NULL);
+    if (data == NULL || len == 0 || large <= SMALL) {
         fprintf(stderr, "bench_scale: cannot read %s (or LARGE <= %u)\n", argv[1], SMALL);
         return 2;
     }
@@ -206,5 +203,6 @@ int main(int argc, char **argv)
     curl_easy_cleanup(p.c);
     sm_server_free(srv);
     curl_global_cleanup();
+    free(data);
     return rc == 0 ? 0 : 1;
 }

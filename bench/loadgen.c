@@ -49,6 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/sm_file.h"
+
 #define LG_BOUNDARY   "stagemock-loadgen-boundary"
 #define LG_HIST_SLOTS 2048
 #define LG_HEAD_MAX   1024
@@ -463,25 +465,15 @@ static void *thread_main(void *arg)
 
 static int load_file(struct lg_shared *sh, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    struct stat st;
-    if (f == NULL || fstat(fileno(f), &st) != 0 || st.st_size <= 0) {
-        fprintf(stderr, "loadgen: cannot read %s\n", path);
-        if (f != NULL) {
-            fclose(f);
-        }
-        return -1;
-    }
-    uint8_t *buf = malloc((size_t)st.st_size);
-    if (buf == NULL || fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+    size_t n = 0;
+    uint8_t *buf = smx_file_read(path, (size_t)1 << 32, &n, NULL);
+    if (buf == NULL || n == 0) {
         fprintf(stderr, "loadgen: cannot read %s\n", path);
         free(buf);
-        fclose(f);
         return -1;
     }
-    fclose(f);
     sh->data = buf;
-    sh->size = (size_t)st.st_size;
+    sh->size = n;
     return 0;
 }
 

@@ -47,6 +47,18 @@ def load(path, problems):
     return doc
 
 
+def on_document(check):
+    """check(path, doc, problems) run on the YAML mapping at path, if it
+    loads; the checker returned takes a path and returns the problems."""
+    def run(path):
+        problems = []
+        doc = load(path, problems)
+        if doc is not None:
+            check(path, doc, problems)
+        return problems
+    return run
+
+
 def strings_in(node):
     """Every string value under node (keys too), depth first."""
     if isinstance(node, str):
@@ -60,11 +72,8 @@ def strings_in(node):
             yield from strings_in(v)
 
 
-def check_action(path):
-    problems = []
-    doc = load(path, problems)
-    if doc is None:
-        return problems
+@on_document
+def check_action(path, doc, problems):
     where = path
     for key in ("name", "description", "inputs", "runs"):
         if key not in doc:
@@ -142,11 +151,8 @@ def check_action(path):
     return problems
 
 
-def check_workflow(path):
-    problems = []
-    doc = load(path, problems)
-    if doc is None:
-        return problems
+@on_document
+def check_workflow(path, doc, problems):
     # YAML 1.1 reads a bare `on` key as true
     if "on" not in doc and True not in doc:
         problems.append(f"{path}: no 'on' (the events that start it)")
@@ -186,11 +192,8 @@ def check_workflow(path):
     return problems
 
 
-def check_gitlab(path):
-    problems = []
-    doc = load(path, problems)
-    if doc is None:
-        return problems
+@on_document
+def check_gitlab(path, doc, problems):
     reserved = {"stages", "variables", "default", "include", "workflow", "image", "services",
                 "before_script", "after_script", "cache"}
     jobs = {k: v for k, v in doc.items() if k not in reserved and not str(k).startswith(".")}

@@ -5,7 +5,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 if [ $# -gt 0 ]; then files=("$@"); else
-  mapfile -t files < <(git ls-files 'mock_server/src/*.c' 'mock_server/bin/*.c' 'clients/lib/*.c' \
+  mapfile -t files < <(git ls-files 'common/*.c' 'mock_server/src/*.c' 'mock_server/bin/*.c' 'clients/lib/*.c' \
     'clients/cli/*.c' 'fixtures/pqwrite/*.c' 'fixtures/gen/*.c' 'conformance/runner/*.c')
 fi
 [ ${#files[@]} -gt 0 ] || exit 0

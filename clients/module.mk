@@ -3,9 +3,10 @@
 # one patch each on shell/stagectl.sh, built into $(B)/broken/NAME.sh).
 LIBSMC_SRCS := $(wildcard clients/lib/*.c)
 LIBS        += $(LIBSMC) $(LIBSMC_SO)
-$(LIBSMC): $(call obj,$(LIBSMC_SRCS))
+# Both carry the common/ helpers they use (smx_*, hidden in the .so).
+$(LIBSMC): $(call obj,$(LIBSMC_SRCS)) $(LIBSMX_OBJS)
 # Shared: soname libstagemock-client.so.MAJOR, linked with libcurl and cJSON.
-$(LIBSMC_SO): $(call obj,$(LIBSMC_SRCS))
+$(LIBSMC_SO): $(call obj,$(LIBSMC_SRCS)) $(LIBSMX)
 	$(CC) -shared $(LDFLAGS) $(SO_LDFLAGS) -Wl,-soname,libstagemock-client.so.$(SM_VERSION_MAJOR) \
 		-o $@ $^ -lcurl -lcjson
 

@@ -54,10 +54,10 @@ static inline cJSON *sm_json_create_u64(uint64_t v)
     return cJSON_CreateRaw(lit);
 }
 
-/* Add name: v to obj; returns the item, or NULL when out of memory. */
-static inline cJSON *sm_json_add_i64(cJSON *obj, const char *name, int64_t v)
+/* Add name: it to obj, taking it (deleted when it cannot be added); returns
+ * it, or NULL when it was NULL or out of memory. */
+static inline cJSON *sm_json_add_item(cJSON *obj, const char *name, cJSON *it)
 {
-    cJSON *it = sm_json_create_i64(v);
     if (it != NULL && !cJSON_AddItemToObject(obj, name, it)) {
         cJSON_Delete(it);
         it = NULL;
@@ -65,14 +65,15 @@ static inline cJSON *sm_json_add_i64(cJSON *obj, const char *name, int64_t v)
     return it;
 }
 
+/* Add name: v to obj; returns the item, or NULL when out of memory. */
+static inline cJSON *sm_json_add_i64(cJSON *obj, const char *name, int64_t v)
+{
+    return sm_json_add_item(obj, name, sm_json_create_i64(v));
+}
+
 static inline cJSON *sm_json_add_u64(cJSON *obj, const char *name, uint64_t v)
 {
-    cJSON *it = sm_json_create_u64(v);
-    if (it != NULL && !cJSON_AddItemToObject(obj, name, it)) {
-        cJSON_Delete(it);
-        it = NULL;
-    }
-    return it;
+    return sm_json_add_item(obj, name, sm_json_create_u64(v));
 }
 
 /* Keep text (from cJSON's allocator) if it is valid UTF-8, else swap it for

@@ -4,10 +4,11 @@
 LIBSM_SRCS := $(wildcard mock_server/src/*.c mock_server/src/parquet/*.c mock_server/src/scenario/*.c)
 LIBS += $(LIBSM) $(LIBSM_SO)
 
-$(LIBSM): $(call obj,$(LIBSM_SRCS))
+# Both carry the common/ helpers they use (smx_*, hidden in the .so).
+$(LIBSM): $(call obj,$(LIBSM_SRCS)) $(LIBSMX_OBJS)
 # Shared: soname libstagemock.so.MAJOR (version.h), every dependency linked
 # in so a consumer needs only pkg-config's -lstagemock.
-$(LIBSM_SO): $(call obj,$(LIBSM_SRCS))
+$(LIBSM_SO): $(call obj,$(LIBSM_SRCS)) $(LIBSMX)
 	$(CC) -shared $(LDFLAGS) $(SO_LDFLAGS) -Wl,-soname,libstagemock.so.$(SM_VERSION_MAJOR) \
 		-o $@ $^ $(LDLIBS)
 

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../common/sm_parse.h"
 #include "cli.h"
 
 struct cli_args {
@@ -70,21 +71,6 @@ static int usage(FILE *err, const char *fmt, ...)
     return CLI_EXIT_USAGE;
 }
 
-static bool parse_uint(const char *s, unsigned max, unsigned *out)
-{
-    if (s == NULL || s[0] < '0' || s[0] > '9') {
-        return false;
-    }
-    char *end = NULL;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v > max) {
-        return false;
-    }
-    *out = (unsigned)v;
-    return true;
-}
-
 /* An option taking a value: returns 1 and fills *slot, 0 when argv[i] is not
  * this option, -1 when the value is missing. */
 static int take_value(int argc, char **argv, int *i, const char *opt, const char **slot)
@@ -119,12 +105,12 @@ static int parse_numbers(int argc, char **argv, int *i, struct cli_args *ar, FIL
 {
     const char *v = NULL;
     int r = take_value(argc, argv, i, "--timeout", &v);
-    if (r == 1 && !parse_uint(v, 86400, &ar->timeout_s)) {
+    if (r == 1 && !smx_parse_uint(v, 0, 86400, &ar->timeout_s)) {
         return usage(err, "--timeout wants seconds, not '%s'", v);
     }
     if (r == 0) {
         r = take_value(argc, argv, i, "--retries", &v);
-        if (r == 1 && !parse_uint(v, 100, &ar->retries)) {
+        if (r == 1 && !smx_parse_uint(v, 0, 100, &ar->retries)) {
             return usage(err, "--retries wants a number up to 100, not '%s'", v);
         }
         ar->retries_set = ar->retries_set || r == 1;

@@ -125,25 +125,17 @@ void smc_err_clear(struct smc_error *err)
 
 const char *smc_strerror(enum smc_code code)
 {
-    switch (code) {
-    case SMC_OK:
-        return "SMC_OK";
-    case SMC_E_ARG:
-        return "SMC_E_ARG";
-    case SMC_E_NOMEM:
-        return "SMC_E_NOMEM";
-    case SMC_E_IO:
-        return "SMC_E_IO";
-    case SMC_E_REJECTED:
-        return "SMC_E_REJECTED";
-    case SMC_E_PROTOCOL:
-        return "SMC_E_PROTOCOL";
-    case SMC_E_TRANSPORT:
-        return "SMC_E_TRANSPORT";
-    case SMC_E_TIMEOUT:
-        return "SMC_E_TIMEOUT";
-    }
-    return "SMC_E_UNKNOWN";
+    static const char *const names[] = {
+        [SMC_OK] = "SMC_OK",
+        [SMC_E_ARG] = "SMC_E_ARG",
+        [SMC_E_NOMEM] = "SMC_E_NOMEM",
+        [SMC_E_IO] = "SMC_E_IO",
+        [SMC_E_REJECTED] = "SMC_E_REJECTED",
+        [SMC_E_PROTOCOL] = "SMC_E_PROTOCOL",
+        [SMC_E_TRANSPORT] = "SMC_E_TRANSPORT",
+        [SMC_E_TIMEOUT] = "SMC_E_TIMEOUT",
+    };
+    return (unsigned)code < sizeof names / sizeof names[0] ? names[code] : "SMC_E_UNKNOWN";
 }
 
 void smc_free(void *ptr)

@@ -10,7 +10,7 @@
  * checked against Content-Length, renamed over PATH and the folder fsynced.
  * A text/... answer is taken as base64 of the file (RULES.md: a deployment may
  * send the bytes "encoded"; the mock's download_encoding profile key) and
- * decoded as it streams (base64.c), so the file is the stored bytes either way.
+ * decoded as it streams (common/base64.c), so the file is the stored bytes either way.
  * On any failure, and before every retry, the .part is closed and unlinked,
  * so nothing is left behind. Memory does not grow with the file: libcurl's
  * receive buffer goes straight to write(2).
@@ -38,7 +38,7 @@ struct part_file {
     bool decided; /* whether the body is base64 text, known from its Content-Type */
     bool base64;
     bool bad_base64;
-    struct smc_b64 dec;
+    struct smx_base64_dec dec;
 };
 
 static bool part_open(struct part_file *pf)
@@ -89,7 +89,7 @@ static bool part_write(void *cls, const char *p, size_t n)
     while (n > 0) {
         char out[B64_CHUNK / 4 * 3 + 3];
         size_t take = n < B64_CHUNK ? n : B64_CHUNK;
-        size_t o = smc_b64_decode(&pf->dec, p, take, (uint8_t *)out);
+        size_t o = smx_base64_decode(&pf->dec, p, take, (uint8_t *)out);
         if (pf->dec.bad) {
             pf->bad_base64 = true;
             return false;
@@ -149,7 +149,7 @@ static enum smc_code part_commit(struct smc_client *c, struct part_file *pf, con
     if (pf->base64) {
         uint8_t tail[3];
         size_t n = 0;
-        if (!smc_b64_finish(&pf->dec, tail, &n)) {
+        if (!smx_base64_finish(&pf->dec, tail, &n)) {
             return smc_err_set(err, SMC_E_PROTOCOL, "download answered text that is not base64");
         }
         if (n > 0 && !write_all(pf, (const char *)tail, n)) {

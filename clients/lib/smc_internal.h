@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../common/sm_base64.h"
 #include "stagemock/client.h"
 
 #if defined(__GNUC__)
@@ -75,20 +76,6 @@ struct smc_response {
 enum smc_code smc_http_call(struct smc_client *c, const struct smc_request *rq,
                             struct smc_response *resp, struct smc_error *err);
 void smc_response_cleanup(struct smc_response *resp);
-
-/* Streaming base64 decoding (base64.c). Zero-initialise, feed pieces, finish. */
-struct smc_b64 {
-    uint32_t acc;
-    unsigned n;   /* sextets in acc */
-    unsigned pad; /* '=' seen */
-    bool bad;
-};
-/* Decode len input bytes into out (room for len / 4 * 3 + 3); returns the
- * bytes written. Sets d->bad on a byte that is not base64. */
-size_t smc_b64_decode(struct smc_b64 *d, const char *in, size_t len, uint8_t *out);
-/* End of input: the last bytes of an unpadded tail into out (up to 2), and
- * whether the whole stream was valid. */
-bool smc_b64_finish(struct smc_b64 *d, uint8_t *out, size_t *n);
 
 /* Fill err (may be NULL) and return code. */
 enum smc_code smc_err_set(struct smc_error *err, enum smc_code code, const char *fmt, ...)

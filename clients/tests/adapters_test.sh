@@ -15,11 +15,7 @@ sm_need curl jq
 work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-passed=0 failed=0 skipped=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$top/tests/support/check.sh" # passed, failed, skipped; check NAME CMD...
 
 "$build/clients/tests/gen_big_parquet" "$work/a.parquet" 20000 || exit 1
 awk_name='sp ace "q" 50%+&=ü.parquet'

@@ -15,11 +15,7 @@ build=$top/${SM_BUILD:-build/debug}
 py=/usr/bin/python3
 work=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-passed=0 failed=0 skipped=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$top/tests/support/check.sh" # passed, failed, skipped; check NAME CMD...
 has() { grep -qE -- "$2" "$1" || { echo "--- $1:"; tail -20 "$1"; return 1; }; }
 
 . "$top/tests/support/need.sh"

@@ -14,11 +14,7 @@ fi
 work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-passed=0 failed=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$top/tests/support/check.sh" # passed, failed, skipped; check NAME CMD...
 "$build/clients/tests/gen_big_parquet" "$work/two.parquet" 2100000 || exit 1
 "$build/stagemock" serve --stage s1 --key k1 > "$work/serve.out" 2>&1 &
 pid=$!

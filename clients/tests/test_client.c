@@ -305,38 +305,6 @@ static void base64_download_is_decoded_to_the_stored_bytes(void **state)
     assert_download_fails_clean(f, "a.parquet", SMC_E_PROTOCOL);
 }
 
-static void base64_decoder_handles_padding_whitespace_and_junk(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *in;
-        const char *out;
-        bool ok;
-    } cases[] = {
-        {"UEFSMQ==", "PAR1", true},   {"UEFS\r\nMQ==\n", "PAR1", true},
-        {"UEFSMQ", "PAR1", true},     {"UEFSMTI=", "PAR12", true},
-        {"UEFSMTIz", "PAR123", true}, {"UEF*", "", false},
-        {"UQ==UQ==", "Q", false},     {"U===", "", false},
-    };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        /* fed one byte at a time: pieces of any size must work */
-        struct smc_b64 d = {0};
-        uint8_t out[64];
-        size_t n = 0;
-        for (const char *p = cases[i].in; *p != '\0' && !d.bad; p++) {
-            n += smc_b64_decode(&d, p, 1, out + n);
-        }
-        size_t tail = 0;
-        bool ok = smc_b64_finish(&d, out + n, &tail);
-        n += tail;
-        assert_int_equal(ok, cases[i].ok);
-        if (ok) {
-            assert_int_equal(n, strlen(cases[i].out));
-            assert_memory_equal(out, cases[i].out, n);
-        }
-    }
-}
-
 static void delay_past_stall_timeout_times_out(void **state)
 {
     struct fx *f = *state;
@@ -459,7 +427,6 @@ int main(void)
         T(download_stall_times_out_and_leaves_nothing),
         T(download_reset_truncate_404_502_leave_nothing),
         T(base64_download_is_decoded_to_the_stored_bytes),
-        T(base64_decoder_handles_padding_whitespace_and_junk),
         T(delay_past_stall_timeout_times_out),
         T(malformed_200_is_protocol_error_without_id),
         T(refused_connection_retried_then_transport),

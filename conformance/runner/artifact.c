@@ -9,7 +9,8 @@
  * and labels the same adapter, and which adapters failed. The per-case seed is a
  * function of the run seed and the case id (conf_case_seed), and it seeds both
  * the file ids and the scenario's dice, so the replay meets the same faults.
- * Design: one JSON document ("schema": "stagemock-conform-artifact").
+ * Design: one JSON document ("schema": "stagemock-conform-artifact"),
+ * written by conf_json_write, which the probe's --write-profile shares.
  */
 #include "run.h"
 
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/sm_file.h"
 #include "../../common/sm_json.h"
 
 static cJSON *json_or_null(const char *text)
@@ -50,7 +52,14 @@ enum sm_code conf_artifact_write(const struct conf_run *run, const char *path, s
             cJSON_AddItemToArray(res, o);
         }
     }
-    char *text = sm_json_print(root);
+    return conf_json_write(path, root, false)
+               ? SM_OK
+               : sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "artifact %s: cannot write", path);
+}
+
+bool conf_json_write(const char *path, cJSON *root, bool pretty)
+{
+    char *text = pretty ? sm_json_print_pretty(root) : sm_json_print(root);
     cJSON_Delete(root);
     FILE *f = text ? fopen(path, "w") : NULL;
     bool ok = f != NULL && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
@@ -58,8 +67,7 @@ enum sm_code conf_artifact_write(const struct conf_run *run, const char *path, s
         ok = false;
     }
     cJSON_free(text);
-    return ok ? SM_OK
-              : sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "artifact %s: cannot write", path);
+    return ok;
 }
 
 /* Whether the artifact's result (adapter name, command) is the adapter
@@ -117,17 +125,12 @@ enum sm_code conf_artifact_read(const char *path, const char *case_id, const cha
                                 struct conf_replay *out, struct sm_error *err)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "artifact %s: %s", path, strerror(errno));
+    size_t n = 0;
+    int e = 0;
+    char *text = smx_file_read(path, CONF_MAX_JSON_BYTES, &n, &e);
+    if (text == NULL && e != ENOMEM) {
+        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "artifact %s: %s", path, strerror(e));
     }
-    size_t cap = (size_t)256u * 1024u * 1024u, n = 0;
-    char *text = malloc(cap + 1);
-    if (text != NULL) {
-        n = fread(text, 1, cap, f);
-        text[n] = '\0';
-    }
-    fclose(f);
     cJSON *root = text ? sm_json_parse(text, n) : NULL;
     free(text);
     const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");

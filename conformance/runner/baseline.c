@@ -16,20 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *read_text(const char *path, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    char *buf = malloc(cap + 1);
-    size_t n = buf ? fread(buf, 1, cap, f) : 0;
-    fclose(f);
-    if (buf != NULL) {
-        buf[n] = '\0';
-    }
-    return buf;
-}
+#include "../../common/sm_file.h"
 
 /* The baseline's outcome for (case, adapter), or NULL. */
 static const char *baseline_outcome(const cJSON *cases, const char *id, const char *adapter)
@@ -56,7 +43,8 @@ static const char *baseline_outcome(const cJSON *cases, const char *id, const ch
 
 enum sm_code conf_baseline_apply(struct conf_run *run, const char *path, struct sm_error *err)
 {
-    char *text = read_text(path, (size_t)256u * 1024u * 1024u);
+    size_t len = 0;
+    char *text = smx_file_read(path, CONF_MAX_JSON_BYTES, &len, NULL);
     if (text == NULL) {
         return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "baseline %s: %s", path, strerror(errno));
     }

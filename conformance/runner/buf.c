@@ -117,37 +117,27 @@ static size_t utf8_len(const unsigned char *s)
     return n;
 }
 
+/* The entity for an XML-special byte, or NULL. */
+static const char *xml_entity(unsigned char c)
+{
+    static const char *const ent[] = {
+        ['&'] = "&amp;", ['<'] = "&lt;", ['>'] = "&gt;", ['"'] = "&quot;", ['\''] = "&#39;"};
+    return c < sizeof ent / sizeof ent[0] ? ent[c] : NULL;
+}
+
 void conf_buf_put_xml(struct conf_buf *b, const char *str)
 {
     const unsigned char *s = (const unsigned char *)str;
     while (*s != '\0') {
         unsigned char c = *s;
-        switch (c) {
-        case '&':
-            conf_buf_puts(b, "&amp;");
-            break;
-        case '<':
-            conf_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            conf_buf_puts(b, "&gt;");
-            break;
-        case '"':
-            conf_buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            conf_buf_puts(b, "&#39;");
-            break;
-        default:
-            if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') {
-                conf_buf_puts(b, "\xef\xbf\xbd");
-                break;
-            }
-            size_t n = utf8_len(s);
-            if (n == 0) {
-                conf_buf_puts(b, "\xef\xbf\xbd");
-                break;
-            }
+        const char *ent = xml_entity(c);
+        size_t n =
+            ent == NULL && (c >= 0x20 || c == '\n' || c == '\t' || c == '\r') ? utf8_len(s) : 0;
+        if (ent != NULL) {
+            conf_buf_puts(b, ent);
+        } else if (n == 0) {
+            conf_buf_puts(b, "\xef\xbf\xbd"); /* a control byte or invalid UTF-8 */
+        } else {
             conf_buf_put(b, (const char *)s, n);
             s += n;
             continue;

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/sm_file.h"
+#include "../../common/sm_parse.h"
 #include "../../common/sm_lint.h"
 
 enum section { SEC_NONE, SEC_CASE, SEC_SETUP, SEC_STEP, SEC_EXPECT };
@@ -42,15 +44,9 @@ struct parser {
 
 const char *conf_level_name(enum conf_level level)
 {
-    switch (level) {
-    case CONF_MUST:
-        return "MUST";
-    case CONF_SHOULD:
-        return "SHOULD";
-    case CONF_INFO:
-        return "INFO";
-    }
-    return "?";
+    static const char *const names[] = {
+        [CONF_MUST] = "MUST", [CONF_SHOULD] = "SHOULD", [CONF_INFO] = "INFO"};
+    return (unsigned)level < sizeof names / sizeof names[0] ? names[level] : "?";
 }
 
 static char *dup_n(const char *s, size_t n)
@@ -295,22 +291,10 @@ static bool valid_id(const char *s)
     return true;
 }
 
-static bool parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < (long)lo || v > (long)hi) {
-        return false;
-    }
-    *out = (unsigned)v;
-    return true;
-}
-
 static bool is_uint(const char *s)
 {
     unsigned v;
-    return parse_uint(s, 0, 1000000000u, &v);
+    return smx_parse_uint(s, 0, 1000000000u, &v);
 }
 
 static bool one_of(const char *s, const char *const *set)
@@ -598,12 +582,12 @@ static enum sm_code apply_setup_limits(struct parser *p, const struct entry *en)
     struct conf_case *c = p->c;
     const char *k = en->key;
     if (is_word(k, "api-timeout")) {
-        return parse_uint(en->value, 1, 60, &c->api_timeout_s)
+        return smx_parse_uint(en->value, 1, 60, &c->api_timeout_s)
                    ? SM_OK
                    : perr(p, en->line, "api-timeout is 1..60 seconds", en->value);
     }
     if (is_word(k, "time-limit")) {
-        return parse_uint(en->value, 1, 120, &c->time_limit_s)
+        return smx_parse_uint(en->value, 1, 120, &c->time_limit_s)
                    ? SM_OK
                    : perr(p, en->line, "time-limit is 1..120 seconds", en->value);
     }
@@ -784,27 +768,18 @@ enum sm_code conf_case_parse(const char *text, size_t len, const char *origin,
 enum sm_code conf_case_load(const char *path, struct conf_case **out, struct sm_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: %s", path, strerror(errno));
+    size_t n = 0;
+    int e = 0;
+    char *buf = smx_file_read(path, CONF_MAX_CASE_BYTES, &n, &e);
+    if (buf == NULL && e == EFBIG) {
+        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: larger than %zu bytes", path,
+                          CONF_MAX_CASE_BYTES);
     }
-    char *buf = malloc(CONF_MAX_CASE_BYTES + 1);
     if (buf == NULL) {
-        fclose(f);
-        return sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
+        return sm_err_set(err, e == ENOMEM ? SM_E_NOMEM : SM_E_IO, 0, SM_RULE_NONE, "%s: %s", path,
+                          strerror(e));
     }
-    size_t n = fread(buf, 1, CONF_MAX_CASE_BYTES + 1, f);
-    bool bad = ferror(f) != 0;
-    fclose(f);
-    enum sm_code rc;
-    if (bad) {
-        rc = sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: read error", path);
-    } else if (n > CONF_MAX_CASE_BYTES) {
-        rc = sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: larger than %zu bytes", path,
-                        CONF_MAX_CASE_BYTES);
-    } else {
-        rc = conf_case_parse(buf, n, path, out, err);
-    }
+    enum sm_code rc = conf_case_parse(buf, n, path, out, err);
     free(buf);
     return rc;
 }

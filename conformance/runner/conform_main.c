@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../common/sm_file.h"
+#include "../../common/sm_parse.h"
 #include "report.h"
 #include "run.h"
 
@@ -73,18 +75,6 @@ static void usage(FILE *f)
                "  -v, --verbose      journal lines and all evidence in the summary\n"
                "  --color auto|always|never\n"
                "Exit status: 0 every MUST case passed, 1 one failed, 2 usage or setup error.\n");
-}
-
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (s[0] == '-' || errno != 0 || end == s || *end != '\0') {
-        return false;
-    }
-    *out = v;
-    return true;
 }
 
 static bool push(const char **arr, size_t *n, const char *v)
@@ -144,13 +134,13 @@ static int parse_valued(const char *a, const char *v, struct opts *o)
         return push(o->globs, &o->n_globs, v);
     }
     if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
-        bool ok = parse_u64(v, &n) && n >= 1 && n <= 256;
+        bool ok = smx_parse_u64(v, UINT64_MAX, &n) && n >= 1 && n <= 256;
         o->jobs = (unsigned)n;
         return ok;
     }
     if (strcmp(a, "--seed") == 0) {
         o->seed_given = true;
-        return parse_u64(v, &o->seed);
+        return smx_parse_u64(v, UINT64_MAX, &o->seed);
     }
     if (strcmp(a, "--color") == 0) {
         o->color = strcmp(v, "always") == 0 ? 1 : strcmp(v, "never") == 0 ? 0 : -1;
@@ -362,27 +352,6 @@ static int prepare_dirs(const struct opts *o, struct conf_run *run, FILE *err)
     return -1;
 }
 
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d != NULL) {
-        for (struct dirent *e; (e = readdir(d)) != NULL;) {
-            if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-                char sub[4096];
-                struct stat st;
-                (void)snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-                if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
-                    remove_tree(sub);
-                } else {
-                    unlink(sub);
-                }
-            }
-        }
-        closedir(d);
-    }
-    rmdir(path);
-}
-
 static int write_reports(const struct opts *o, const struct conf_run *run, FILE *err)
 {
     struct sm_error e;
@@ -506,7 +475,7 @@ static int run_all(struct opts *o, struct conf_run *run, FILE *out, FILE *err)
     conf_report_term(run, out, color, o->verbose);
     rc = write_reports(o, run, err);
     if (!o->keep) {
-        remove_tree(run->work_dir);
+        (void)smx_tree_remove(run->work_dir);
     } else {
         fprintf(out, "work dir kept: %s\n", run->work_dir);
     }

@@ -27,7 +27,8 @@
 #include <unistd.h>
 
 #include "../../fixtures/pqwrite/pqw.h"
-#include "../../mock_server/src/sha256.h"
+#include "../../common/sm_file.h"
+#include "../../common/sm_sha256.h"
 
 struct gen_state {
     uint64_t base;
@@ -135,36 +136,6 @@ static enum sm_code write_spec(const char *dir, const struct spec *s, struct sm_
     return rc;
 }
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    uint8_t *buf = NULL;
-    size_t cap = 0;
-    *len = 0;
-    for (;;) {
-        if (*len == cap) {
-            cap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, cap);
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + *len, 1, cap - *len, f);
-        *len += got;
-        if (got == 0) {
-            break;
-        }
-    }
-    fclose(f);
-    return buf;
-}
-
 static enum sm_code spit(const char *dir, const char *name, const void *data, size_t len,
                          struct sm_error *err)
 {
@@ -190,7 +161,7 @@ static enum sm_code write_edits(const char *dir, struct sm_error *err)
     char path[4096];
     (void)snprintf(path, sizeof path, "%s/valid-a.parquet", dir);
     size_t len = 0;
-    uint8_t *a = slurp(path, &len);
+    uint8_t *a = smx_file_read(path, SIZE_MAX, &len, NULL);
     if (a == NULL || len < 64) {
         free(a);
         return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: cannot read back", path);
@@ -271,7 +242,7 @@ bool conf_sha256_file(const char *path, char hex[65])
     if (fd < 0) {
         return false;
     }
-    bool ok = sm_sha256_fd(fd, hex, NULL);
+    bool ok = smx_sha256_fd(fd, hex, NULL);
     close(fd);
     return ok;
 }

@@ -17,8 +17,8 @@
 #include "tokens.h"
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_file.h"
 #include "../../common/sm_json.h"
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,30 +49,6 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static void rm_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d != NULL) {
-        for (struct dirent *e; (e = readdir(d)) != NULL;) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
-                continue;
-            }
-            char sub[4096];
-            int n = snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            if (n > 0 && (size_t)n < sizeof sub) {
-                struct stat st;
-                if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
-                    rm_tree(sub);
-                } else {
-                    unlink(sub);
-                }
-            }
-        }
-        closedir(d);
-    }
-    rmdir(path);
-}
-
 static bool copy_file(const char *from, const char *to)
 {
     FILE *in = fopen(from, "rb");
@@ -91,26 +67,6 @@ static bool copy_file(const char *from, const char *to)
         ok = false;
     }
     return ok;
-}
-
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    struct stat st;
-    uint8_t *buf = NULL;
-    if (fstat(fileno(f), &st) == 0 && st.st_size >= 0) {
-        buf = malloc((size_t)st.st_size + 1);
-        if (buf != NULL && fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-            free(buf);
-            buf = NULL;
-        }
-        *len = (size_t)st.st_size;
-    }
-    fclose(f);
-    return buf;
 }
 
 /* The scenario text with "seed" set when the case gives none (so it replays). */
@@ -210,7 +166,7 @@ static bool preload_all(struct job *j)
         size_t len = 0;
         uint8_t *data = NULL;
         if (!conf_fixture_path(j->run->fixtures_dir, p->fixture, path, sizeof path) ||
-            (data = read_all(path, &len)) == NULL) {
+            (data = smx_file_read(path, SIZE_MAX, &len, NULL)) == NULL) {
             sm_err_set(&e, SM_E_NOT_FOUND, 0, SM_RULE_NONE, "fixture '%s' not found", p->fixture);
             return setup_fail(j, "preload", &e);
         }
@@ -394,7 +350,7 @@ void conf_job_run(const struct conf_run *run, const struct conf_case *c,
     (void)snprintf(j.dir, sizeof j.dir, "%s/%s.%zu", run->work_dir, c->id, ai);
     (void)snprintf(j.in, sizeof j.in, "%s/in", j.dir);
     (void)snprintf(j.out, sizeof j.out, "%s/out", j.dir);
-    rm_tree(j.dir);
+    (void)smx_tree_remove(j.dir);
     if (mkdir(j.dir, 0755) != 0 || mkdir(j.in, 0755) != 0 || mkdir(j.out, 0755) != 0) {
         conf_buf_printf(&j.ev, "setup: cannot make %s: %s\n", j.dir, strerror(errno));
         res->outcome = CONF_ERROR;
@@ -421,7 +377,7 @@ void conf_job_run(const struct conf_run *run, const struct conf_case *c,
         sm_server_free(j.srv);
     }
     if (!run->keep_work) {
-        rm_tree(j.dir);
+        (void)smx_tree_remove(j.dir);
     }
     res->evidence = res->outcome == CONF_PASS ? NULL : conf_buf_take(&j.ev);
     conf_buf_cleanup(&j.ev);

@@ -29,8 +29,9 @@
 #include "stagemock/conform.h"
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_base64.h"
+#include "../../common/sm_file.h"
 #include "../../common/sm_json.h"
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,42 +46,6 @@ static const char *const fx_names[FX_COUNT] = {
     "valid-a.parquet",    "valid-b.parquet",     "valid-c.parquet",
     "valid-d.parquet",    "not-parquet.parquet", "codec-gzip.parquet",
     "codec-zstd.parquet", "codec-lz4.parquet",   "schema-retyped.parquet"};
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    uint8_t *buf = NULL;
-    struct stat st;
-    if (fstat(fileno(f), &st) == 0 && st.st_size > 0) {
-        buf = malloc((size_t)st.st_size);
-        if (buf != NULL && fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
-            free(buf);
-            buf = NULL;
-        }
-        *len = (size_t)st.st_size;
-    }
-    fclose(f);
-    return buf;
-}
-
-static void rm_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (d != NULL) {
-        for (struct dirent *e; (e = readdir(d)) != NULL;) {
-            char path[4096];
-            int n = snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            if (e->d_name[0] != '.' && n > 0 && (size_t)n < sizeof path) {
-                unlink(path);
-            }
-        }
-        closedir(d);
-    }
-    rmdir(dir);
-}
 
 /* Write the runner's fixtures to a temporary dir and keep the ones we send. */
 static bool load_fixtures(struct conf_probe *p, FILE *err)
@@ -100,9 +65,9 @@ static bool load_fixtures(struct conf_probe *p, FILE *err)
     for (size_t i = 0; ok && i < FX_COUNT; i++) {
         char path[2048];
         (void)snprintf(path, sizeof path, "%s/%s", dir, fx_names[i]);
-        ok = (p->fx[i] = slurp(path, &p->fx_len[i])) != NULL;
+        ok = (p->fx[i] = smx_file_read(path, SIZE_MAX, &p->fx_len[i], NULL)) != NULL;
     }
-    rm_dir(dir);
+    (void)smx_tree_remove(dir);
     return ok;
 }
 
@@ -478,45 +443,17 @@ static void probe_statuses(struct conf_probe *p)
     }
 }
 
-static int b64val(int c)
-{
-    if (c >= 'A' && c <= 'Z') {
-        return c - 'A';
-    }
-    if (c >= 'a' && c <= 'z') {
-        return c - 'a' + 26;
-    }
-    if (c >= '0' && c <= '9') {
-        return c - '0' + 52;
-    }
-    return c == '+' || c == '-' ? 62 : c == '/' || c == '_' ? 63 : -1;
-}
-
-/* Does text decode (base64, whitespace and padding ignored) to data? */
+/* Does text decode (base64, whitespace ignored) to data? */
 static bool base64_equals(const char *text, size_t len, const uint8_t *data, size_t dlen)
 {
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t out = 0;
-    for (size_t i = 0; i < len; i++) {
-        int v = b64val((unsigned char)text[i]);
-        if (v < 0) {
-            if (text[i] == '=' || text[i] == '\n' || text[i] == '\r' || text[i] == ' ') {
-                continue;
-            }
-            return false;
-        }
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (out >= dlen || (uint8_t)(acc >> bits) != data[out]) {
-                return false;
-            }
-            out++;
-        }
-    }
-    return out == dlen;
+    uint8_t *out = malloc(len / 4 * 3 + 3);
+    struct smx_base64_dec d = {0};
+    size_t n = out ? smx_base64_decode(&d, text, len, out) : 0;
+    size_t tail = 0;
+    bool same = out != NULL && smx_base64_finish(&d, out + n, &tail) && n + tail == dlen &&
+                memcmp(out, data, dlen) == 0;
+    free(out);
+    return same;
 }
 
 static void probe_bytes(struct conf_probe *p)

@@ -41,6 +41,14 @@ int conf_run_exit_status(const struct conf_run *run);
 /* Open path for writing ("-": stdout); conf_report_close closes unless stdout. */
 FILE *conf_report_open(const char *path, struct sm_error *err);
 SM_NODISCARD enum sm_code conf_report_close(FILE *f, const char *path, struct sm_error *err);
+/* Write a report built in b to path ("-": stdout) and clean b up, whatever
+ * happens; SM_E_NOMEM when b ran out of memory while it was built. */
+SM_NODISCARD enum sm_code conf_report_write_buf(struct conf_buf *b, const char *path,
+                                                struct sm_error *err);
+
+/* A result in one word: PASS, SKIP, ERROR, KNOWN (failed in the baseline
+ * too), FAIL (counts), WARN (a SHOULD that does not count), NOTE (INFO). */
+const char *conf_result_word(const struct conf_result *r, enum conf_level lv);
 
 /* Rules in RULES.md order, then any others the cases name, each once. */
 size_t conf_report_rules(const struct conf_run *run, const char **rules, size_t cap);

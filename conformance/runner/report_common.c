@@ -1,6 +1,7 @@
 /*
  * report_common.c - what every report shares: the exit status a run earns,
- * the order rules are listed in, and opening and closing report files.
+ * the order rules are listed in, and opening, writing and closing report
+ * files.
  *
  * Rules come in RULES.md's order (the order users read the contract in, which
  * is the rule table's: stagemock/rules.h), then any other rule id a case
@@ -67,4 +68,38 @@ enum sm_code conf_report_close(FILE *f, const char *path, struct sm_error *err)
         bad = true;
     }
     return bad ? sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "%s: write failed", path) : SM_OK;
+}
+
+enum sm_code conf_report_write_buf(struct conf_buf *b, const char *path, struct sm_error *err)
+{
+    enum sm_code rc;
+    FILE *f = NULL;
+    if (b->oom) {
+        rc = sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
+    } else if ((f = conf_report_open(path, err)) == NULL) {
+        rc = SM_E_IO;
+    } else {
+        (void)fwrite(b->data, 1, b->len, f);
+        rc = conf_report_close(f, path, err);
+    }
+    conf_buf_cleanup(b);
+    return rc;
+}
+
+const char *conf_result_word(const struct conf_result *r, enum conf_level lv)
+{
+    switch (r->outcome) {
+    case CONF_PASS:
+        return "PASS";
+    case CONF_SKIP:
+        return "SKIP";
+    case CONF_ERROR:
+        return "ERROR";
+    case CONF_FAIL:
+        break;
+    }
+    if (r->known) {
+        return "KNOWN";
+    }
+    return lv == CONF_INFO ? "NOTE" : r->counts ? "FAIL" : "WARN";
 }

@@ -26,40 +26,20 @@ static const char css[] =
     ".fail-box{border-left:4px solid #c22;padding-left:12px;margin:16px 0}"
     ".summary{font-size:16px;font-weight:600}";
 
+/* The CSS class of a result: its word in lower case, except a NOTE (an INFO
+ * finding), which is shown like a skip. */
 static const char *cls_of(const struct conf_result *r, enum conf_level lv)
 {
-    switch (r->outcome) {
-    case CONF_PASS:
-        return "pass";
-    case CONF_SKIP:
-        return "skip";
-    case CONF_ERROR:
-        return "error";
-    case CONF_FAIL:
-        break;
+    static const char *const cls[][2] = {{"PASS", "pass"},   {"SKIP", "skip"}, {"ERROR", "error"},
+                                         {"KNOWN", "known"}, {"FAIL", "fail"}, {"WARN", "warn"},
+                                         {"NOTE", "skip"}};
+    const char *w = conf_result_word(r, lv);
+    for (size_t i = 0; i < sizeof cls / sizeof cls[0]; i++) {
+        if (strcmp(w, cls[i][0]) == 0) {
+            return cls[i][1];
+        }
     }
-    return r->known ? "known" : (r->counts ? "fail" : (lv == CONF_INFO ? "skip" : "warn"));
-}
-
-static const char *word_of(const struct conf_result *r, enum conf_level lv)
-{
-    const char *c = cls_of(r, lv);
-    if (strcmp(c, "pass") == 0) {
-        return "PASS";
-    }
-    if (strcmp(c, "fail") == 0) {
-        return "FAIL";
-    }
-    if (strcmp(c, "error") == 0) {
-        return "ERROR";
-    }
-    if (strcmp(c, "known") == 0) {
-        return "KNOWN";
-    }
-    if (r->outcome == CONF_SKIP) {
-        return "SKIP";
-    }
-    return lv == CONF_INFO ? "NOTE" : "WARN";
+    return "warn";
 }
 
 static void matrix(struct conf_buf *b, const struct conf_run *run)
@@ -126,7 +106,7 @@ static void case_table(struct conf_buf *b, const struct conf_run *run)
         conf_buf_puts(b, "</td>");
         for (size_t a = 0; a < run->n_adapters; a++) {
             const struct conf_result *r = conf_run_result(run, c, a);
-            const char *w = word_of(r, k->level);
+            const char *w = conf_result_word(r, k->level);
             if (r->outcome == CONF_PASS) {
                 conf_buf_printf(b, "<td class=\"pass\">%s</td>", w);
             } else {
@@ -154,7 +134,7 @@ static void failure(struct conf_buf *b, const struct conf_run *run, size_t c, si
     const struct conf_case *k = run->cases[c];
     const struct conf_result *r = conf_run_result(run, c, a);
     conf_buf_printf(b, "<div class=\"fail-box\" id=\"r-%zu-%zu\"><h3>%s ", c, a,
-                    word_of(r, k->level));
+                    conf_result_word(r, k->level));
     conf_buf_put_xml(b, k->id);
     conf_buf_puts(b, " &mdash; ");
     conf_buf_put_xml(b, run->adapters[a].name);
@@ -225,16 +205,5 @@ enum sm_code conf_report_html(const struct conf_run *run, const char *path, stru
         conf_buf_puts(&b, "<p>None.</p>\n");
     }
     conf_buf_puts(&b, "</body></html>\n");
-    if (b.oom) {
-        conf_buf_cleanup(&b);
-        return sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
-    }
-    FILE *f = conf_report_open(path, err);
-    if (f == NULL) {
-        conf_buf_cleanup(&b);
-        return SM_E_IO;
-    }
-    fwrite(b.data, 1, b.len, f);
-    conf_buf_cleanup(&b);
-    return conf_report_close(f, path, err);
+    return conf_report_write_buf(&b, path, err);
 }

@@ -179,16 +179,5 @@ enum sm_code conf_report_junit(const struct conf_run *run, const char *path, str
         conf_buf_puts(&b, "  </testsuite>\n");
     }
     conf_buf_puts(&b, "</testsuites>\n");
-    if (b.oom) {
-        conf_buf_cleanup(&b);
-        return sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
-    }
-    FILE *f = conf_report_open(path, err);
-    if (f == NULL) {
-        conf_buf_cleanup(&b);
-        return SM_E_IO;
-    }
-    fwrite(b.data, 1, b.len, f);
-    conf_buf_cleanup(&b);
-    return conf_report_close(f, path, err);
+    return conf_report_write_buf(&b, path, err);
 }

@@ -22,24 +22,6 @@
 #define BOLD   "\033[1m"
 #define RESET  "\033[0m"
 
-static const char *status_word(const struct conf_result *r, enum conf_level lv)
-{
-    switch (r->outcome) {
-    case CONF_PASS:
-        return "PASS";
-    case CONF_SKIP:
-        return "SKIP";
-    case CONF_ERROR:
-        return "ERROR";
-    case CONF_FAIL:
-        break;
-    }
-    if (r->known) {
-        return "KNOWN";
-    }
-    return lv == CONF_INFO ? "NOTE" : r->counts ? "FAIL" : "WARN";
-}
-
 static const char *status_color(const char *w)
 {
     if (strcmp(w, "PASS") == 0) {
@@ -117,13 +99,13 @@ static void case_lines(const struct conf_run *run, FILE *out, bool color, bool v
             fprintf(out, "%-24s %-6s", k->id, conf_level_name(k->level));
             for (size_t a = 0; a < run->n_adapters; a++) {
                 fputc(' ', out);
-                put_status(out, status_word(conf_run_result(run, c, a), k->level), color);
+                put_status(out, conf_result_word(conf_run_result(run, c, a), k->level), color);
                 fprintf(out, "%7s", "");
             }
             fprintf(out, " %s\n", k->title);
         } else {
             const struct conf_result *r = conf_run_result(run, c, 0);
-            put_status(out, status_word(r, k->level), color);
+            put_status(out, conf_result_word(r, k->level), color);
             fprintf(out, " %-6s %-24s %s (%.0f ms)\n", conf_level_name(k->level), k->id, k->title,
                     r->ms);
         }

@@ -19,17 +19,9 @@
 
 const char *conf_outcome_name(enum conf_outcome o)
 {
-    switch (o) {
-    case CONF_PASS:
-        return "pass";
-    case CONF_FAIL:
-        return "fail";
-    case CONF_SKIP:
-        return "skip";
-    case CONF_ERROR:
-        return "error";
-    }
-    return "?";
+    static const char *const names[] = {
+        [CONF_PASS] = "pass", [CONF_FAIL] = "fail", [CONF_SKIP] = "skip", [CONF_ERROR] = "error"};
+    return (unsigned)o < sizeof names / sizeof names[0] ? names[o] : "?";
 }
 
 uint64_t conf_case_seed(uint64_t run_seed, const char *case_id)
@@ -152,24 +144,15 @@ enum sm_code conf_run_execute(struct conf_run *run, struct sm_error *err)
 void conf_run_tally(struct conf_run *run)
 {
     run->n_pass = run->n_fail = run->n_skip = run->n_error = run->n_known = run->n_counted = 0;
+    size_t *const by_outcome[] = {[CONF_PASS] = &run->n_pass,
+                                  [CONF_FAIL] = &run->n_fail,
+                                  [CONF_SKIP] = &run->n_skip,
+                                  [CONF_ERROR] = &run->n_error};
     for (size_t c = 0; c < run->n_cases; c++) {
         enum conf_level lv = run->cases[c]->level;
         for (size_t a = 0; a < run->n_adapters; a++) {
             struct conf_result *r = conf_run_result(run, c, a);
-            switch (r->outcome) {
-            case CONF_PASS:
-                run->n_pass++;
-                break;
-            case CONF_FAIL:
-                run->n_fail++;
-                break;
-            case CONF_SKIP:
-                run->n_skip++;
-                break;
-            case CONF_ERROR:
-                run->n_error++;
-                break;
-            }
+            (*by_outcome[r->outcome])++;
             bool bad = r->outcome == CONF_FAIL || r->outcome == CONF_ERROR;
             bool level_counts = lv == CONF_MUST || (lv == CONF_SHOULD && run->strict);
             r->counts = bad && level_counts && !r->known;

@@ -169,6 +169,14 @@ SM_NODISCARD enum sm_code conf_run_execute(struct conf_run *run, struct sm_error
 
 /* ---- baseline and artifact (baseline.c, artifact.c) --------------------- */
 
+/* The largest JSON report or artifact read back (--baseline, --replay). */
+#define CONF_MAX_JSON_BYTES ((size_t)256u << 20)
+
+/* Print root (compact, or pretty) to path with a final newline, and delete
+ * root; false when out of memory or when the file could not be written. */
+struct cJSON;
+bool conf_json_write(const char *path, struct cJSON *root, bool pretty);
+
 /* Mark results that failed in a --json report given as baseline as known. */
 SM_NODISCARD enum sm_code conf_baseline_apply(struct conf_run *run, const char *path,
                                               struct sm_error *err);

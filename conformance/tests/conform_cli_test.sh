@@ -10,11 +10,7 @@ top=${SM_TOP:-$PWD}
 bin=$top/${SM_BUILD:-build/debug}/stagemock
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0 skipped=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$top/tests/support/check.sh" # passed, failed, skipped; check NAME CMD...
 status() { "$@" > "$work/o" 2>&1; echo $?; }
 cd "$top"
 

@@ -20,11 +20,7 @@ work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$work"; }
 trap cleanup EXIT
-passed=0 failed=0 skipped=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$top/tests/support/check.sh" # passed, failed, skipped; check NAME CMD...
 # start a server (extra args), set $url
 serve() { # tag, args...
   local tag=$1; shift

@@ -10,11 +10,7 @@ bin=$top/$build/stagemock
 ctl=$top/$build/stagectl
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0 skipped=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$top/tests/support/check.sh" # passed, failed, skipped; check NAME CMD...
 . "$top/tests/support/need.sh"
 sm_need jq xmllint # the reports are read with them
 if [ ! -x "$ctl" ]; then

@@ -8,11 +8,7 @@ bin=$top/${SM_BUILD:-build/debug}/stagemock
 ad=$top/conformance/tests/adapters
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0 skipped=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$top/tests/support/check.sh" # passed, failed, skipped; check NAME CMD...
 . "$top/tests/support/need.sh"
 sm_need curl jq # the test adapters' tools
 cd "$top"

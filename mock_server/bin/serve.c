@@ -21,6 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../common/sm_file.h"
+#include "../../common/sm_parse.h"
 #include "commands.h"
 #include "stagemock/fixtures.h"
 #include "stagemock/scenario.h"
@@ -70,18 +72,6 @@ static void usage(FILE *f)
             "With no --stage and no --key: one demo stage and key, printed at start.\n");
 }
 
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || s[0] == '-') {
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
 /* The connection flags: a positive count up to max each. True when a is one
  * of them (then *ok says whether its value was good). */
 static bool conn_flag(struct sm_server_config *cfg, const char *a, const char *v, bool *ok)
@@ -100,7 +90,7 @@ static bool conn_flag(struct sm_server_config *cfg, const char *a, const char *v
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
         if (strcmp(a, flags[i].name) == 0) {
             uint64_t n = 0;
-            *ok = parse_u64(v, &n) && n > 0 && n <= flags[i].max;
+            *ok = smx_parse_u64(v, UINT64_MAX, &n) && n > 0 && n <= flags[i].max;
             if (*ok) {
                 *flags[i].dst = (unsigned)n;
             }
@@ -172,7 +162,7 @@ static bool value_flag(struct sm_server_config *cfg, const char *a, const char *
         cfg->log_format = json == 1 ? SM_LOG_JSON : SM_LOG_TEXT;
         return json >= 0;
     }
-    if (!parse_u64(v, &n)) {
+    if (!smx_parse_u64(v, UINT64_MAX, &n)) {
         return false;
     }
     if (strcmp(a, "--port") == 0 && n <= 65535) {
@@ -226,36 +216,6 @@ static void log_line(void *cls, const char *line)
     fflush(out);
 }
 
-static char *read_text(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t cap = 0, n = 0;
-    for (;;) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 4096;
-            char *nb = realloc(buf, cap);
-            if (nb == NULL || cap > (16u << 20)) {
-                free(nb ? nb : buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            break;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
-
 /* Write a small valid parquet file for the printed curl line. */
 static bool write_demo_file(char *path, size_t size)
 {
@@ -294,7 +254,7 @@ static int setup(struct sm_server *srv, struct serve_opts *o, bool demo, FILE *e
     }
     if (o->profile != NULL) {
         size_t len = 0;
-        char *text = read_text(o->profile, &len);
+        char *text = smx_file_read(o->profile, (size_t)16 << 20, &len, NULL);
         if (text == NULL) {
             fprintf(err, "stagemock serve: cannot read profile %s: %s\n", o->profile,
                     strerror(errno));

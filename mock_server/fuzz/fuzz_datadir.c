@@ -7,13 +7,13 @@
  * that loads must load to the same stages again, since cutting a torn tail
  * is done once and for all.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../common/sm_file.h"
 #include "../src/internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -27,7 +27,7 @@ static void dir_name(const uint8_t *data, size_t size, char hex[65])
             (uint32_t)data[11] << 24;
     }
     if (n > 0 && n <= 1024 && (size_t)n <= size - 12) {
-        sm_sha256_buf(data + 12, n, hex);
+        smx_sha256_buf(data + 12, n, hex);
     } else {
         memcpy(hex, "0000", 5);
     }
@@ -49,27 +49,6 @@ static char *load(const char *dir)
     char *json = sm_server_stages_json(srv);
     sm_server_free(srv);
     return json != NULL ? json : strdup("");
-}
-
-static void remove_tree(const char *dir, const char *stage)
-{
-    DIR *d = opendir(stage);
-    struct dirent *de;
-    while (d != NULL && (de = readdir(d)) != NULL) {
-        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-            char p[4400];
-            (void)snprintf(p, sizeof p, "%s/%s", stage, de->d_name);
-            (void)unlink(p);
-        }
-    }
-    if (d != NULL) {
-        closedir(d);
-    }
-    (void)rmdir(stage);
-    char p[4400];
-    (void)snprintf(p, sizeof p, "%s/stages", dir);
-    (void)rmdir(p);
-    (void)rmdir(dir);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -99,6 +78,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(first);
         free(again);
     }
-    remove_tree(dir, stage);
+    (void)smx_tree_remove(dir);
     return 0;
 }

@@ -6,44 +6,15 @@
  * commit all see hostile bytes. The server must answer every input with a
  * status line, never crash, leak or read out of bounds.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include "stagemock/server.h"
+#include "fuzz_http.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct sm_server *server(void)
-{
-    static struct sm_server *srv; /* one per fuzzing process */
-    if (srv == NULL) {
-        struct sm_server_config cfg;
-        sm_server_config_init(&cfg);
-        cfg.max_upload = 1u << 20;
-        struct sm_error e;
-        if (sm_server_new(&cfg, &srv, &e) != SM_OK || sm_server_add_stage(srv, "s", &e) != SM_OK ||
-            sm_server_add_key(srv, "k", NULL, 0, &e) != SM_OK ||
-            sm_server_start(srv, &e) != SM_OK) {
-            fprintf(stderr, "fuzz_upload: %s\n", e.message);
-            abort();
-        }
-    }
-    return srv;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct sm_server *srv = server();
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(sm_server_port(srv))};
-    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-        close(fd);
+    struct sm_server *srv = fuzz_server(1u << 20, "fuzz_upload");
+    int fd = fuzz_dial(srv);
+    if (fd < 0) {
         return 0;
     }
     char head[256];
@@ -52,15 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                      "Connection: close\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n"
                      "Content-Length: %zu\r\n\r\n",
                      size);
-    if (write(fd, head, (size_t)n) == n && (size == 0 || write(fd, data, size) >= 0)) {
-        char buf[4096];
-        ssize_t got, total = 0;
-        while ((got = read(fd, buf, sizeof buf)) > 0) {
-            total += got;
-        }
-        if (total > 0 && memcmp(buf, "HTTP/1.1 ", 9) != 0 && total < (ssize_t)sizeof buf) {
-            abort(); /* every request gets a status line */
-        }
+    if (fuzz_send_all(fd, head, (size_t)n) == 0 && fuzz_send_all(fd, data, size) == 0) {
+        fuzz_expect_status_line(fd);
     }
     close(fd);
     sm_server_reset(srv); /* keep the stage and journal from growing */

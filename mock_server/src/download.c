@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#include "../../common/sm_base64.h"
 
 #include "internal.h"
 
@@ -48,35 +49,13 @@ static uint8_t *blob_read_all(const struct sm_blob *b)
     return buf;
 }
 
-static char *base64(const uint8_t *p, size_t n, size_t *out_len)
-{
-    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t len = (n + 2) / 3 * 4;
-    char *out = malloc(len + 1);
-    if (out == NULL) {
-        return NULL;
-    }
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0) |
-                     (i + 2 < n ? p[i + 2] : 0);
-        out[o++] = tbl[v >> 18];
-        out[o++] = tbl[(v >> 12) & 63];
-        out[o++] = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
-        out[o++] = i + 2 < n ? tbl[v & 63] : '=';
-    }
-    out[o] = '\0';
-    *out_len = o;
-    return out;
-}
-
 static struct MHD_Response *blob_response(struct sm_blob *b, bool as_base64, uint64_t *len)
 {
     *len = b->size;
     if (as_base64) {
         uint8_t *raw = b->size <= (256u << 20) ? blob_read_all(b) : NULL;
         size_t n = 0;
-        char *text = raw ? base64(raw, b->size, &n) : NULL;
+        char *text = raw ? smx_base64_encode(raw, b->size, &n) : NULL;
         free(raw);
         sm_blob_unref(b);
         if (text == NULL) {

@@ -22,7 +22,7 @@
 #include "stagemock/parquet.h"
 #include "stagemock/rules.h"
 #include "stagemock/server.h"
-#include "sha256.h"
+#include "../../common/sm_sha256.h"
 
 /* ---- clock (clock.c) ---------------------------------------------------- */
 
@@ -72,7 +72,7 @@ struct sm_spool {
     int fd;      /* -1 until the spool moves to disk */
     uint64_t size;
     const char *tmp_dir;
-    struct sm_sha256 sha; /* of the bytes on disk, streamed as they are written */
+    struct smx_sha256 sha; /* of the bytes on disk, streamed as they are written */
 };
 void sm_spool_init(struct sm_spool *s, const char *tmp_dir);
 /* The body is about hint bytes (the request's Content-Length): an empty spool
@@ -555,7 +555,7 @@ int sm_reply_status_of(const struct sm_server *srv, const struct sm_error *e);
 /* The rule an error answer carries: its own, else error-json. */
 enum sm_rule sm_reply_rule_of(const struct sm_error *e);
 /* Answer with an error: JSON {"message"}, the rule in X-Stagemock-Rule, the
- * status from the profile when it overrides the rule's default. */
+ * status from sm_reply_status. */
 enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e);
 /* Answer with an error where MHD cannot queue one (mid-body): the JSON
  * answer is written to the socket, the request journaled as answered, and

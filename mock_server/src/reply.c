@@ -57,6 +57,25 @@ enum MHD_Result sm_reply_queue(struct sm_req *r, int status, struct MHD_Response
     return ret;
 }
 
+/* A JSON response that takes ownership of json (freed with the response, or
+ * here when there is none); the body is shown to a running scenario first.
+ * NULL when MHD could not make the response. */
+static struct MHD_Response *json_response(struct sm_req *r, char *json, size_t *len)
+{
+    *len = strlen(json);
+    if (r->scn_run != NULL) {
+        sm_server_scn_hooks(r->srv)->note_body(r, json, *len);
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(*len, json, free);
+    if (resp == NULL) {
+        free(json);
+        return NULL;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    return resp;
+}
+
 enum MHD_Result sm_reply_json(struct sm_req *r, int status, char *json)
 {
     if (json == NULL) {
@@ -64,17 +83,9 @@ enum MHD_Result sm_reply_json(struct sm_req *r, int status, char *json)
         (void)sm_err_set(&e, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory building the answer");
         return sm_reply_error(r, &e);
     }
-    size_t len = strlen(json);
-    if (r->scn_run != NULL) {
-        sm_server_scn_hooks(r->srv)->note_body(r, json, len);
-    }
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, json, free);
-    if (resp == NULL) {
-        free(json);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    return sm_reply_queue(r, status, resp, len);
+    size_t len = 0;
+    struct MHD_Response *resp = json_response(r, json, &len);
+    return resp != NULL ? sm_reply_queue(r, status, resp, len) : MHD_NO;
 }
 
 static const char no_memory_body[] = "{\"message\":\"out of memory\"}";
@@ -131,16 +142,11 @@ enum MHD_Result sm_reply_error(struct sm_req *r, const struct sm_error *e)
         r->je.rule = SM_RULE_ERROR_JSON;
         return sm_reply_queue(r, 503, no_memory_response(), sizeof no_memory_body - 1);
     }
-    size_t len = strlen(json);
-    if (r->scn_run != NULL) {
-        sm_server_scn_hooks(r->srv)->note_body(r, json, len);
-    }
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, json, free);
+    size_t len = 0;
+    struct MHD_Response *resp = json_response(r, json, &len);
     if (resp == NULL) {
-        free(json);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     MHD_add_response_header(resp, "X-Stagemock-Rule", sm_rule_id(sm_reply_rule_of(e)));
     r->je.rule = sm_reply_rule_of(e);
     free(r->je.message);

@@ -172,8 +172,8 @@ enum sm_code sm_spool_append(struct sm_spool *s, const void *data, size_t n, str
             return sm_err_set(err, SM_E_IO, 500, SM_RULE_NONE,
                               "cannot create a spool file in %s: %s", dir, strerror(errno));
         }
-        sm_sha256_init(&s->sha);
-        sm_sha256_update(&s->sha, s->mem, s->mem_len);
+        smx_sha256_init(&s->sha);
+        smx_sha256_update(&s->sha, s->mem, s->mem_len);
         enum sm_code rc = write_fd(s->fd, s->mem, s->mem_len, err);
         spool_free_mem(s);
         s->mem_len = s->mem_cap = 0;
@@ -181,7 +181,7 @@ enum sm_code sm_spool_append(struct sm_spool *s, const void *data, size_t n, str
             return rc;
         }
     }
-    sm_sha256_update(&s->sha, data, n);
+    smx_sha256_update(&s->sha, data, n);
     enum sm_code rc = write_fd(s->fd, data, n, err);
     if (rc == SM_OK) {
         s->size += n;
@@ -192,9 +192,9 @@ enum sm_code sm_spool_append(struct sm_spool *s, const void *data, size_t n, str
 void sm_spool_sha256(struct sm_spool *s, char hex[65])
 {
     if (s->fd >= 0) {
-        sm_sha256_hex(&s->sha, hex);
+        smx_sha256_hex(&s->sha, hex);
     } else {
-        sm_sha256_buf(s->mem, s->mem_len, hex);
+        smx_sha256_buf(s->mem, s->mem_len, hex);
     }
 }
 
@@ -210,9 +210,9 @@ bool sm_spool_content_key(const struct sm_spool *s, uint64_t *key)
 bool sm_blob_sha256(const struct sm_blob *b, char hex[65])
 {
     if (b->fd >= 0) {
-        return sm_sha256_file(b->fd, hex);
+        return smx_sha256_file(b->fd, hex);
     }
-    sm_sha256_buf(b->mem, (size_t)b->size, hex);
+    smx_sha256_buf(b->mem, (size_t)b->size, hex);
     return true;
 }
 

@@ -403,7 +403,7 @@ static const char *header_parse(const uint8_t *p, uint64_t avail, uint32_t *name
 static void stage_dir(const struct sm_store *s, const char *stage, char *out, size_t size)
 {
     char hex[65];
-    sm_sha256_buf(stage, strlen(stage), hex);
+    smx_sha256_buf(stage, strlen(stage), hex);
     (void)snprintf(out, size, "%s/%s", s->root, hex);
 }
 

@@ -10,11 +10,7 @@ bin=$top/${SM_BUILD:-build/debug}/stagemock
 sm_need curl
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; rm -rf "$work"' EXIT
-passed=0 failed=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$top/tests/support/check.sh" # passed, failed, skipped; check NAME CMD...
 # a parquet file to upload: the demo file serve writes, else any in the corpus
 printf '{"rules":[{"match":{"nth":0},"action":{"status":500}}]}' > "$work/bad.json"
 "$bin" serve --stage s1 --key k1 --scenario "$work/bad.json" > "$work/bad.out" 2>&1

@@ -31,13 +31,10 @@ static char *read_text(const char *rel)
     char path[4096];
     size_t len = 0;
     snprintf(path, sizeof path, "%s/%s", sm_test_top_dir(), rel);
-    uint8_t *b = sm_test_read_file(path, &len);
-    if (b == NULL) {
+    char *t = (char *)sm_test_read_file(path, &len); /* NUL-terminated */
+    if (t == NULL) {
         fail_msg("cannot read %s", path);
     }
-    char *t = realloc(b, len + 1);
-    assert_non_null(t);
-    t[len] = '\0';
     return t;
 }
 
@@ -289,25 +286,6 @@ static void test_probability_seed_7(void **state)
     assert_true(n >= 3 && n <= 24); /* about 12 of 40 */
 }
 
-/* rm -r of a folder this test made (regular files and folders only). */
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d == NULL) {
-        assert_int_equal(remove(path), 0);
-        return;
-    }
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            char sub[4096];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            remove_tree(sub);
-        }
-    }
-    closedir(d);
-    assert_int_equal(remove(path), 0);
-}
-
 /* The page's example as a user runs it: `stagemock fixtures --out fixtures`
  * beside the scenario file, then the scenario loaded into a server. */
 static void test_preload(void **state)
@@ -325,15 +303,7 @@ static void test_preload(void **state)
     sm_scn_free(s);
 
     char dir[] = "/tmp/sm-preload-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char out[4096];
-    snprintf(out, sizeof out, "%s/fixtures", dir);
-    char a0[] = "fixtures", a1[] = "--out";
-    char *argv[] = {a0, a1, out, NULL};
-    FILE *sink = tmpfile();
-    assert_non_null(sink);
-    assert_int_equal(pqw_fixtures_main(3, argv, sink, sink), 0);
-    fclose(sink);
+    sm_test_fixtures_dir(dir);
     char *json = read_text("mock_server/tests/scenarios/preload.json");
     struct sm_server_config cfg;
     sm_server_config_init(&cfg);
@@ -351,7 +321,7 @@ static void test_preload(void **state)
     sm_file_list_cleanup(&list);
     sm_server_free(srv);
     free(json);
-    remove_tree(dir);
+    assert_int_equal(smx_tree_remove(dir), 0);
 }
 
 static void test_match_fields(void **state)

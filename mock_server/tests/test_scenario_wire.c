@@ -219,16 +219,11 @@ static int setup(void **state)
     assert_int_equal(sm_server_add_key(f->srv, "k1", NULL, 0, &e), SM_OK);
     assert_int_equal(sm_server_add_key(f->srv, "k-flaky", NULL, 0, &e), SM_OK);
     assert_int_equal(sm_server_start(f->srv, &e), SM_OK);
-    FILE *tmp = tmpfile();
     static const struct pqw_column cols[] = {
         {"id", SM_PQ_INT64, 0, SM_PQ_REQUIRED, -1, SM_PQ_LT_NONE}};
     struct pqw_options opt = {.codec = SM_PQ_UNCOMPRESSED};
-    assert_int_equal(pqw_write_fd(fileno(tmp), cols, 1, 8000, &opt, value, NULL, &e), SM_OK);
-    long n = lseek(fileno(tmp), 0, SEEK_END);
-    f->pq = malloc((size_t)n);
-    assert_int_equal(pread(fileno(tmp), f->pq, (size_t)n, 0), n);
-    f->pq_len = (size_t)n;
-    fclose(tmp);
+    f->pq = pqw_write_mem(cols, 1, 8000, &opt, value, NULL, &f->pq_len, &e);
+    assert_non_null(f->pq);
     assert_true(f->pq_len > 60000); /* offsets below must fall inside the body */
     *state = f;
     return 0;
@@ -547,39 +542,13 @@ static void test_probability_replays(void **state)
     assert_non_null(strchr(a, '.'));
 }
 
-/* rm -r of a folder this test made (regular files and folders only). */
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d == NULL) {
-        assert_int_equal(remove(path), 0);
-        return;
-    }
-    for (struct dirent *e; (e = readdir(d)) != NULL;) {
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
-            char sub[4096];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            remove_tree(sub);
-        }
-    }
-    closedir(d);
-    assert_int_equal(remove(path), 0);
-}
-
 /* preload.json beside `stagemock fixtures --out fixtures`, as the page says. */
 static void test_preload(void **state)
 {
     struct fixture *f = *state;
     char dir[] = "/tmp/sm-preload-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char out[4096], path[4096];
-    snprintf(out, sizeof out, "%s/fixtures", dir);
-    char a0[] = "fixtures", a1[] = "--out";
-    char *argv[] = {a0, a1, out, NULL};
-    FILE *sink = tmpfile();
-    assert_non_null(sink);
-    assert_int_equal(pqw_fixtures_main(3, argv, sink, sink), 0);
-    fclose(sink);
+    sm_test_fixtures_dir(dir);
+    char path[4096];
     snprintf(path, sizeof path, "%s/mock_server/tests/scenarios/preload.json", sm_test_top_dir());
     size_t len = 0;
     uint8_t *json = sm_test_read_file(path, &len);
@@ -595,7 +564,7 @@ static void test_preload(void **state)
     assert_string_equal(l.files[0].name, "step_01.parquet");
     assert_string_equal(l.files[1].name, "step_02.parquet");
     sm_file_list_cleanup(&l);
-    remove_tree(dir);
+    assert_int_equal(smx_tree_remove(dir), 0);
 }
 
 static void test_bad_scenario_rejected(void **state)

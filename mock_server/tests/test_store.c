@@ -69,11 +69,22 @@ static struct sm_server *open_dir(const char *dir, struct sm_error *e)
     return srv;
 }
 
-static void rm_rf(const char *dir)
+/* A fresh data dir in fx->dir (removed by the test). */
+static void make_dir(struct fixture *fx)
 {
-    char cmd[128];
-    (void)snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    (void)snprintf(fx->dir, sizeof fx->dir, "/tmp/sm-store-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+}
+
+/* A running server (stage s1, key k1) over data dir dir. */
+static struct sm_server *serve_dir(const char *dir)
+{
+    struct sm_server_config cfg;
+    sm_server_config_init(&cfg);
+    cfg.data_dir = dir;
+    struct sm_server *srv = sm_test_server_start(&cfg);
+    assert_non_null(srv);
+    return srv;
 }
 
 /* The one stage directory under DIR/stages. */
@@ -98,21 +109,6 @@ static long file_size(const char *path)
 {
     struct stat sb;
     return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
-}
-
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
 }
 
 static void write_all(const char *path, const uint8_t *buf, size_t len)
@@ -165,13 +161,44 @@ static char *listing(struct sm_server *srv)
     return out;
 }
 
+/* Open dir (the server is not running): its listing is want. */
+static void reopen_lists(const char *dir, const char *want)
+{
+    struct sm_error e;
+    struct sm_server *srv = open_dir(dir, &e);
+    assert_non_null(srv);
+    char *got = listing(srv);
+    assert_string_equal(got, want);
+    free(got);
+    sm_server_free(srv);
+}
+
+/* Free srv, open dir again: the same listing, n_files files in it. */
+static void restart_lists_the_same(struct sm_server *srv, const char *dir, size_t n_files)
+{
+    char *want = listing(srv);
+    sm_server_free(srv);
+    struct sm_error e;
+    srv = open_dir(dir, &e);
+    assert_non_null(srv);
+    char *got = listing(srv);
+    assert_string_equal(got, want);
+    size_t n = 0;
+    for (const char *p = got; (p = strchr(p, ';')) != NULL; p++) {
+        n++;
+    }
+    assert_int_equal(n, n_files);
+    free(got);
+    free(want);
+    sm_server_free(srv);
+}
+
 /* Three files: a large one (its own data file; a small one when !big), then
  * two small (inline). */
 static void make_three(struct fixture *fx, bool big_first, char **after2, char **after3,
                        long *size2, long *size3)
 {
-    (void)snprintf(fx->dir, sizeof fx->dir, "/tmp/sm-store-XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
+    make_dir(fx);
     struct sm_error e;
     struct sm_server *srv = open_dir(fx->dir, &e);
     assert_non_null(srv);
@@ -207,25 +234,21 @@ static void torn_last_record_leaves_exactly_the_records_before_it(void **state)
     char log[600];
     (void)snprintf(log, sizeof log, "%s/log", fx.stage_dir);
     size_t len;
-    uint8_t *whole = read_all(log, &len);
+    uint8_t *whole = sm_test_read_file(log, &len);
+    assert_non_null(whole);
     assert_int_equal(len, (size_t)size3);
     struct sm_error e;
     /* intact: all three */
-    struct sm_server *srv = open_dir(fx.dir, &e);
-    assert_non_null(srv);
-    char *got = listing(srv);
-    assert_string_equal(got, after3);
-    free(got);
-    sm_server_free(srv);
+    reopen_lists(fx.dir, after3);
     int checked = 0;
     for (long cut = size2; cut < size3; cut++) {
         write_all(log, whole, (size_t)cut);
-        srv = open_dir(fx.dir, &e);
+        struct sm_server *srv = open_dir(fx.dir, &e);
         if (srv == NULL) {
             fprintf(stderr, "cut at %ld of %ld: %s\n", cut, size3, e.message);
             fail();
         }
-        got = listing(srv);
+        char *got = listing(srv);
         if (strcmp(got, after2) != 0) {
             fprintf(stderr, "cut at %ld: got %s\n", cut, got);
             fail();
@@ -238,26 +261,21 @@ static void torn_last_record_leaves_exactly_the_records_before_it(void **state)
     assert_int_equal(checked, size3 - size2);
     /* after a recovery the log takes new records where the old ones ended */
     write_all(log, whole, (size_t)(size2 + (size3 - size2) / 2));
-    srv = open_dir(fx.dir, &e);
+    struct sm_server *srv = open_dir(fx.dir, &e);
     assert_non_null(srv);
     size_t lc;
     uint8_t *c = sm_test_parquet(1, 0, 3, &lc);
     preload(srv, "c.parquet", c, lc);
     char *want = listing(srv);
+    assert_non_null(strstr(want, "c.parquet"));
     sm_server_free(srv);
-    srv = open_dir(fx.dir, &e);
-    assert_non_null(srv);
-    got = listing(srv);
-    assert_string_equal(got, want);
-    assert_non_null(strstr(got, "c.parquet"));
-    free(got);
+    reopen_lists(fx.dir, want);
     free(want);
-    sm_server_free(srv);
     free(c);
     free(whole);
     free(after2);
     free(after3);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 static void damage_before_intact_records_refuses_to_load(void **state)
@@ -270,7 +288,8 @@ static void damage_before_intact_records_refuses_to_load(void **state)
     char log[600];
     (void)snprintf(log, sizeof log, "%s/log", fx.stage_dir);
     size_t len;
-    uint8_t *whole = read_all(log, &len);
+    uint8_t *whole = sm_test_read_file(log, &len);
+    assert_non_null(whole);
     whole[size2 - 10] ^= 0x40; /* inside the second record, the third still intact */
     write_all(log, whole, len);
     struct sm_error e;
@@ -282,16 +301,11 @@ static void damage_before_intact_records_refuses_to_load(void **state)
     whole[size2 - 10] ^= 0x40;
     whole[size3 - 10] ^= 0x40;
     write_all(log, whole, len);
-    srv = open_dir(fx.dir, &e);
-    assert_non_null(srv);
-    char *got = listing(srv);
-    assert_string_equal(got, after2);
-    free(got);
-    sm_server_free(srv);
+    reopen_lists(fx.dir, after2);
     free(whole);
     free(after2);
     free(after3);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 /* A log that names one file twice was never written by a commit (the stage
@@ -306,7 +320,8 @@ static void repeated_name_in_a_log_refuses_to_load(void **state)
     char log[600];
     (void)snprintf(log, sizeof log, "%s/log", fx.stage_dir);
     size_t len;
-    uint8_t *whole = read_all(log, &len);
+    uint8_t *whole = sm_test_read_file(log, &len);
+    assert_non_null(whole);
     uint8_t *twice = malloc(len + (size_t)(size3 - size2));
     assert_non_null(twice);
     memcpy(twice, whole, len);
@@ -326,7 +341,7 @@ static void repeated_name_in_a_log_refuses_to_load(void **state)
     free(whole);
     free(after2);
     free(after3);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 /* Open descriptors of this process whose path starts with prefix. */
@@ -386,8 +401,8 @@ static void large_commit_is_served_from_its_data_file(void **state)
     sm_resp_cleanup(&r);
     sm_server_free(srv);
     free(big);
-    rm_rf(dir);
-    rm_rf(tmp);
+    assert_int_equal(smx_tree_remove(dir), 0);
+    assert_int_equal(smx_tree_remove(tmp), 0);
 }
 
 static void leftover_files_are_removed_and_stored_ones_kept(void **state)
@@ -435,15 +450,14 @@ static void leftover_files_are_removed_and_stored_ones_kept(void **state)
     free(big);
     free(after2);
     free(after3);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 static void old_index_json_dir_is_refused_with_a_reason(void **state)
 {
     (void)state;
     struct fixture fx = {0};
-    (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
-    assert_non_null(mkdtemp(fx.dir));
+    make_dir(&fx);
     char p[1024];
     (void)snprintf(p, sizeof p, "%s/stages", fx.dir);
     assert_int_equal(mkdir(p, 0700), 0);
@@ -457,7 +471,7 @@ static void old_index_json_dir_is_refused_with_a_reason(void **state)
     assert_non_null(strstr(e.message, "old format"));
     assert_non_null(strstr(e.message, "index.json"));
     assert_int_equal(file_size(p), 25); /* left alone */
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 static void reset_empties_the_log_and_removes_data_files(void **state)
@@ -488,7 +502,7 @@ static void reset_empties_the_log_and_removes_data_files(void **state)
     free(a);
     free(after2);
     free(after3);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 struct racer {
@@ -515,8 +529,7 @@ static void concurrent_commits_all_survive_in_commit_order(void **state)
 {
     (void)state;
     struct fixture fx = {0};
-    (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
-    assert_non_null(mkdtemp(fx.dir));
+    make_dir(&fx);
     struct sm_error e;
     struct sm_server *srv = open_dir(fx.dir, &e);
     assert_non_null(srv);
@@ -532,22 +545,9 @@ static void concurrent_commits_all_survive_in_commit_order(void **state)
         pthread_join(th[i], NULL);
         assert_int_equal(rs[i].failures, 0);
     }
-    char *want = listing(srv);
-    sm_server_free(srv);
-    srv = open_dir(fx.dir, &e);
-    assert_non_null(srv);
-    char *got = listing(srv);
-    assert_string_equal(got, want);
-    size_t n = 0;
-    for (const char *p = got; (p = strchr(p, ';')) != NULL; p++) {
-        n++;
-    }
-    assert_int_equal(n, 8 * 40);
-    free(got);
-    free(want);
-    sm_server_free(srv);
+    restart_lists_the_same(srv, fx.dir, 8 * 40);
     free(data);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 struct http_racer {
@@ -573,21 +573,9 @@ static void *http_race(void *cls)
     return NULL;
 }
 
-/* HTTP uploads wait for their fdatasync with the connection suspended (two
- * MHD threads serve all of them); every one is answered, and stored. */
-static void http_uploads_in_parallel_are_durable_when_answered(void **state)
+/* Eight clients upload 20 files each over HTTP; every one answered 200. */
+static void http_race_all(struct sm_server *srv, const uint8_t *data, size_t len)
 {
-    (void)state;
-    struct fixture fx = {0};
-    (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
-    assert_non_null(mkdtemp(fx.dir));
-    struct sm_server_config cfg;
-    sm_server_config_init(&cfg);
-    cfg.data_dir = fx.dir;
-    struct sm_server *srv = sm_test_server_start(&cfg);
-    assert_non_null(srv);
-    size_t len;
-    uint8_t *data = sm_test_parquet(1, 0, 6, &len);
     struct http_racer rs[8];
     pthread_t th[8];
     for (int i = 0; i < 8; i++) {
@@ -598,23 +586,22 @@ static void http_uploads_in_parallel_are_durable_when_answered(void **state)
         pthread_join(th[i], NULL);
         assert_int_equal(rs[i].failures, 0);
     }
-    char *want = listing(srv);
-    sm_server_free(srv);
-    struct sm_error e;
-    srv = open_dir(fx.dir, &e);
-    assert_non_null(srv);
-    char *got = listing(srv);
-    assert_string_equal(got, want);
-    size_t n = 0;
-    for (const char *p = got; (p = strchr(p, ';')) != NULL; p++) {
-        n++;
-    }
-    assert_int_equal(n, 8 * 20);
-    free(got);
-    free(want);
-    sm_server_free(srv);
+}
+
+/* HTTP uploads wait for their fdatasync with the connection suspended (two
+ * MHD threads serve all of them); every one is answered, and stored. */
+static void http_uploads_in_parallel_are_durable_when_answered(void **state)
+{
+    (void)state;
+    struct fixture fx = {0};
+    make_dir(&fx);
+    struct sm_server *srv = serve_dir(fx.dir);
+    size_t len;
+    uint8_t *data = sm_test_parquet(1, 0, 6, &len);
+    http_race_all(srv, data, len);
+    restart_lists_the_same(srv, fx.dir, 8 * 20);
     free(data);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 /* Upload over one keep-alive connection until it fails (2 s socket
@@ -673,13 +660,8 @@ static void stop_while_uploads_wait_is_clean(void **state)
 {
     (void)state;
     struct fixture fx = {0};
-    (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
-    assert_non_null(mkdtemp(fx.dir));
-    struct sm_server_config cfg;
-    sm_server_config_init(&cfg);
-    cfg.data_dir = fx.dir;
-    struct sm_server *srv = sm_test_server_start(&cfg);
-    assert_non_null(srv);
+    make_dir(&fx);
+    struct sm_server *srv = serve_dir(fx.dir);
     size_t len;
     uint8_t *data = sm_test_parquet(1, 0, 7, &len);
     struct http_racer rs[4];
@@ -711,7 +693,7 @@ static void stop_while_uploads_wait_is_clean(void **state)
     sm_file_list_cleanup(&list);
     sm_server_free(srv);
     free(data);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 /* 160 uploads from 8 clients while each fdatasync takes 20 ms: they share
@@ -720,27 +702,13 @@ static void concurrent_uploads_share_fdatasyncs(void **state)
 {
     (void)state;
     struct fixture fx = {0};
-    (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
-    assert_non_null(mkdtemp(fx.dir));
-    struct sm_server_config cfg;
-    sm_server_config_init(&cfg);
-    cfg.data_dir = fx.dir;
-    struct sm_server *srv = sm_test_server_start(&cfg);
-    assert_non_null(srv);
+    make_dir(&fx);
+    struct sm_server *srv = serve_dir(fx.dir);
     size_t len;
     uint8_t *data = sm_test_parquet(1, 0, 8, &len);
     __atomic_store_n(&sync_calls, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&sync_delay_ms, 20, __ATOMIC_RELAXED);
-    struct http_racer rs[8];
-    pthread_t th[8];
-    for (int i = 0; i < 8; i++) {
-        rs[i] = (struct http_racer){.url = sm_server_url(srv), .id = i, .data = data, .len = len};
-        assert_int_equal(pthread_create(&th[i], NULL, http_race, &rs[i]), 0);
-    }
-    for (int i = 0; i < 8; i++) {
-        pthread_join(th[i], NULL);
-        assert_int_equal(rs[i].failures, 0);
-    }
+    http_race_all(srv, data, len);
     int calls = __atomic_load_n(&sync_calls, __ATOMIC_RELAXED);
     __atomic_store_n(&sync_delay_ms, 0, __ATOMIC_RELAXED);
     fprintf(stderr, "160 uploads, %d fdatasync calls\n", calls);
@@ -748,7 +716,7 @@ static void concurrent_uploads_share_fdatasyncs(void **state)
     assert_true(calls <= 160 / 2);
     sm_server_free(srv);
     free(data);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 /* A failed fdatasync: the upload waiting on it is not acknowledged (500),
@@ -757,13 +725,8 @@ static void failed_fdatasync_is_not_acknowledged(void **state)
 {
     (void)state;
     struct fixture fx = {0};
-    (void)snprintf(fx.dir, sizeof fx.dir, "/tmp/sm-store-XXXXXX");
-    assert_non_null(mkdtemp(fx.dir));
-    struct sm_server_config cfg;
-    sm_server_config_init(&cfg);
-    cfg.data_dir = fx.dir;
-    struct sm_server *srv = sm_test_server_start(&cfg);
-    assert_non_null(srv);
+    make_dir(&fx);
+    struct sm_server *srv = serve_dir(fx.dir);
     size_t len;
     uint8_t *data = sm_test_parquet(1, 0, 9, &len);
     struct sm_resp r;
@@ -792,7 +755,7 @@ static void failed_fdatasync_is_not_acknowledged(void **state)
     free(got);
     sm_server_free(srv);
     free(data);
-    rm_rf(fx.dir);
+    assert_int_equal(smx_tree_remove(fx.dir), 0);
 }
 
 int main(void)

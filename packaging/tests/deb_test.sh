@@ -9,28 +9,13 @@
 # Skipped, with a message, where dpkg-deb, dpkg-shlibdeps or lintian are
 # missing. Reuses the suite's build (MODE is passed on).
 set -u
-top=${SM_TOP:-$PWD}
-build=${SM_BUILD:-build/debug}
-# install_test and deb_test both run `make install-files` into this build dir:
-# run-all.sh starts them in parallel, so they take turns (a shared lock).
-mkdir -p "$build" && exec 9> "$build/.install-tests.lock" && flock 9
-mode=${SM_MODE:-debug}
-cd "$top" || exit 1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-passed=0 failed=0 skipped=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "${SM_TOP:-$PWD}/packaging/tests/preamble.sh" # $top $build $mode $T, the lock, check
 for tool in dpkg-deb dpkg-shlibdeps lintian; do
   if ! command -v "$tool" > /dev/null; then
     echo "SKIP: $tool is not installed (apt-get install dpkg-dev lintian)"
     echo "0 passed, 0 failed, 1 skipped"; exit 0
   fi
 done
-unset MAKEFLAGS MFLAGS MAKELEVEL
-ver_part() { sed -n "s/^#define SM_VERSION_$1 *\([0-9]*\)$/\1/p" include/stagemock/version.h; }
 version=$(ver_part MAJOR).$(ver_part MINOR).$(ver_part PATCH)
 arch=$(dpkg-architecture -qDEB_HOST_ARCH)
 

@@ -19,27 +19,11 @@
 # Reuses the build's objects: MODE and BUILDDIR are the suite's own, and the
 # installed stagemock is relinked in $T (only datadir.c is compiled again).
 set -u
-top=${SM_TOP:-$PWD}
-build=${SM_BUILD:-build/debug}
-# install_test and deb_test both run `make install-files` into this build dir:
-# run-all.sh starts them in parallel, so they take turns (a shared lock).
-mkdir -p "$build" && exec 9> "$build/.install-tests.lock" && flock 9
-mode=${SM_MODE:-debug}
-cd "$top" || exit 1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-passed=0 failed=0 skipped=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "${SM_TOP:-$PWD}/packaging/tests/preamble.sh" # $top $build $mode $T, the lock, check
 skip() { skipped=$((skipped + 1)); echo "SKIP: $*"; }
 finish() { echo "$passed passed, $failed failed, $skipped skipped"; [ "$failed" = 0 ]; exit $?; }
-# A recursive make from a test is not part of the parent's job server.
-unset MAKEFLAGS MFLAGS MAKELEVEL
 mk() { make --no-print-directory MODE="$mode" BUILDDIR="$build" "$@"; }
 
-ver_part() { sed -n "s/^#define SM_VERSION_$1 *\([0-9]*\)$/\1/p" include/stagemock/version.h; }
 major=$(ver_part MAJOR)
 version=$major.$(ver_part MINOR).$(ver_part PATCH)
 

@@ -13,11 +13,7 @@ build=$top/${SM_BUILD:-build/debug}
 work=$(mktemp -d)
 pid=
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
-passed=0 failed=0 skipped=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$top/tests/support/check.sh" # passed, failed, skipped; check NAME CMD...
 
 if ! /usr/bin/python3 -c 'import requests' 2>/dev/null; then
   echo "skipping: /usr/bin/python3 has no requests"; skipped=$((skipped + 2))

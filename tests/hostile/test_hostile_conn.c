@@ -129,6 +129,38 @@ static void assert_raw_json(const char *raw, int status, const char *needle)
     cJSON_Delete(j);
 }
 
+/* A plain connection to srv from 127.0.0.1. */
+static int dial_server(struct sm_server *srv)
+{
+    int fd = dial(sm_server_port(srv), 0, false);
+    assert_true(fd >= 0);
+    return fd;
+}
+
+/* Send piece every 200 ms (40 times at most, 8 s) until the server closes;
+ * returns when it closed, in seconds from the first piece (0: never), and
+ * the first answer seen in *raw (NULL when none; free it). */
+static double dribble_until_closed(int fd, const char *piece, size_t len, char **raw)
+{
+    double t0 = now_s(), closed_at = 0;
+    *raw = NULL;
+    for (int i = 0; i < 40 && closed_at == 0; i++) {
+        send_all(fd, piece, len);
+        size_t n;
+        bool closed;
+        char *got = read_until_close(fd, 0.2, &n, &closed);
+        if (n > 0 && *raw == NULL) {
+            *raw = got;
+            got = NULL;
+        }
+        free(got);
+        if (closed) {
+            closed_at = now_s() - t0;
+        }
+    }
+    return closed_at;
+}
+
 static size_t sink(char *p, size_t size, size_t n, void *cls)
 {
     (void)p;
@@ -186,8 +218,7 @@ static void stop_gives_in_flight_requests_a_bounded_grace(void **state)
     struct sm_server *srv = sm_test_server_start(&cfg);
     assert_non_null(srv);
     /* an upload that never finishes its body */
-    int fd = dial(sm_server_port(srv), 0, false);
-    assert_true(fd >= 0);
+    int fd = dial_server(srv);
     static const char head[] = "POST /upload-to-stage HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                "Authorization: Key k1\r\nContent-Type: multipart/form-data; "
                                "boundary=b\r\nContent-Length: 100000\r\n\r\n--b\r\n";
@@ -216,26 +247,11 @@ static void slowloris_head_gets_408_at_the_deadline(void **state)
     cfg.head_timeout_s = 1;
     struct sm_server *srv = sm_test_server_start(&cfg);
     assert_non_null(srv);
-    int fd = dial(sm_server_port(srv), 0, false);
-    assert_true(fd >= 0);
+    int fd = dial_server(srv);
     static const char line[] = "POST /list-stage-files HTTP/1.1\r\nX-Slow: ";
     send_all(fd, line, sizeof line - 1);
-    double t0 = now_s(), closed_at = 0;
-    char *raw = NULL;
-    for (int i = 0; i < 40 && closed_at == 0; i++) { /* one byte every 200 ms, at most 8 s */
-        send_all(fd, "a", 1);
-        size_t n;
-        bool closed;
-        char *got = read_until_close(fd, 0.2, &n, &closed);
-        if (n > 0 && raw == NULL) {
-            raw = got;
-            got = NULL;
-        }
-        free(got);
-        if (closed) {
-            closed_at = now_s() - t0;
-        }
-    }
+    char *raw = NULL; /* one byte every 200 ms, at most 8 s */
+    double closed_at = dribble_until_closed(fd, "a", 1, &raw);
     printf("figure: slowloris head closed after %.2f s (deadline 1 s): %.60s\n", closed_at,
            raw ? raw : "(no answer)");
     assert_true(closed_at > 0.9 && closed_at < 3.0);
@@ -255,26 +271,12 @@ static void slow_body_gets_408(void **state)
     cfg.min_body_rate = 1000;
     struct sm_server *srv = sm_test_server_start(&cfg);
     assert_non_null(srv);
-    int fd = dial(sm_server_port(srv), 0, false);
+    int fd = dial_server(srv);
     static const char head[] = "POST /list-stage-files HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                "Authorization: Key k1\r\nContent-Length: 5000\r\n\r\n";
     send_all(fd, head, sizeof head - 1);
-    double t0 = now_s(), closed_at = 0;
-    char *raw = NULL;
-    for (int i = 0; i < 40 && closed_at == 0; i++) { /* 10 bytes every 200 ms: 50 B/s */
-        send_all(fd, "stage_id=s", 10);
-        size_t n;
-        bool closed;
-        char *got = read_until_close(fd, 0.2, &n, &closed);
-        if (n > 0 && raw == NULL) {
-            raw = got;
-            got = NULL;
-        }
-        free(got);
-        if (closed) {
-            closed_at = now_s() - t0;
-        }
-    }
+    char *raw = NULL; /* 10 bytes every 200 ms: 50 B/s */
+    double closed_at = dribble_until_closed(fd, "stage_id=s", 10, &raw);
     printf("figure: 50 B/s body closed after %.2f s (1 s + 1 s per 1000 B)\n", closed_at);
     assert_true(closed_at > 0.9 && closed_at < 4.0);
     assert_non_null(raw);
@@ -452,8 +454,7 @@ static void over_limit_chunked_upload_stops_being_read(void **state)
     cfg.max_upload = 1000000;
     struct sm_server *srv = sm_test_server_start(&cfg);
     assert_non_null(srv);
-    int fd = dial(sm_server_port(srv), 0, false);
-    assert_true(fd >= 0);
+    int fd = dial_server(srv);
     static const char head[] =
         "POST /upload-to-stage HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Key k1\r\n"
         "Content-Type: multipart/form-data; boundary=bb\r\nTransfer-Encoding: chunked\r\n\r\n";
@@ -706,8 +707,7 @@ static void admin_token_compares_whole(void **state)
  * the raw answer (caller frees). */
 static char *big_header_request(struct sm_server *srv, size_t n, bool url)
 {
-    int fd = dial(sm_server_port(srv), 0, false);
-    assert_true(fd >= 0);
+    int fd = dial_server(srv);
     static const char head[] = "POST /list-stage-files HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                                "Content-Type: application/x-www-form-urlencoded\r\n"
                                "Authorization: Key k1\r\nContent-Length: 11\r\nX-Big: ";

@@ -16,11 +16,7 @@ top=${SM_TOP:-$PWD}
 sm_need_py yaml
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$top/tests/support/check.sh" # passed, failed, skipped; check NAME CMD...
 cd "$top" || exit 1
 ay() { /usr/bin/python3 ci/action_yaml.py "$@" > "$work/out" 2>&1; echo $?; }
 

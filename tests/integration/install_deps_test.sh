@@ -15,11 +15,7 @@ top=${SM_TOP:-$PWD}
 script=$top/ci/install-deps.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$top/tests/support/check.sh" # passed, failed, skipped; check NAME CMD...
 
 stubs=$work/bin
 mkdir -p "$stubs"

@@ -20,11 +20,7 @@ work=${SM_KEEP_WORK:-$(mktemp -d)}
 srv_pid=
 cleanup() { [ -n "$srv_pid" ] && kill "$srv_pid" 2> /dev/null; wait 2> /dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-passed=0 failed=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$top/tests/support/check.sh" # passed, failed, skipped; check NAME CMD...
 not() { ! "$@"; }
 if ! command -v curl > /dev/null || ! command -v python3 > /dev/null; then
   echo "SKIP: needs curl and python3"; echo "0 passed, 0 failed, 1 skipped"; exit 0

@@ -10,11 +10,7 @@ top=${SM_TOP:-$PWD}
 build=${SM_BUILD:-build/debug}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-passed=0 failed=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$top/tests/support/check.sh" # passed, failed, skipped; check NAME CMD...
 cd "$top" || exit 1
 
 # One directory links every command of $PATH (the first one found wins);

@@ -18,11 +18,7 @@ py=/usr/bin/python3
 checker=$top/ci/check-rules.py
 work=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
-passed=0 failed=0
-check() { # name, command...
-  local name=$1; shift
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $name"; fi
-}
+. "$top/tests/support/check.sh" # passed, failed, skipped; check NAME CMD...
 
 # The tree as it is: no problem.
 "$py" "$checker" --top "$top" > "$work/real.out" 2>&1

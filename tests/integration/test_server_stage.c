@@ -22,7 +22,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 
-#include "../../mock_server/src/sha256.h"
+#include "../../common/sm_sha256.h"
 #include "../../mock_server/src/test_access.h" /* which stored copy a file has */
 #include "../support/sm_http.h"
 #include "stagemock/server.h"
@@ -256,7 +256,7 @@ static int equal_setup(void **state)
     assert_false(f->pay[PAY_X].len == f->pay[PAY_Y].len &&
                  memcmp(f->pay[PAY_X].data, f->pay[PAY_Y].data, f->pay[PAY_X].len) == 0);
     for (int i = 0; i < N_PAY; i++) {
-        sm_sha256_buf(f->pay[i].data, f->pay[i].len, f->pay[i].sha);
+        smx_sha256_buf(f->pay[i].data, f->pay[i].len, f->pay[i].sha);
     }
     for (size_t i = 0; i < N_EQUAL_UPLOADS; i++) {
         const struct payload *p = &f->pay[equal_uploads[i].pay];

@@ -212,24 +212,8 @@ uint8_t *sm_test_parquet_rows(int codec, int variant, unsigned seed, uint64_t ro
     };
     const struct pqw_column *cols = variant == 1 ? retyped : variant == 3 ? reordered : base;
     size_t n = variant == 2 ? 3 : 2;
-    FILE *tmp = tmpfile();
-    if (tmp == NULL) {
-        return NULL;
-    }
     struct gen_ctx g = {.seed = seed};
     struct pqw_options opt = {.codec = codec, .rows_per_page = 50};
     struct sm_error e;
-    uint8_t *buf = NULL;
-    if (pqw_write_fd(fileno(tmp), cols, n, rows, &opt, gen, &g, &e) == SM_OK) {
-        long end = lseek(fileno(tmp), 0, SEEK_END);
-        buf = end > 0 ? malloc((size_t)end) : NULL;
-        if (buf != NULL && pread(fileno(tmp), buf, (size_t)end, 0) == end) {
-            *len = (size_t)end;
-        } else {
-            free(buf);
-            buf = NULL;
-        }
-    }
-    fclose(tmp);
-    return buf;
+    return pqw_write_mem(cols, n, rows, &opt, gen, &g, len, &e);
 }

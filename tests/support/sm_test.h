@@ -13,6 +13,8 @@
 
 #include <stdbool.h>
 
+#include "../../common/sm_file.h" /* smx_file_read, smx_tree_remove */
+
 /*
  * Guard-page buffers: the bytes sit flush against a PROT_NONE page, so any
  * read past the end faults in every build mode. sm_guard_new copies len bytes
@@ -27,7 +29,8 @@ struct sm_guard {
 struct sm_guard *sm_guard_new(const void *data, size_t len);
 void sm_guard_free(struct sm_guard *g);
 
-/* Read a whole file into a malloc'd buffer; NULL if it cannot. */
+/* Read a whole file (up to 1 GiB) into a malloc'd buffer with a NUL after
+ * its *len bytes; NULL if it cannot. */
 uint8_t *sm_test_read_file(const char *path, size_t *len);
 
 /*
@@ -45,6 +48,10 @@ const char *sm_test_corpus_dir(void);
  */
 bool sm_test_have_tools(const char *first, ...);
 
+/* mkdtemp(dir) and the generated fixtures into dir/fixtures, as `stagemock
+ * fixtures --out` writes them (the scenario examples preload from there);
+ * fails the test when either step does. */
+void sm_test_fixtures_dir(char *dir);
 /* The project's top directory (where the Makefile is), from $SM_TOP or cwd. */
 const char *sm_test_top_dir(void);
 

@@ -12,6 +12,8 @@
 
 #include "sm_test.h"
 
+#include "stagemock/fixtures.h"
+
 const char *sm_test_top_dir(void)
 {
     const char *top = getenv("SM_TOP");
@@ -105,32 +107,18 @@ bool sm_test_have_tools(const char *first, ...)
 
 uint8_t *sm_test_read_file(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        return NULL;
-    }
-    uint8_t *buf = NULL;
-    size_t cap = 0;
-    size_t n = 0;
-    for (;;) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 65536;
-            uint8_t *nb = realloc(buf, ncap);
-            if (nb == NULL) {
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            break;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
+    return smx_file_read(path, (size_t)1 << 30, len, NULL);
+}
+
+void sm_test_fixtures_dir(char *dir)
+{
+    assert_non_null(mkdtemp(dir));
+    char out[4096];
+    (void)snprintf(out, sizeof out, "%s/fixtures", dir);
+    char a0[] = "fixtures", a1[] = "--out";
+    char *argv[] = {a0, a1, out, NULL};
+    FILE *sink = tmpfile();
+    assert_non_null(sink);
+    assert_int_equal(pqw_fixtures_main(3, argv, sink, sink), 0);
+    (void)fclose(sink);
 }

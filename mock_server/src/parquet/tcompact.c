@@ -352,7 +352,13 @@ static enum sm_code read_field_header(struct sm_tc *tc, int16_t *last_id, uint8_
     return SM_OK;
 }
 
-static enum sm_code skip_struct(struct sm_tc *tc)
+/* What each_field hands every field of a struct to: its id and wire type,
+ * with the cursor on the field's value. Anything but SM_OK stops the loop. */
+typedef enum sm_code field_fn(struct sm_tc *tc, void *cls, int16_t id, uint8_t type);
+
+/* The one loop over a struct's fields: the nesting cap, the field headers
+ * (delta or long form) up to STOP, each field to fn. */
+static enum sm_code each_field(struct sm_tc *tc, field_fn *fn, void *cls)
 {
     if (++tc->depth > SM_TC_MAX_DEPTH) {
         return sm_tc_fail(tc, "nesting deeper than %d", SM_TC_MAX_DEPTH);
@@ -366,13 +372,25 @@ static enum sm_code skip_struct(struct sm_tc *tc)
         if (rc != SM_OK || type == SM_TC_T_STOP) {
             break;
         }
-        rc = sm_tc_skip(tc, type);
+        rc = fn(tc, cls, id, type);
         if (rc != SM_OK) {
             break;
         }
     }
     tc->depth--;
     return rc;
+}
+
+static enum sm_code skip_field(struct sm_tc *tc, void *cls, int16_t id, uint8_t type)
+{
+    (void)cls;
+    (void)id;
+    return sm_tc_skip(tc, type);
+}
+
+static enum sm_code skip_struct(struct sm_tc *tc)
+{
+    return each_field(tc, skip_field, NULL);
 }
 
 /* ---- table-driven structs -------------------------------------------- */
@@ -420,6 +438,23 @@ static enum sm_code read_int_of_type(struct sm_tc *tc, uint8_t type, int64_t *v)
         return rc;
     }
     return sm_tc_read_i64(tc, v);
+}
+
+/* An integer of wire type type that must fit an int32, stored at dst;
+ * what names it in the error ("value", "element"). */
+static enum sm_code read_int32_of_type(struct sm_tc *tc, uint8_t type, const char *name,
+                                       const char *what, unsigned char *dst)
+{
+    int64_t v;
+    enum sm_code rc = read_int_of_type(tc, type, &v);
+    if (rc == SM_OK && (v < INT32_MIN || v > INT32_MAX)) {
+        rc = sm_tc_fail(tc, "%s %s %lld out of range", name, what, (long long)v);
+    }
+    if (rc == SM_OK) {
+        int32_t v32 = (int32_t)v;
+        memcpy(dst, &v32, sizeof v32);
+    }
+    return rc;
 }
 
 static enum sm_code read_list(struct sm_tc *tc, const struct sm_tc_field *f, unsigned char *obj)
@@ -473,15 +508,7 @@ static enum sm_code read_list(struct sm_tc *tc, const struct sm_tc_field *f, uns
         } else if (f->kind == SM_TC_K_LIST_BIN) {
             rc = sm_tc_read_binary(tc, (struct sm_tc_bin *)(void *)e);
         } else {
-            int64_t v;
-            rc = read_int_of_type(tc, et, &v);
-            if (rc == SM_OK && (v < INT32_MIN || v > INT32_MAX)) {
-                rc = sm_tc_fail(tc, "%s element %lld out of range", f->name, (long long)v);
-            }
-            if (rc == SM_OK) {
-                int32_t v32 = (int32_t)v;
-                memcpy(e, &v32, sizeof v32);
-            }
+            rc = read_int32_of_type(tc, et, f->name, "element", e);
         }
     }
     if (rc == SM_OK) {
@@ -498,15 +525,7 @@ static enum sm_code read_field(struct sm_tc *tc, const struct sm_tc_field *f, ui
     enum sm_code rc;
     switch (f->kind) {
     case SM_TC_K_I32:
-        rc = read_int_of_type(tc, type, &v);
-        if (rc == SM_OK && (v < INT32_MIN || v > INT32_MAX)) {
-            rc = sm_tc_fail(tc, "%s value %lld out of range", f->name, (long long)v);
-        }
-        if (rc == SM_OK) {
-            int32_t v32 = (int32_t)v;
-            memcpy(obj + f->off, &v32, sizeof v32);
-        }
-        return rc;
+        return read_int32_of_type(tc, type, f->name, "value", obj + f->off);
     case SM_TC_K_I64:
         rc = read_int_of_type(tc, type, &v);
         if (rc == SM_OK) {
@@ -535,86 +554,72 @@ static enum sm_code read_field(struct sm_tc *tc, const struct sm_tc_field *f, ui
     }
 }
 
+struct struct_read {
+    const struct sm_tc_desc *desc;
+    unsigned char *obj;
+    uint32_t present; /* bit i: desc->fields[i] was seen */
+};
+
+static enum sm_code struct_field(struct sm_tc *tc, void *cls, int16_t id, uint8_t type)
+{
+    struct struct_read *sr = cls;
+    const struct sm_tc_desc *desc = sr->desc;
+    for (size_t idx = 0; idx < desc->n_fields; idx++) {
+        const struct sm_tc_field *f = &desc->fields[idx];
+        if (f->id != id) {
+            continue;
+        }
+        if (!type_fits(f->kind, type)) {
+            return sm_tc_fail(tc, "%s.%s has wire type %s", desc->name, f->name, type_name(type));
+        }
+        sr->present |= 1u << idx;
+        return read_field(tc, f, type, sr->obj);
+    }
+    return sm_tc_skip(tc, type); /* a field we do not model */
+}
+
 enum sm_code sm_tc_read_struct(struct sm_tc *tc, const struct sm_tc_desc *desc, void *objv)
 {
-    unsigned char *obj = objv;
-    if (++tc->depth > SM_TC_MAX_DEPTH) {
-        return sm_tc_fail(tc, "nesting deeper than %d", SM_TC_MAX_DEPTH);
-    }
-    uint32_t present = 0;
-    int16_t last = 0;
-    enum sm_code rc;
-    for (;;) {
-        uint8_t type;
-        int16_t id = 0;
-        rc = read_field_header(tc, &last, &type, &id);
-        if (rc != SM_OK || type == SM_TC_T_STOP) {
-            break;
-        }
-        const struct sm_tc_field *f = NULL;
-        size_t idx = 0;
-        for (idx = 0; idx < desc->n_fields; idx++) {
-            if (desc->fields[idx].id == id) {
-                f = &desc->fields[idx];
-                break;
-            }
-        }
-        if (f == NULL) {
-            rc = sm_tc_skip(tc, type);
-        } else if (!type_fits(f->kind, type)) {
-            rc = sm_tc_fail(tc, "%s.%s has wire type %s", desc->name, f->name, type_name(type));
-        } else {
-            rc = read_field(tc, f, type, obj);
-            present |= 1u << idx;
-        }
-        if (rc != SM_OK) {
-            break;
-        }
-    }
-    tc->depth--;
+    struct struct_read sr = {.desc = desc, .obj = objv};
+    enum sm_code rc = each_field(tc, struct_field, &sr);
     if (rc != SM_OK) {
         return rc;
     }
     for (size_t i = 0; i < desc->n_fields; i++) {
-        if (desc->fields[i].required && (present & (1u << i)) == 0) {
+        if (desc->fields[i].required && (sr.present & (1u << i)) == 0) {
             return sm_tc_fail(tc, "%s ends without its required field %s", desc->name,
                               desc->fields[i].name);
         }
     }
-    memcpy(obj + desc->present_off, &present, sizeof present);
+    memcpy(sr.obj + desc->present_off, &sr.present, sizeof sr.present);
     return SM_OK;
+}
+
+struct union_read {
+    const struct sm_tc_desc *const *members;
+    size_t n_members;
+    int32_t *which;
+    void *member;
+};
+
+static enum sm_code union_field(struct sm_tc *tc, void *cls, int16_t id, uint8_t type)
+{
+    struct union_read *ur = cls;
+    if (id > 0 && (size_t)id < ur->n_members && ur->members[id] != NULL && type == SM_TC_T_STRUCT &&
+        *ur->which == 0) {
+        *ur->which = id;
+        return sm_tc_read_struct(tc, ur->members[id], ur->member);
+    }
+    if (*ur->which == 0 && id > 0) {
+        *ur->which = id; /* a member we do not model: remember which */
+    }
+    return sm_tc_skip(tc, type);
 }
 
 enum sm_code sm_tc_read_union(struct sm_tc *tc, const struct sm_tc_desc *const *members,
                               size_t n_members, int32_t *which, void *member)
 {
-    if (++tc->depth > SM_TC_MAX_DEPTH) {
-        return sm_tc_fail(tc, "nesting deeper than %d", SM_TC_MAX_DEPTH);
-    }
-    int16_t last = 0;
-    enum sm_code rc;
+    struct union_read ur = {members, n_members, which, member};
     *which = 0;
-    for (;;) {
-        uint8_t type;
-        int16_t id = 0;
-        rc = read_field_header(tc, &last, &type, &id);
-        if (rc != SM_OK || type == SM_TC_T_STOP) {
-            break;
-        }
-        if (id > 0 && (size_t)id < n_members && members[id] != NULL && type == SM_TC_T_STRUCT &&
-            *which == 0) {
-            rc = sm_tc_read_struct(tc, members[id], member);
-            *which = id;
-        } else {
-            if (*which == 0 && id > 0) {
-                *which = id; /* a member we do not model: remember which */
-            }
-            rc = sm_tc_skip(tc, type);
-        }
-        if (rc != SM_OK) {
-            break;
-        }
-    }
-    tc->depth--;
-    return rc;
+    return each_field(tc, union_field, &ur);
 }

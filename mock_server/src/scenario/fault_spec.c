@@ -22,6 +22,7 @@
 
 #include <cjson/cJSON.h>
 #include "../../../common/sm_json.h"
+#include "../../../common/sm_parse.h"
 
 #include "scenario.h"
 
@@ -74,21 +75,6 @@ static const struct item_def items[] = {
     {"set-state", K_STR, false, "set_state", NULL},
 };
 
-static bool parse_u64(const char *s, uint64_t *out)
-{
-    if (*s < '0' || *s > '9') {
-        return false;
-    }
-    char *end = NULL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno != 0 || *end != '\0') {
-        return false;
-    }
-    *out = (uint64_t)v;
-    return true;
-}
-
 /* Split at unescaped ':' in place; returns the next item or NULL at the end. */
 static char *next_item(char **cursor)
 {
@@ -139,7 +125,7 @@ static enum sm_code add_value(cJSON *dst, const struct item_def *d, char *value,
     switch (d->kind) {
     case K_INT:
     case K_FAULT:
-        if (!parse_u64(value, &u)) {
+        if (!smx_parse_u64(value, UINT64_MAX, &u)) {
             return item_err(err, n, item, "expected a non-negative integer");
         }
         if (d->kind == K_INT) {
@@ -183,7 +169,8 @@ static enum sm_code add_value(cJSON *dst, const struct item_def *d, char *value,
     case K_DRIBBLE: {
         char *slash = strchr(value, '/');
         uint64_t ms = 0;
-        if (slash == NULL || (*slash = '\0', !parse_u64(value, &u)) || !parse_u64(slash + 1, &ms)) {
+        if (slash == NULL || (*slash = '\0', !smx_parse_u64(value, UINT64_MAX, &u)) ||
+            !smx_parse_u64(slash + 1, UINT64_MAX, &ms)) {
             return item_err(err, n, item, "expected dribble=CHUNK_BYTES/INTERVAL_MS");
         }
         cJSON *o = cJSON_AddObjectToObject(dst, d->field);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "../../../common/sm_file.h"
 #include "../../../common/sm_json.h"
 
 #include "../internal.h"
@@ -45,19 +46,13 @@ static enum sm_code preload(struct sm_server *srv, const struct sm_scn_doc *doc,
         const struct sm_scn_preload *p = &doc->preload[i];
         enum sm_code rc = sm_server_add_stage(srv, p->stage, err);
         for (size_t k = 0; rc == SM_OK && k < p->n_names; k++) {
-            FILE *f = fopen(p->paths[k], "rb");
-            uint8_t *buf = NULL;
-            long n = -1;
-            if (f != NULL && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-                fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) != NULL &&
-                fread(buf, 1, (size_t)n, f) == (size_t)n) {
-                rc = sm_server_preload(srv, p->stage, p->names[k], buf, (size_t)n, err);
+            size_t n = 0;
+            uint8_t *buf = smx_file_read(p->paths[k], SIZE_MAX, &n, NULL); /* the stage judges */
+            if (buf != NULL) {
+                rc = sm_server_preload(srv, p->stage, p->names[k], buf, n, err);
             } else {
                 rc = sm_err_set(err, SM_E_IO, 500, SM_RULE_SCENARIO, "cannot read '%s'",
                                 p->paths[k]);
-            }
-            if (f != NULL) {
-                fclose(f);
             }
             free(buf);
             if (rc != SM_OK) {

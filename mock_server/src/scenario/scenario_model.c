@@ -125,17 +125,11 @@ enum sm_code sm_scn_action_copy(struct sm_scn_action *dst, const struct sm_scn_a
 
 const char *sm_scn_conn_name(enum sm_scn_conn c)
 {
-    switch (c) {
-    case SM_SCN_CONN_CLOSE:
-        return "close";
-    case SM_SCN_CONN_RESET:
-        return "reset";
-    case SM_SCN_CONN_STALL:
-        return "stall";
-    case SM_SCN_CONN_NONE:
-        break;
-    }
-    return "none";
+    static const char *const names[] = {[SM_SCN_CONN_NONE] = "none",
+                                        [SM_SCN_CONN_CLOSE] = "close",
+                                        [SM_SCN_CONN_RESET] = "reset",
+                                        [SM_SCN_CONN_STALL] = "stall"};
+    return (unsigned)c < sizeof names / sizeof names[0] ? names[c] : "none";
 }
 
 /* The one word the journal records as what the rule did; the most drastic

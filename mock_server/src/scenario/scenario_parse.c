@@ -15,6 +15,7 @@
  * (scenario_model.c), deciding requests (scenario.c), --fault specs
  * (fault_spec.c), touching sockets (scenario_run.c).
  */
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "../../../common/sm_file.h"
 #include "../../../common/sm_json.h"
 
 #include "scenario.h"
@@ -663,22 +665,17 @@ enum sm_code sm_scn_doc_parse(const char *json, size_t len, const char *base_dir
 enum sm_code sm_scn_doc_load(const char *path, struct sm_scn_doc **out, struct sm_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
+    size_t n = 0;
+    int e = 0;
+    char *buf = smx_file_read(path, SCN_MAX_DOC, &n, &e);
     char *dir = NULL;
     enum sm_code rc = SM_OK;
-    if (f == NULL) {
-        return sm_err_set(err, SM_E_IO, 500, SCN_RULE, "scenario '%s': cannot open", path);
-    }
-    buf = malloc(SCN_MAX_DOC + 1);
-    size_t n = buf ? fread(buf, 1, SCN_MAX_DOC + 1, f) : 0;
     if (buf == NULL) {
-        rc = sm_err_set(err, SM_E_NOMEM, 500, SCN_RULE, "out of memory");
-        goto done;
-    }
-    if (ferror(f)) {
-        rc = sm_err_set(err, SM_E_IO, 500, SCN_RULE, "scenario '%s': read error", path);
-        goto done;
+        return e == ENOMEM  ? sm_err_set(err, SM_E_NOMEM, 500, SCN_RULE, "out of memory")
+               : e == EFBIG ? sm_err_set(err, SM_E_TOO_LARGE, 413, SCN_RULE,
+                                         "%s: scenario: over %u bytes", path, SCN_MAX_DOC)
+                            : sm_err_set(err, SM_E_IO, 500, SCN_RULE,
+                                         "scenario '%s': cannot open (%s)", path, strerror(e));
     }
     dir = dup_str(path);
     char *slash = dir ? strrchr(dir, '/') : NULL;
@@ -694,7 +691,6 @@ enum sm_code sm_scn_doc_load(const char *path, struct sm_scn_doc **out, struct s
         sm_err_prefix(err, "%s: ", path);
     }
 done:
-    fclose(f);
     free(buf);
     free(dir);
     return rc;

@@ -1,5 +1,5 @@
 /*
- * sha256.c - SHA-256 for the whole project (sha256.h): the journal's body
+ * sha256.c - SHA-256 for the whole project (sm_sha256.h): the journal's body
  * digests, the listing's checksums, the store's directory names, the fixture
  * manifest and the conformance runner's byte checks.
  *
@@ -9,26 +9,26 @@
  * it was a quarter of the server's CPU time (docs/BENCHMARKS.md), so it went.
  * The low-level SHA256_* calls are deprecated in OpenSSL 3 but kept; unlike
  * EVP they need no heap context, so a request that dies halfway has nothing
- * to free and struct sm_sha256 stays a plain value.
+ * to free and struct smx_sha256 stays a plain value.
  */
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "sha256.h"
+#include "sm_sha256.h"
 
-void sm_sha256_init(struct sm_sha256 *s)
+void smx_sha256_init(struct smx_sha256 *s)
 {
     (void)SHA256_Init(&s->ctx);
 }
 
-void sm_sha256_update(struct sm_sha256 *s, const void *data, size_t n)
+void smx_sha256_update(struct smx_sha256 *s, const void *data, size_t n)
 {
     if (n > 0) {
         (void)SHA256_Update(&s->ctx, data, n);
     }
 }
 
-void sm_sha256_hex(struct sm_sha256 *s, char hex[65])
+void smx_sha256_hex(struct smx_sha256 *s, char hex[65])
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
     (void)SHA256_Final(md, &s->ctx);
@@ -40,12 +40,12 @@ void sm_sha256_hex(struct sm_sha256 *s, char hex[65])
     hex[64] = '\0';
 }
 
-void sm_sha256_buf(const void *p, size_t n, char hex[65])
+void smx_sha256_buf(const void *p, size_t n, char hex[65])
 {
-    struct sm_sha256 s;
-    sm_sha256_init(&s);
-    sm_sha256_update(&s, p, n);
-    sm_sha256_hex(&s, hex);
+    struct smx_sha256 s;
+    smx_sha256_init(&s);
+    smx_sha256_update(&s, p, n);
+    smx_sha256_hex(&s, hex);
 }
 
 /* Hash from fd to EOF: with read() from the current offset when at is
@@ -57,31 +57,31 @@ static bool hash_fd(int fd, off_t at, char hex[65], uint64_t *size)
     if (buf == NULL) {
         return false;
     }
-    struct sm_sha256 s;
-    sm_sha256_init(&s);
+    struct smx_sha256 s;
+    smx_sha256_init(&s);
     uint64_t total = 0;
     ssize_t got;
     while ((got = at < 0 ? read(fd, buf, CHUNK) : pread(fd, buf, CHUNK, at + (off_t)total)) > 0) {
-        sm_sha256_update(&s, buf, (size_t)got);
+        smx_sha256_update(&s, buf, (size_t)got);
         total += (uint64_t)got;
     }
     free(buf);
     if (got < 0) {
         return false;
     }
-    sm_sha256_hex(&s, hex);
+    smx_sha256_hex(&s, hex);
     if (size != NULL) {
         *size = total;
     }
     return true;
 }
 
-bool sm_sha256_fd(int fd, char hex[65], uint64_t *size)
+bool smx_sha256_fd(int fd, char hex[65], uint64_t *size)
 {
     return hash_fd(fd, -1, hex, size);
 }
 
-bool sm_sha256_file(int fd, char hex[65])
+bool smx_sha256_file(int fd, char hex[65])
 {
     return hash_fd(fd, 0, hex, NULL);
 }
