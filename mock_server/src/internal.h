@@ -237,6 +237,8 @@ void sm_journal_clear(struct sm_journal *j);
 bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry);
 /* Render the journal (its lock held: pending digests are filled in). */
 char *sm_journal_to_json(struct sm_journal *j, uint64_t seed, bool seeded);
+/* The i-th entry in request order (0 <= i < j->n), lock held. */
+struct sm_journal_entry *sm_journal_at(struct sm_journal *j, size_t i);
 /* The journal as JSON without waiting for answers in flight: for the
  * server's own threads (the admin API), which must never block on them. */
 char *sm_server_journal_json_now(struct sm_server *srv);
