@@ -60,6 +60,10 @@ struct sm_expect {
     size_t n;
 };
 
+/* Patterns one expectation may hold (an "in any order" block is paired
+ * by bipartite matching, whose cost grows with the square of its size). */
+#define SM_EX_MAX_PATTERNS 1000
+
 /* Parse an expectation. SM_E_MALFORMED (rule error-json, status 400) with
  * "line L, column C: ..." naming the offending word, or SM_E_NOMEM. On
  * error *out is empty. Release with sm_expect_cleanup. */

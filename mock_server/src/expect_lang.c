@@ -102,8 +102,8 @@ struct lexer {
     /* the current token */
     enum tok_kind kind;
     unsigned tline, tcol;
-    char *text; /* T_WORD / T_STRING: malloc'd */
-    bool oom;
+    char *text;          /* T_WORD / T_STRING: malloc'd */
+    unsigned n_patterns; /* so far, in the whole expectation */
 };
 
 static void advance(struct lexer *lx)
@@ -495,6 +495,9 @@ void sm_expect_cleanup(struct sm_expect *ex)
 
 static enum sm_code add_pattern(struct sm_ex_stmt *st, struct lexer *lx, struct sm_error *err)
 {
+    if (++lx->n_patterns > SM_EX_MAX_PATTERNS) {
+        return lex_error(lx, err, "an expectation holds at most %d patterns", SM_EX_MAX_PATTERNS);
+    }
     struct sm_ex_pattern *np = realloc(st->pats, (st->n_pats + 1) * sizeof *np);
     if (np == NULL) {
         return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");

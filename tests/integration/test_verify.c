@@ -204,6 +204,29 @@ static void test_counts(void **state)
                 "      ! download stage=s1  | (missing)\n");
 }
 
+/* A huge count costs no more than the rows the diff shows. */
+static void test_huge_count(void **state)
+{
+    char *diff = NULL;
+    assert_int_equal(sm_server_verify(*state, "at least 1000000000 list", &diff, NULL),
+                     SM_E_MISMATCH);
+    assert_non_null(diff);
+    assert_non_null(strstr(diff, "\n        list      | #4 list stage=s1 status=200\n"
+                                 "      > list      | (missing)\n"));
+    assert_non_null(strstr(diff, "\n        (2 rows after)\n"));
+    sm_free(diff);
+    char many[8 * 1001 + 32];
+    size_t o = (size_t)snprintf(many, sizeof many, "in any order {");
+    for (int i = 0; i < 1001; i++) {
+        o += (size_t)snprintf(many + o, sizeof many - o, " list;");
+    }
+    (void)snprintf(many + o, sizeof many - o, " }");
+    struct sm_error err;
+    assert_int_equal(sm_server_verify(*state, many, NULL, &err), SM_E_MALFORMED);
+    assert_string_equal(err.message,
+                        "verify: line 1, column 6016: an expectation holds at most 1000 patterns");
+}
+
 static void test_any_order(void **state)
 {
     assert_diff(*state,
@@ -411,6 +434,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_in_order_missing_and_extra, setup, teardown),
         cmocka_unit_test_setup_teardown(test_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_any_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_huge_count, setup, teardown),
         cmocka_unit_test_setup_teardown(test_message_names_first_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_parse_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quoting, setup, teardown),
