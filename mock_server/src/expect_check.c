@@ -275,6 +275,44 @@ static void block_head(struct sm_ex_buf *head, const struct sm_ex_stmt *st, size
                      st->n_pats == 1 ? "" : "s", m, m == 1 ? "" : "s");
 }
 
+/* Pair the i-th pattern with the i-th request: when the alignment's table
+ * is too large, or cannot be had. */
+static void pair_by_position(const struct sm_ex_stmt *st, const struct sm_ex_req *reqs,
+                             const size_t *idx, size_t m, struct rows *rs)
+{
+    size_t p = st->n_pats;
+    for (size_t i = 0; i < (p > m ? p : m); i++) {
+        const struct sm_ex_req *q = i < m ? &reqs[idx[i]] : NULL;
+        struct row *w = row_add(rs, i < p ? st->pats[i].text : NULL, q,
+                                i >= p || q == NULL || !sm_ex_match(&st->pats[i], q));
+        if (w != NULL && i >= p) {
+            (void)snprintf(w->left_note, sizeof w->left_note, "(not expected)");
+        }
+    }
+}
+
+/* d[i * (m + 1) + j]: the cost of aligning patterns i.. with requests j..
+ * (suffixes), so that the walk from (0, 0) takes matches as early as it can
+ * and the first divergence shown is the true first one. */
+static void align_costs(const struct sm_ex_stmt *st, const struct sm_ex_req *reqs,
+                        const size_t *idx, size_t m, uint32_t *d)
+{
+    size_t p = st->n_pats;
+    for (size_t i = p + 1; i-- > 0;) {
+        for (size_t j = m + 1; j-- > 0;) {
+            if (i == p || j == m) {
+                d[i * (m + 1) + j] = (uint32_t)((p - i) + (m - j));
+                continue;
+            }
+            uint32_t diag =
+                d[(i + 1) * (m + 1) + j + 1] + !sm_ex_match(&st->pats[i], &reqs[idx[j]]);
+            uint32_t del = d[(i + 1) * (m + 1) + j] + 1, ins = d[i * (m + 1) + j + 1] + 1;
+            uint32_t best = diag < del ? diag : del;
+            d[i * (m + 1) + j] = best < ins ? best : ins;
+        }
+    }
+}
+
 static bool check_in_order(const struct sm_ex_stmt *st, const struct sm_ex_req *reqs,
                            const size_t *idx, size_t m, struct rows *rs, struct sm_ex_buf *head)
 {
@@ -288,33 +326,12 @@ static bool check_in_order(const struct sm_ex_stmt *st, const struct sm_ex_req *
     }
     block_head(head, st, m);
     uint32_t *d = (p + 1) * (m + 1) <= ALIGN_CELLS ? malloc((p + 1) * (m + 1) * sizeof *d) : NULL;
-    if (d == NULL) { /* too large (or no memory): pair by position */
-        for (size_t i = 0; i < (p > m ? p : m); i++) {
-            const struct sm_ex_req *q = i < m ? &reqs[idx[i]] : NULL;
-            struct row *w = row_add(rs, i < p ? st->pats[i].text : NULL, q,
-                                    i >= p || q == NULL || !sm_ex_match(&st->pats[i], q));
-            if (w != NULL && i >= p) {
-                (void)snprintf(w->left_note, sizeof w->left_note, "(not expected)");
-            }
-        }
+    if (d == NULL) {
+        pair_by_position(st, reqs, idx, m, rs);
         return false;
     }
-/* D(i, j): the cost of aligning patterns i.. with requests j.. (suffixes),
- * so that the walk from (0, 0) takes matches as early as it can and the
- * first divergence shown is the true first one. */
+    align_costs(st, reqs, idx, m, d);
 #define D(i, j) d[(i) * (m + 1) + (j)]
-    for (size_t i = p + 1; i-- > 0;) {
-        for (size_t j = m + 1; j-- > 0;) {
-            if (i == p || j == m) {
-                D(i, j) = (uint32_t)((p - i) + (m - j));
-                continue;
-            }
-            uint32_t diag = D(i + 1, j + 1) + !sm_ex_match(&st->pats[i], &reqs[idx[j]]);
-            uint32_t del = D(i + 1, j) + 1, ins = D(i, j + 1) + 1;
-            uint32_t best = diag < del ? diag : del;
-            D(i, j) = best < ins ? best : ins;
-        }
-    }
     size_t i = 0, j = 0;
     while (i < p || j < m) {
         bool match = i < p && j < m && sm_ex_match(&st->pats[i], &reqs[idx[j]]);
@@ -323,11 +340,13 @@ static bool check_in_order(const struct sm_ex_stmt *st, const struct sm_ex_req *
             i++, j++;
         } else if (i < p && D(i, j) == D(i + 1, j) + 1) {
             (void)row_add(rs, st->pats[i++].text, NULL, true); /* a pattern with no request */
-        } else {
+        } else if (j < m) {
             struct row *w = row_add(rs, NULL, &reqs[idx[j++]], true); /* none wanted here */
             if (w != NULL) {
                 (void)snprintf(w->left_note, sizeof w->left_note, "(not expected here)");
             }
+        } else {
+            break; /* not reached: with requests used up, a pattern is always missing */
         }
     }
 #undef D

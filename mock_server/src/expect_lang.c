@@ -138,6 +138,24 @@ static int hexval(char c)
                                      : -1;
 }
 
+/* One escape after a backslash (the lexer on the character after it) into
+ * *c; false when it is not one the language knows. */
+static bool lex_escape(struct lexer *lx, char *c)
+{
+    char e = lx->s[lx->pos];
+    if (e == 'x' && hexval(lx->s[lx->pos + 1]) >= 0 && hexval(lx->s[lx->pos + 2]) >= 0) {
+        *c = (char)(hexval(lx->s[lx->pos + 1]) * 16 + hexval(lx->s[lx->pos + 2]));
+        advance(lx);
+        advance(lx);
+    } else if (e == 'n' || e == 'r' || e == 't' || e == '"' || e == '\\') {
+        *c = e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e;
+    } else {
+        return false;
+    }
+    advance(lx);
+    return true;
+}
+
 static enum sm_code lex_string(struct lexer *lx, struct sm_error *err)
 {
     advance(lx); /* the opening quote */
@@ -146,47 +164,41 @@ static enum sm_code lex_string(struct lexer *lx, struct sm_error *err)
     if (out == NULL) {
         return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
     }
-    for (;;) {
+    enum sm_code rc = SM_OK;
+    while (rc == SM_OK) {
         char c = lx->s[lx->pos];
         if (c == '\0' || c == '\n') {
-            free(out);
-            return lex_error(lx, err, "a string opened here is not closed with '\"' on its line");
+            rc = lex_error(lx, err, "a string opened here is not closed with '\"' on its line");
+            break;
         }
         advance(lx);
         if (c == '"') {
             break;
         }
-        if (c == '\\') {
+        if (c == '\\' && !lex_escape(lx, &c)) {
             char e = lx->s[lx->pos];
-            if (e == 'x' && hexval(lx->s[lx->pos + 1]) >= 0 && hexval(lx->s[lx->pos + 2]) >= 0) {
-                c = (char)(hexval(lx->s[lx->pos + 1]) * 16 + hexval(lx->s[lx->pos + 2]));
-                advance(lx);
-                advance(lx);
-            } else if (e == 'n' || e == 'r' || e == 't' || e == '"' || e == '\\') {
-                c = e == 'n' ? '\n' : e == 'r' ? '\r' : e == 't' ? '\t' : e;
-            } else {
-                free(out);
-                return lex_error(lx, err,
-                                 "unknown escape '\\%c' in a string (known: \\\" \\\\ \\n \\r "
-                                 "\\t \\xNN)",
-                                 e ? e : '0');
-            }
-            advance(lx);
-            if (c == '\0') {
-                free(out);
-                return lex_error(lx, err, "a string may not hold \\x00");
-            }
-        }
-        if (n + 2 > cap) {
-            cap *= 2;
-            char *o = realloc(out, cap);
+            rc = lex_error(lx, err,
+                           "unknown escape '\\%c' in a string (known: \\\" \\\\ \\n \\r \\t "
+                           "\\xNN)",
+                           e ? e : '0');
+        } else if (c == '\0') {
+            rc = lex_error(lx, err, "a string may not hold \\x00");
+        } else if (n + 2 > cap) {
+            char *o = realloc(out, cap * 2);
             if (o == NULL) {
                 free(out);
                 return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
             }
             out = o;
+            cap *= 2;
         }
-        out[n++] = c;
+        if (rc == SM_OK) {
+            out[n++] = c;
+        }
+    }
+    if (rc != SM_OK) {
+        free(out);
+        return rc;
     }
     out[n] = '\0';
     lx->text = out;
@@ -626,6 +638,9 @@ static enum sm_code parse_stmt(struct lexer *lx, struct sm_ex_stmt *st, struct s
 static enum sm_code stmt_text(struct sm_ex_stmt *st, struct sm_error *err)
 {
     struct sm_ex_buf b = {0};
+    if (st->n_pats == 0) {
+        return sm_err_set(err, SM_E_INTERNAL, 500, NULL, "verify: a statement without a pattern");
+    }
     if (st->kind == SM_EX_COUNT) {
         if (st->cmp == SM_EX_EXACTLY && st->n == 0) {
             sm_ex_buf_printf(&b, "never ");
