@@ -16,7 +16,8 @@ check() { # name, command...
 }
 CMOCKA_MESSAGE_OUTPUT=stdout "$demo" > "$work/out" 2> "$work/err"
 rc=$?
-cat "$work/out" "$work/err"
+# shown indented: tests/run-all.sh reads CMocka's own summary lines as this script's
+cat "$work/out" "$work/err" | sed 's/^/  | /'
 check "the demo fails (exit 2: two tests failed)" test "$rc" -eq 2
 check "one test passed" grep -qx '\[  PASSED  \] 1 test(s)\.' "$work/out" "$work/err"
 check "the order test failed" grep -qx '\[  FAILED  \] test_uploads_in_name_order' "$work/out"
