@@ -386,10 +386,25 @@ static bool check_any_order(const struct sm_ex_stmt *st, const struct sm_ex_req 
     for (size_t j = 0; j < m; j++) {
         owner[j] = SIZE_MAX;
     }
+    /* greedy first (each pattern takes the first free request it matches),
+     * then augmenting paths only for the patterns left without one: a block
+     * of like patterns costs one pass, not a cube */
     size_t matched = 0;
     for (size_t k = 0; k < p; k++) {
-        memset(seen, 0, m + 1);
-        matched += augment(st, reqs, idx, m, k, owner, seen);
+        got[k] = SIZE_MAX;
+        for (size_t j = 0; j < m && got[k] == SIZE_MAX; j++) {
+            if (owner[j] == SIZE_MAX && sm_ex_match(&st->pats[k], &reqs[idx[j]])) {
+                owner[j] = k;
+                got[k] = j;
+                matched++;
+            }
+        }
+    }
+    for (size_t k = 0; k < p; k++) {
+        if (got[k] == SIZE_MAX) {
+            memset(seen, 0, m + 1);
+            matched += augment(st, reqs, idx, m, k, owner, seen);
+        }
     }
     bool ok = matched == p && matched == m;
     if (!ok) {
