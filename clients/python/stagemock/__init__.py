@@ -200,7 +200,8 @@ class Server:
             self._lib.sm_free(p)
 
     def journal(self):
-        """{"seed":…, "entries":[…]}: one entry per completed request."""
+        """{"seed":…, "entries":[…]}: one entry per completed request, in request
+        order (seq); end_us is when each completed."""
         return self._json(self._lib.sm_server_journal_json)
 
     def journal_count(self):
