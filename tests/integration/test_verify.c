@@ -359,7 +359,7 @@ static void test_journal_request_order(void **state)
     assert_int_equal(sm_server_add_rule(srv,
                                         "{\"name\": \"slow-list\", \"match\": {\"endpoint\": "
                                         "\"list\"}, \"action\": {\"real\": true, "
-                                        "\"delay_ms\": 400}}",
+                                        "\"delay_ms\": 800}}",
                                         &err),
                      SM_OK);
     pthread_t th;

@@ -63,7 +63,7 @@ def test_verify_refuses_a_bad_expectation(stagemock_server):
 
 def test_journal_in_request_order(stagemock_server):
     srv = stagemock_server
-    srv.rule({"match": {"endpoint": "list"}, "action": {"real": True, "delay_ms": 400}})
+    srv.rule({"match": {"endpoint": "list"}, "action": {"real": True, "delay_ms": 800}})
     done = {}
     t = threading.Thread(target=lambda: done.setdefault("list", list_files(srv).status_code))
     t.start()
