@@ -86,6 +86,7 @@ def test_journal_in_request_order(stagemock_server):
 def test_reset_forgets_files_and_journal(stagemock_server):
     srv = stagemock_server
     assert upload(srv, A, "a.parquet").status_code == 200
+    assert srv.journal_count() == 1  # waits for the entry: reset does not wait for it
     srv.reset()
     assert srv.files("s1") == [] and srv.journal()["entries"] == []
     srv.verify("never any")
