@@ -16,3 +16,12 @@ OOM_WRAP  := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
 OOM_TESTS := $(wildcard tests/oom/test_oom_*.c)
 $(foreach t,$(OOM_TESTS),$(eval $(call cmocka_test,$(basename $(t)),$(t) tests/oom/oom.c,$(ALL_ARCHIVES))))
 $(patsubst %.c,$(B)/%,$(OOM_TESTS)): LDFLAGS += $(OOM_WRAP)
+
+# A CMocka program that fails on purpose (stagemock/cmocka_verify.h's output,
+# docs/VERIFY.md): built with the programs, run only by verify_cmocka_test.sh.
+VERIFY_DEMO := $(B)/tests/integration/tools/verify_fail_demo
+PROGRAMS    += $(VERIFY_DEMO)
+$(call obj,tests/integration/tools/verify_fail_demo.c): | build/.deps-test.stamp
+$(VERIFY_DEMO): $(call obj,tests/integration/tools/verify_fail_demo.c) $(B)/libsmtest.a $(ALL_ARCHIVES)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libsmtest.a $(ALL_ARCHIVES) $(TESTLIBS) $(LDLIBS)

@@ -8,7 +8,8 @@
 # and otherwise fails naming where it looked. Then Debian's pytest runs
 # clients/python/tests/test_stagemock_plugin.py against the installed package:
 # exactly one test fails (on purpose, with the fixture's assertion message),
-# the rest pass; without the package the fixture is not found.
+# the rest pass; test_stagemock_binding.py the same, its failure printing a
+# verification's diff; without the package the fixture is not found.
 set -u
 top=${SM_TOP:-$PWD}
 build=$top/${SM_BUILD:-build/debug}
@@ -103,6 +104,23 @@ else
     has "$work/pytest.out" "stage 's1' holds \['a.parquet'\], expected \['a.parquet', 'b.parquet'\]"
   run_pytest "$work/site" -q -k 'not expected_failure' > "$work/pytest-ok.out" 2>&1
   check "without it: exit 0, 5 passed" eval "[ $? -eq 0 ] && has '$work/pytest-ok.out' '^=* ?5 passed'"
+  # the binding beyond the fixture (verify, journal order, reset, scenario, profile, preload)
+  cp "$top/clients/python/tests/test_stagemock_binding.py" "$work/t/"
+  (cd "$work/t" && STAGEMOCK_LIB=$build/libstagemock.so STAGEMOCK_FIXTURES=$work/fx \
+    PYTHONPATH=$work/site PYTHONDONTWRITEBYTECODE=1 "$py" -m pytest -p no:cacheprovider \
+    --rootdir . test_stagemock_binding.py -q -rf > "$work/pytest-binding.out" 2>&1)
+  rc=$?
+  grep -E '^(FAILED|[0-9]+ (passed|failed))|^E +(AssertionError|>)' "$work/pytest-binding.out"
+  check "binding: pytest exits 1 (the verify failure on purpose)" test $rc -eq 1
+  check "binding: 1 failed, 6 passed" has "$work/pytest-binding.out" '^=* ?1 failed, 6 passed'
+  check "binding: the failed test is test_verify_failure_shows_diff" has "$work/pytest-binding.out" \
+    '^FAILED test_stagemock_binding.py::test_verify_failure_shows_diff'
+  check "binding: pytest prints the diff, first divergence marked" has "$work/pytest-binding.out" \
+    '^E +> upload file=a\.parquet  \| #1 upload stage=s1 file=b\.parquet status=200$'
+  check "binding: and the row after it" has "$work/pytest-binding.out" \
+    '^E +! upload file=b\.parquet  \| #2 upload stage=s1 file=a\.parquet status=200$'
+  check "binding: the report points at the test's line, not the binding's" has \
+    "$work/pytest-binding.out" '^test_stagemock_binding.py:[0-9]+: AssertionError$'
   printf 'def test_uses_it(stagemock_server):\n    pass\n' > "$work/t/test_none.py"
   (cd "$work/t" && PYTHONDONTWRITEBYTECODE=1 "$py" -m pytest -p no:cacheprovider --rootdir . -q \
     test_none.py > "$work/pytest-none.out" 2>&1)

@@ -138,7 +138,8 @@ SM_API void sm_file_list_cleanup(struct sm_file_list *list);
 
 /*
  * The journal as JSON text: {"seed":…,"entries":[{...}, ...]} with one entry
- * per completed request (fields in docs/SERVER.md: seq, start_us, end_us,
+ * per completed request, in request order (seq; end_us is when it completed)
+ * (fields in docs/SERVER.md: seq, start_us, end_us,
  * method, path, key, stage, file_name, file_parts, size, sha256, status,
  * rule, bytes_sent, ...). NULL on allocation failure; free with sm_free.
  */
@@ -150,6 +151,27 @@ SM_API char *sm_server_stages_json(struct sm_server *srv);
 /* Requests journaled so far (completed), counting those the journal's ring
  * has since dropped. */
 SM_API size_t sm_server_journal_count(struct sm_server *srv);
+
+/*
+ * Check the journal against an expectation written in the language of
+ * docs/VERIFY.md, e.g.
+ *
+ *   in order { upload file=a.parquet status=200; list stage=s1 }
+ *   exactly 2 upload status=2xx
+ *   never upload rule=parquet-only
+ *
+ * Waits, as the journal readers do, for answers already queued. Returns
+ * SM_OK when every statement holds (*diff set to NULL); SM_E_MISMATCH
+ * when one does not: *diff is the report (each statement ok or FAIL, and
+ * for a failed one the expected and actual request sequences side by side,
+ * the first divergence marked '>'), free it with sm_free, and err's message
+ * names the first failed statement; SM_E_MALFORMED when the expectation
+ * does not parse (err names the line, column and word; *diff NULL);
+ * SM_E_NOMEM. diff may be NULL when only the verdict is wanted. The CMocka
+ * helper stagemock/cmocka_verify.h fails a test with the diff.
+ */
+SM_API SM_NODISCARD enum sm_code sm_server_verify(struct sm_server *srv, const char *expectation,
+                                                  char **diff, struct sm_error *err);
 
 #ifdef __cplusplus
 }

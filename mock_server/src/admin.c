@@ -8,6 +8,9 @@
  *   POST /_stagemock/stages    {"name": "S"} adds a stage
  *   POST /_stagemock/keys      {"key": "K", "stages": ["S", ...]} adds a key
  *   POST /_stagemock/profile   a profile (docs/PROFILE.md)
+ *   POST /_stagemock/verify    {"expect": "..."} checked against the journal
+ *                              (docs/VERIFY.md): 200 {"ok": true}, or 409
+ *                              {"ok": false, "message", "diff"}
  *   .../_stagemock/scenario... handed to scenario/scenario_api.c, the one
  *                              place the core names the scenario code
  *
@@ -30,6 +33,7 @@
 #include <cjson/cJSON.h>
 
 #include "internal.h"
+#include "../../common/sm_json.h"
 
 static bool is_loopback(const struct sockaddr *sa)
 {
@@ -221,6 +225,39 @@ static enum sm_code add_key(struct sm_server *srv, const cJSON *body, struct sm_
     return rc;
 }
 
+/* POST verify: the journal checked against {"expect": "..."}. The server's
+ * own threads may not wait long for answers in flight (one may be this
+ * thread's), so the wait is short: VERIFY_WAIT_MS. */
+#define VERIFY_WAIT_MS 100
+static enum MHD_Result verify(struct sm_req *r)
+{
+    struct sm_error e;
+    cJSON *body = cJSON_ParseWithLength(r->raw ? r->raw : "", r->raw_len);
+    const char *text = json_str(body, "expect");
+    if (text == NULL) {
+        cJSON_Delete(body);
+        (void)sm_err_set(&e, SM_E_ARG, 400, "error-json",
+                         "admin: expected {\"expect\": \"<expectation, docs/VERIFY.md>\"}");
+        return sm_reply_error(r, &e);
+    }
+    char *diff = NULL;
+    enum sm_code rc = sm_verify_run(r->srv, text, VERIFY_WAIT_MS, &diff, &e);
+    cJSON_Delete(body);
+    if (rc != SM_OK && rc != SM_E_MISMATCH) {
+        return sm_reply_error(r, &e);
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddBoolToObject(out, "ok", rc == SM_OK);
+    if (rc != SM_OK) {
+        cJSON_AddStringToObject(out, "message", e.message);
+        cJSON_AddStringToObject(out, "diff", diff);
+    }
+    free(diff);
+    char *json = sm_json_print(out);
+    cJSON_Delete(out);
+    return sm_reply_json(r, rc == SM_OK ? 200 : 409, json);
+}
+
 enum MHD_Result sm_admin_handle(struct sm_req *r, const char *method, const char *url)
 {
     struct sm_server *srv = r->srv;
@@ -266,6 +303,9 @@ enum MHD_Result sm_admin_handle(struct sm_req *r, const char *method, const char
             return sm_reply_error(r, &e);
         }
         return sm_reply_json(r, 200, strdup("{\"added\":true}"));
+    }
+    if (post && strcmp(what, "verify") == 0) {
+        return verify(r);
     }
     if (strncmp(what, "scenario", 8) == 0) {
         return sm_scn_admin(r, method, what); /* scenario_api.c */

@@ -219,11 +219,16 @@ void sm_file_list_cleanup(struct sm_file_list *list)
  * must not hang a reader), so a test that reads the journal as soon as its
  * request returns always finds that request.
  */
-static void wait_answered_locked(struct sm_server *srv) /* under jlock */
+void sm_journal_wait_answered_locked(struct sm_server *srv, unsigned timeout_ms)
 {
     struct timespec until;
     clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += 1;
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
     while (__atomic_load_n(&srv->answering, __ATOMIC_ACQUIRE) > 0) {
         if (pthread_cond_timedwait(&srv->answered, &srv->jlock, &until) != 0) {
             break;
@@ -242,7 +247,7 @@ char *sm_server_journal_json_now(struct sm_server *srv)
 char *sm_server_journal_json(struct sm_server *srv)
 {
     pthread_mutex_lock(&srv->jlock);
-    wait_answered_locked(srv);
+    sm_journal_wait_answered_locked(srv, 1000);
     char *text = sm_journal_to_json(&srv->journal, srv->cfg.seed, srv->cfg.seeded);
     pthread_mutex_unlock(&srv->jlock);
     return text;
@@ -251,7 +256,7 @@ char *sm_server_journal_json(struct sm_server *srv)
 size_t sm_server_journal_count(struct sm_server *srv)
 {
     pthread_mutex_lock(&srv->jlock);
-    wait_answered_locked(srv);
+    sm_journal_wait_answered_locked(srv, 1000);
     size_t n = srv->journal.n + (size_t)srv->journal.dropped;
     pthread_mutex_unlock(&srv->jlock);
     return n;

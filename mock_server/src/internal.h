@@ -220,6 +220,15 @@ void sm_journal_clear(struct sm_journal *j);
 bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry);
 /* Render the journal (its lock held: pending digests are filled in). */
 char *sm_journal_to_json(struct sm_journal *j, uint64_t seed, bool seeded);
+/* The i-th entry in request order (0 <= i < j->n), lock held. */
+struct sm_journal_entry *sm_journal_at(struct sm_journal *j, size_t i);
+/* Under jlock: wait (up to timeout_ms) until every answer already queued is
+ * journaled (api.c). */
+void sm_journal_wait_answered_locked(struct sm_server *srv, unsigned timeout_ms);
+/* sm_server_verify with a chosen wait for answers in flight: the admin API
+ * runs on the server's threads and waits briefly (expect_check.c). */
+SM_NODISCARD enum sm_code sm_verify_run(struct sm_server *srv, const char *expectation,
+                                        unsigned wait_ms, char **diff, struct sm_error *err);
 /* The journal as JSON without waiting for answers in flight: for the
  * server's own threads (the admin API), which must never block on them. */
 char *sm_server_journal_json_now(struct sm_server *srv);

@@ -1,6 +1,6 @@
 /*
  * journal.c - the request journal: one entry per completed request, in
- * completion order, with what a test needs to prove what a client did
+ * request order (seq), with what a test needs to prove what a client did
  * (sequence numbers, start and end times in microseconds, key, stage, file
  * name, number of file parts, size and sha256 of the file part, status, rule
  * id, bytes sent, the commit's sequence number).
@@ -8,7 +8,9 @@
  * log line per entry for `stagemock serve --log text|json`.
  * Design: a ring owned by the server (cfg.journal_max entries, default
  * SM_JOURNAL_MAX_DEFAULT), appended under its lock; when it is full the
- * oldest entry goes and "dropped" counts it. Entries own their strings, and
+ * oldest request's entry goes and "dropped" counts it. An entry is
+ * appended when its request completes and placed by its seq, so a slow
+ * request's entry lands before those of requests that came after it. Entries own their strings, and
  * append caps them (cut on a UTF-8 character boundary, marked with "…"):
  * a request that carried no key, or a wrong one, is kept compactly, so a
  * flood of long unauthenticated URLs costs a bounded amount of memory.
@@ -108,20 +110,21 @@ static void entry_cap(struct sm_journal_entry *e)
     }
 }
 
+struct sm_journal_entry *sm_journal_at(struct sm_journal *j, size_t i)
+{
+    return &j->e[(j->head + i) % j->cap];
+}
+
 bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry)
 {
     entry_cap(entry);
     size_t max = j->max > 0 ? j->max : SM_JOURNAL_MAX_DEFAULT;
     if (j->n >= max && j->n == j->cap) {
-        struct sm_journal_entry *oldest = &j->e[j->head]; /* full: the oldest goes */
-        entry_free(oldest);
-        *oldest = *entry;
-        memset(entry, 0, sizeof *entry);
-        j->head = (j->head + 1) % j->n;
+        entry_free(&j->e[j->head]); /* full: the oldest request goes */
+        j->head = (j->head + 1) % j->cap;
+        j->n--;
         j->dropped++;
-        return true;
-    }
-    if (j->n == j->cap) {
+    } else if (j->n == j->cap) { /* head is 0 until the ring is full */
         size_t cap = j->cap ? j->cap * 2 : 64;
         cap = cap < max ? cap : max;
         struct sm_journal_entry *ne = realloc(j->e, cap * sizeof *ne);
@@ -132,7 +135,15 @@ bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry)
         j->e = ne;
         j->cap = cap;
     }
-    j->e[j->n++] = *entry;
+    /* In request order: requests mostly complete in the order they came, so
+     * the place is found a step or two from the end. */
+    size_t at = j->n;
+    while (at > 0 && sm_journal_at(j, at - 1)->seq > entry->seq) {
+        *sm_journal_at(j, at) = *sm_journal_at(j, at - 1);
+        at--;
+    }
+    *sm_journal_at(j, at) = *entry;
+    j->n++;
     memset(entry, 0, sizeof *entry);
     return true;
 }
@@ -196,7 +207,7 @@ char *sm_journal_to_json(struct sm_journal *j, uint64_t seed, bool seeded)
     sm_json_add_u64(root, "dropped", j->dropped);
     cJSON *arr = cJSON_AddArrayToObject(root, "entries");
     for (size_t i = 0; arr != NULL && i < j->n; i++) {
-        cJSON_AddItemToArray(arr, entry_json(&j->e[(j->head + i) % j->cap]));
+        cJSON_AddItemToArray(arr, entry_json(sm_journal_at(j, i)));
     }
     char *text = sm_json_print(root);
     cJSON_Delete(root);

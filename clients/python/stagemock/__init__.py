@@ -9,6 +9,7 @@ the mock the way a JUnit test embeds WireMock.
         assert [f["name"] for f in srv.files("s1")] == ["a.parquet"]
         srv.fault("upload:nth=1:status=503:retry-after=1")
         print(srv.journal()["entries"])
+        srv.verify("in order { upload file=a.parquet status=200 }")  # AssertionError + diff
 
 Installed with `pip install ./clients/python` (or `make install`), the
 package also registers a pytest plugin (stagemock.pytest_plugin): the fixture
@@ -34,6 +35,9 @@ __all__ = ["Server", "StagemockError", "find_library", "load_library"]
 
 
 __version__ = "0.1.0"
+
+
+_SM_E_MISMATCH = 11  # enum sm_code (include/stagemock/error.h)
 
 
 class StagemockError(Exception):
@@ -119,6 +123,8 @@ def load_library(path=None):
         "sm_server_reset": (None, [vp]),
         "sm_server_journal_json": (vp, [vp]),
         "sm_server_stages_json": (vp, [vp]),
+        "sm_server_journal_count": (ctypes.c_size_t, [vp]),
+        "sm_server_verify": (ctypes.c_int, [vp, cp, ctypes.POINTER(vp), err]),
         "sm_free": (None, [vp]),
         "sm_rule_id": (cp, [ctypes.c_int]),
     }
@@ -196,8 +202,33 @@ class Server:
             self._lib.sm_free(p)
 
     def journal(self):
-        """{"seed":…, "entries":[…]}: one entry per completed request."""
+        """{"seed":…, "entries":[…]}: one entry per completed request, in request
+        order (seq); end_us is when each completed."""
         return self._json(self._lib.sm_server_journal_json)
+
+    def journal_count(self):
+        """Requests journaled so far, counting those the journal's ring has dropped."""
+        return self._lib.sm_server_journal_count(self._srv)
+
+    def verify(self, expectation):
+        """Check the journal against an expectation (docs/VERIFY.md), e.g.
+        "in order { upload file=a.parquet; list }". Returns None when it holds;
+        raises AssertionError whose message is the diff (expected and actual
+        requests side by side, the first divergence marked) when it does not,
+        and StagemockError (rule "error-json") when it does not parse."""
+        __tracebackhide__ = True  # pytest: report the caller's line, not this one
+        text = expectation.encode("utf-8")
+        diff = ctypes.c_void_p()
+        e = _Error()
+        rc = self._lib.sm_server_verify(self._srv, text, ctypes.byref(diff), ctypes.byref(e))
+        if diff:
+            try:
+                message = ctypes.string_at(diff).decode("utf-8", "replace")
+            finally:
+                self._lib.sm_free(diff)
+        if rc == _SM_E_MISMATCH and diff:
+            raise AssertionError(message)
+        self._check(rc, e)
 
     def requests(self, path=None):
         """The journal's entries, only those for `path` ("/upload-to-stage") if given."""
