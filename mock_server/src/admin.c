@@ -236,7 +236,7 @@ static enum MHD_Result verify(struct sm_req *r)
     const char *text = json_str(body, "expect");
     if (text == NULL) {
         cJSON_Delete(body);
-        (void)sm_err_set(&e, SM_E_ARG, 400, "error-json",
+        (void)sm_err_set(&e, SM_E_ARG, 400, SM_RULE_ERROR_JSON,
                          "admin: expected {\"expect\": \"<expectation, docs/VERIFY.md>\"}");
         return sm_reply_error(r, &e);
     }

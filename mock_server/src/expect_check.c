@@ -526,24 +526,25 @@ enum sm_code sm_verify_run(struct sm_server *srv, const char *expectation, unsig
     if (reqs != NULL) {
         for (size_t i = 0; i < j->n; i++) {
             const struct sm_journal_entry *e = sm_journal_at(j, i);
-            reqs[i] = (struct sm_ex_req){.seq = e->seq,
-                                         .endpoint = sm_ex_endpoint_of(e->path),
-                                         .method = e->method,
-                                         .path = e->path,
-                                         .stage = e->stage,
-                                         .file = e->file_name,
-                                         .key = e->key,
-                                         .rule = e->rule,
-                                         .status = e->status};
+            reqs[i] =
+                (struct sm_ex_req){.seq = e->seq,
+                                   .endpoint = sm_ex_endpoint_of(e->path),
+                                   .method = e->method,
+                                   .path = e->path,
+                                   .stage = e->stage,
+                                   .file = e->file_name,
+                                   .key = e->key,
+                                   .rule = e->rule != SM_RULE_NONE ? sm_rule_id(e->rule) : NULL,
+                                   .status = e->status};
         }
         n_failed = sm_expect_check(&ex, reqs, j->n, j->dropped, &text, &first);
     }
     pthread_mutex_unlock(&srv->jlock);
     free(reqs);
     if (reqs == NULL || (n_failed > 0 && text == NULL)) {
-        rc = sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+        rc = sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
     } else if (n_failed > 0) {
-        rc = sm_err_set(err, SM_E_MISMATCH, 409, NULL,
+        rc = sm_err_set(err, SM_E_MISMATCH, 409, SM_RULE_NONE,
                         "verify: %zu of %zu statement%s not met; the first: line %u: %s", n_failed,
                         ex.n, ex.n == 1 ? "" : "s", ex.stmts[first].line, ex.stmts[first].text);
     }

@@ -126,8 +126,8 @@ static enum sm_code lex_error(struct lexer *lx, struct sm_error *err, const char
     va_start(ap, fmt);
     (void)vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return sm_err_set(err, SM_E_MALFORMED, 400, "error-json", "verify: line %u, column %u: %s",
-                      lx->tline, lx->tcol, msg);
+    return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_ERROR_JSON,
+                      "verify: line %u, column %u: %s", lx->tline, lx->tcol, msg);
 }
 
 static int hexval(char c)
@@ -162,7 +162,7 @@ static enum sm_code lex_string(struct lexer *lx, struct sm_error *err)
     size_t cap = 32, n = 0;
     char *out = malloc(cap);
     if (out == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
     }
     enum sm_code rc = SM_OK;
     while (rc == SM_OK) {
@@ -187,7 +187,7 @@ static enum sm_code lex_string(struct lexer *lx, struct sm_error *err)
             char *o = realloc(out, cap * 2);
             if (o == NULL) {
                 free(out);
-                return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+                return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
             }
             out = o;
             cap *= 2;
@@ -259,7 +259,7 @@ static enum sm_code lex_next(struct lexer *lx, struct sm_error *err)
     size_t len = lx->pos - start;
     lx->text = malloc(len + 1);
     if (lx->text == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
     }
     memcpy(lx->text, lx->s + start, len);
     lx->text[len] = '\0';
@@ -347,15 +347,19 @@ static enum sm_code parse_status(struct lexer *lx, struct sm_ex_pattern *p, stru
 
 static bool rule_known(const char *id)
 {
-    return sm_rule_find(id) >= 0 || strcmp(id, "scenario") == 0;
+    enum sm_rule r = sm_rule_find(id); /* the rules a request's answer can carry */
+    return sm_rule_kind(r) == SM_RULE_KIND_DOCUMENTED || r == SM_RULE_SCENARIO;
 }
 
 static enum sm_code rule_error(struct lexer *lx, struct sm_error *err)
 {
     char known[200] = "";
     size_t o = 0;
-    for (int i = 0; i < SM_RULE_COUNT; i++) {
-        int w = snprintf(known + o, sizeof known - o, "%s, ", sm_rule_ids[i]);
+    for (int i = SM_RULE_NONE + 1; i < SM_RULE_COUNT; i++) {
+        if (sm_rule_kind((enum sm_rule)i) != SM_RULE_KIND_DOCUMENTED) {
+            continue;
+        }
+        int w = snprintf(known + o, sizeof known - o, "%s, ", sm_rule_id((enum sm_rule)i));
         if (w < 0 || (size_t)w >= sizeof known - o) {
             break;
         }
@@ -408,7 +412,8 @@ static enum sm_code parse_field(struct lexer *lx, struct sm_ex_pattern *p, struc
             return rule_error(lx, err);
         }
         p->rule = strdup(none ? "" : lx->text);
-        rc = p->rule == NULL ? sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory") : SM_OK;
+        rc = p->rule == NULL ? sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory")
+                             : SM_OK;
     } else {
         if (*slot != NULL) {
             return lex_error(lx, err, "'%s' given twice in one pattern", fields[f]);
@@ -474,7 +479,7 @@ static enum sm_code parse_pattern(struct lexer *lx, struct sm_ex_pattern *p, str
         pattern_text(p, &tb);
         p->text = tb.s;
         if (tb.failed || tb.s == NULL) {
-            rc = sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+            rc = sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
         }
     }
     if (rc != SM_OK) {
@@ -512,7 +517,7 @@ static enum sm_code add_pattern(struct sm_ex_stmt *st, struct lexer *lx, struct 
     }
     struct sm_ex_pattern *np = realloc(st->pats, (st->n_pats + 1) * sizeof *np);
     if (np == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
     }
     st->pats = np;
     enum sm_code rc = parse_pattern(lx, &st->pats[st->n_pats], err);
@@ -639,7 +644,8 @@ static enum sm_code stmt_text(struct sm_ex_stmt *st, struct sm_error *err)
 {
     struct sm_ex_buf b = {0};
     if (st->n_pats == 0) {
-        return sm_err_set(err, SM_E_INTERNAL, 500, NULL, "verify: a statement without a pattern");
+        return sm_err_set(err, SM_E_INTERNAL, 500, SM_RULE_NONE,
+                          "verify: a statement without a pattern");
     }
     if (st->kind == SM_EX_COUNT) {
         if (st->cmp == SM_EX_EXACTLY && st->n == 0) {
@@ -661,7 +667,7 @@ static enum sm_code stmt_text(struct sm_ex_stmt *st, struct sm_error *err)
     }
     st->text = b.s;
     if (b.failed || b.s == NULL) {
-        return sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+        return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
     }
     return SM_OK;
 }
@@ -671,10 +677,10 @@ enum sm_code sm_expect_parse(const char *text, struct sm_expect *out, struct sm_
     out->stmts = NULL;
     out->n = 0;
     if (text == NULL) {
-        return sm_err_set(err, SM_E_ARG, 400, "error-json", "verify: no expectation given");
+        return sm_err_set(err, SM_E_ARG, 400, SM_RULE_ERROR_JSON, "verify: no expectation given");
     }
     if (!sm_utf8_valid(text, strlen(text))) {
-        return sm_err_set(err, SM_E_MALFORMED, 400, "error-json",
+        return sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_ERROR_JSON,
                           "verify: the expectation is not valid UTF-8");
     }
     struct lexer lx = {.s = text, .line = 1, .col = 1};
@@ -683,7 +689,7 @@ enum sm_code sm_expect_parse(const char *text, struct sm_expect *out, struct sm_
     while (rc == SM_OK && lx.kind != T_END) {
         struct sm_ex_stmt *ns = realloc(out->stmts, (out->n + 1) * sizeof *ns);
         if (ns == NULL) {
-            rc = sm_err_set(err, SM_E_NOMEM, 503, NULL, "out of memory");
+            rc = sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory");
             break;
         }
         out->stmts = ns;
@@ -703,7 +709,7 @@ enum sm_code sm_expect_parse(const char *text, struct sm_expect *out, struct sm_
     }
     free(lx.text);
     if (rc == SM_OK && out->n == 0) {
-        rc = sm_err_set(err, SM_E_MALFORMED, 400, "error-json",
+        rc = sm_err_set(err, SM_E_MALFORMED, 400, SM_RULE_ERROR_JSON,
                         "verify: the expectation holds no statement");
     }
     if (rc != SM_OK) {

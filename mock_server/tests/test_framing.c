@@ -336,7 +336,8 @@ static void many_parts_are_counted_and_linted_past_the_recorded(void **state)
                        "--XyZ\r\nContent-Disposition: form-data; name=\"f%d\"%s\r\n\r\nv%d\r\n", i,
                        i == 8 ? "; filename=\"x\"\r\nContent-Type: a/b" : "", i);
     }
-    strcat(body, "--XyZ--\r\n"); /* the file is part 9, a field part 10: past the 8 recorded */
+    size_t used = strlen(body); /* the file is part 9, a field part 10: past the 8 recorded */
+    (void)snprintf(body + used, sizeof body - used, "--XyZ--\r\n");
     cJSON *o = scan_all(CT, NULL, NULL, body, true);
     assert_int_equal(fr(o, "parts_total")->valueint, 10);
     assert_int_equal(cJSON_GetArraySize(fr(o, "parts")), 8);

@@ -307,7 +307,7 @@ static void test_parse_errors(void **state)
         }
         assert_int_equal(rc, SM_E_MALFORMED);
         assert_string_equal(err.message, cases[i].message);
-        assert_string_equal(err.rule, "error-json");
+        assert_int_equal(err.rule, SM_RULE_ERROR_JSON);
         assert_null(diff);
     }
     struct sm_error err;
