@@ -201,6 +201,10 @@ static enum sm_code lex_string(struct lexer *lx, struct sm_error *err)
         return rc;
     }
     out[n] = '\0';
+    if (!sm_utf8_valid(out, n)) { /* \xNN escapes may spell bytes that are not */
+        free(out);
+        return lex_error(lx, err, "a string's escapes spell bytes that are not valid UTF-8");
+    }
     lx->text = out;
     lx->kind = T_STRING;
     return SM_OK;

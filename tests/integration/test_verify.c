@@ -294,6 +294,8 @@ static void test_parse_errors(void **state)
         {"upload stage=s1 stage=s2", "verify: line 1, column 23: 'stage' given twice in one "
                                      "pattern"},
         {"# nothing\n;\n", "verify: the expectation holds no statement"},
+        {"upload file=\"a\\xaa\"",
+         "verify: line 1, column 13: a string's escapes spell bytes that are not valid UTF-8"},
         {"in sequence { list }",
          "verify: line 1, column 4: expected 'in order {' or 'in any order {', found 'sequence'"},
     };
