@@ -110,5 +110,26 @@ if serve "$work/s3.out" --tls; then
   stop
 fi
 
+# --- the Python binding (clients/python/tests/test_tls.py) -------------------------
+if [ "${SM_MODE:-debug}" = asan ] || [ "${SM_MODE:-debug}" = tsan ]; then
+  echo "skipping the Python binding: a $SM_MODE libstagemock.so cannot load into a plain python"
+  skipped=$((skipped + 1))
+elif ! /usr/bin/python3 -c 'import pytest, requests' 2> /dev/null; then
+  echo "skipping the Python binding: no python3-pytest or python3-requests"; skipped=$((skipped + 1))
+else
+  pyenv=(env STAGEMOCK_LIB="$build_dir/libstagemock.so" PYTHONPATH="$top/clients/python" PYTHONDONTWRITEBYTECODE=1)
+  # a key of another certificate, for the mismatch
+  "${pyenv[@]}" /usr/bin/python3 -c 'import os, shutil, sys, stagemock
+with stagemock.Server(tls=True) as s:
+    shutil.copy(os.path.join(os.path.dirname(s.ca), "key.pem"), sys.argv[1])' "$work/other.pem"
+  mkdir "$work/py" && cp clients/python/tests/test_tls.py "$work/py/"
+  (cd "$work/py" && "${pyenv[@]}" STAGEMOCK_OTHER_KEY="$work/other.pem" /usr/bin/python3 -m pytest \
+    -p no:cacheprovider -p stagemock.pytest_plugin --rootdir . -q test_tls.py > "$work/py.out" 2>&1)
+  rc=$?
+  [ $rc -eq 0 ] || tail -30 "$work/py.out"
+  check "Python binding: tls=True and srv.ca, given files, errors, the marker" test $rc -eq 0
+  check "... 3 passed" grep -q '^3 passed' "$work/py.out"
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]
