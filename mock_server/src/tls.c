@@ -298,16 +298,6 @@ static enum sm_code read_pem(const char *path, const char *what, char **out, str
     return SM_OK;
 }
 
-/* An encrypted key gets no passphrase: it fails to load, and says so. */
-static int no_passphrase(char *buf, int size, int rwflag, void *u)
-{
-    (void)buf;
-    (void)size;
-    (void)rwflag;
-    (void)u;
-    return -1;
-}
-
 enum sm_code sm_tls_load(struct sm_tls *t, const char *cert_file, const char *key_file,
                          struct sm_error *err)
 {
@@ -330,8 +320,10 @@ enum sm_code sm_tls_load(struct sm_tls *t, const char *cert_file, const char *ke
         }
     }
     if (rc == SM_OK) {
+        /* an empty passphrase, never a prompt: an encrypted key fails to load */
+        char no_pass[1] = "";
         BIO *b = BIO_new_mem_buf(key_text, -1);
-        k = b ? PEM_read_bio_PrivateKey(b, NULL, no_passphrase, NULL) : NULL;
+        k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, no_pass) : NULL;
         BIO_free(b);
         if (k == NULL) {
             rc = sm_err_set(err, SM_E_MALFORMED, 0, SM_RULE_NONE,
