@@ -28,7 +28,7 @@ adapters=(--adapter "stagectl=$ctl --json --no-progress" --adapter "shell=sh cli
 # --- the matrix over HTTPS -------------------------------------------------------
 cases=(--case bytes-02 --case auth-02 --case error-json-01 --case client-retry-after-01
   --case client-lost-response-01)
-"$bin" conform --tls --strict -j 4 --color never "${adapters[@]}" "${cases[@]}" \
+"$bin" conform --tls --strict --color never "${adapters[@]}" "${cases[@]}" \
   --json "$work/m.json" --artifact - > "$work/m.out" 2>&1
 rc=$?
 check "tls matrix: exit 0" test $rc -eq 0
