@@ -288,9 +288,9 @@ static enum sm_code read_pem(const char *path, const char *what, char **out, str
         if (e == ENOMEM) {
             return sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
         }
-        if (e == EFBIG) {
+        if (e == EFBIG || e == EISDIR) { /* a file the caller should not have named */
             return sm_err_set(err, SM_E_ARG, 0, SM_RULE_NONE, "TLS %s %s: %s", what, path,
-                              "larger than 1 MiB: not a PEM file");
+                              e == EFBIG ? "larger than 1 MiB: not a PEM file" : strerror(e));
         }
         return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "TLS %s %s: %s", what, path, strerror(e));
     }
