@@ -5,7 +5,8 @@
 #   ThreadSanitizer -> the action's steps as a non-root user
 #   (ci/check-action.sh) -> stagectl over
 #   the whole corpus -> the
-#   conformance suite against every reference client (one matrix run) ->
+#   conformance suite against every reference client (one matrix run, then
+#   the same over HTTPS) ->
 #   the Debian packages (built, lintian, installed, run, removed).
 # Each step prints a banner; the first failure stops the run with its status.
 set -euo pipefail
@@ -55,7 +56,7 @@ step "stagectl over the whole shared corpus"
 # ones); CI runs all of them. Skips itself where ../shared is absent.
 SM_CORPUS_ALL=1 SM_BUILD=build/debug bash clients/tests/corpus_test.sh
 
-step "conformance: the reference clients, one matrix"
+step "conformance: the reference clients, one matrix, over HTTP and HTTPS"
 # Every MUST case must pass for the C client (stagectl) and the Python, Node
 # and shell adapters; the reports land in build/ci/ for the CI system to keep.
 # Python without requests or Node before 20 (optional tools): left out, said.
@@ -73,6 +74,11 @@ else
 fi
 build/debug/stagemock conform --color never --artifact build/ci/conform-artifact.json \
   --junit build/ci/conform.xml --html build/ci/conform.html "${adapters[@]}"
+# The same matrix over HTTPS: every case's server with a generated CA, handed
+# to the clients as STAGE_API_CA (and CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE,
+# SSL_CERT_FILE, NODE_EXTRA_CA_CERTS). About as long as the run above (2-3 min).
+build/debug/stagemock conform --tls --color never --artifact build/ci/conform-tls-artifact.json \
+  --junit build/ci/conform-tls.xml "${adapters[@]}"
 
 step "Debian packages: make deb, lintian, dpkg -i, run, dpkg -r/-P"
 # Installs and removes the packages on this machine (root or sudo -n; it

@@ -7,7 +7,8 @@
  *   stagectl [OPTIONS] list --stage S
  *
  * How: options may come before or after the command; STAGE_API_URL,
- * STAGE_API_KEY and STAGE_API_TIMEOUT fill what the flags leave out. Every
+ * STAGE_API_KEY, STAGE_API_TIMEOUT and STAGE_API_CA fill what the flags leave
+ * out. Every
  * operation goes through libstagemock-client, so the retry, timeout and
  * never-leave-a-partial-file behaviour is the library's. Files of an upload
  * go one at a time in the order given, one result line each; the exit code
@@ -31,6 +32,7 @@ struct cli_args {
     const char *stage;
     const char *name;
     const char *out_path;
+    const char *cacert;
     unsigned timeout_s;
     unsigned retries;
     bool retries_set;
@@ -52,6 +54,8 @@ static const char usage_text[] =
     "  --timeout S     connect and stall timeout in seconds (default: $STAGE_API_TIMEOUT, "
     "else 30)\n"
     "  --retries N     retries on 429/503 and refused connections (default 3)\n"
+    "  --cacert FILE   https: trust the CA(s) in this PEM file (default: $STAGE_API_CA,\n"
+    "                  else the system's trust store)\n"
     "  --json          one JSON object per line (docs/ADAPTER.md)\n"
     "  --no-progress   no progress bar even on a terminal\n"
     "  --version       print stagectl's version and exit\n"
@@ -123,11 +127,8 @@ static int parse_args(int argc, char **argv, struct cli_args *ar, FILE *err)
     struct {
         const char *opt;
         const char **slot;
-    } valued[] = {{"--url", &ar->url},
-                  {"--key", &ar->key},
-                  {"--stage", &ar->stage},
-                  {"--name", &ar->name},
-                  {"--out", &ar->out_path}};
+    } valued[] = {{"--url", &ar->url},   {"--key", &ar->key},      {"--stage", &ar->stage},
+                  {"--name", &ar->name}, {"--out", &ar->out_path}, {"--cacert", &ar->cacert}};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int r = 0;
@@ -168,6 +169,10 @@ static int fill_from_env(struct cli_args *ar, FILE *err)
     }
     if (ar->key == NULL) {
         ar->key = getenv("STAGE_API_KEY");
+    }
+    if (ar->cacert == NULL) {
+        const char *ca = getenv("STAGE_API_CA");
+        ar->cacert = ca != NULL && ca[0] != '\0' ? ca : NULL;
     }
     const char *t = getenv("STAGE_API_TIMEOUT");
     if (ar->timeout_s == 0 && t != NULL && t[0] != '\0') {
@@ -281,6 +286,7 @@ static int run(const struct cli_args *ar, FILE *out, FILE *err)
     opt.url = ar->url;
     opt.key = ar->key;
     opt.user_agent = "stagectl/1.0";
+    opt.ca_file = ar->cacert;
     if (ar->timeout_s > 0) {
         opt.connect_timeout_s = ar->timeout_s;
         opt.stall_timeout_s = ar->timeout_s;

@@ -3,17 +3,20 @@
  * defaults, creation and release, error helpers, and small shared utilities
  * (form bodies, base names).
  *
- * How: the options are copied, strings included, so the caller's may go away.
+ * How: the options are copied, strings included, so the caller's may go away;
+ * a CA file is checked to be readable here, so a wrong path is named at once.
  * One curl easy handle lives as long as the client, so consecutive requests
  * reuse the connection. curl_global_init is called per client; libcurl
  * counts the calls, so many clients in one process are fine.
  * Not here: HTTP exchanges and retries (http.c), the three operations
  * (upload.c, download.c, list.c).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "smc_internal.h"
 
@@ -50,6 +53,9 @@ enum smc_code smc_client_new(const struct smc_options *opt, struct smc_client **
     if (strncmp(opt->url, "http://", 7) != 0 && strncmp(opt->url, "https://", 8) != 0) {
         return smc_err_set(err, SMC_E_ARG, "API URL '%s' is not http:// or https://", opt->url);
     }
+    if (opt->ca_file != NULL && access(opt->ca_file, R_OK) != 0) {
+        return smc_err_set(err, SMC_E_ARG, "CA file '%s': %s", opt->ca_file, strerror(errno));
+    }
     struct smc_client *c = calloc(1, sizeof *c);
     if (c == NULL) {
         return smc_err_set(err, SMC_E_NOMEM, "out of memory");
@@ -60,6 +66,7 @@ enum smc_code smc_client_new(const struct smc_options *opt, struct smc_client **
     c->key = dup_or_null(opt->key, &failed);
     c->user_agent =
         dup_or_null(opt->user_agent ? opt->user_agent : "libstagemock-client/1.0", &failed);
+    c->ca_file = dup_or_null(opt->ca_file, &failed);
     if (!failed && curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK) {
         c->curl = curl_easy_init();
         if (c->curl == NULL) {
@@ -79,6 +86,7 @@ enum smc_code smc_client_new(const struct smc_options *opt, struct smc_client **
     c->opt.url = c->url;
     c->opt.key = c->key;
     c->opt.user_agent = c->user_agent;
+    c->opt.ca_file = c->ca_file;
     if (c->opt.connect_timeout_s == 0) {
         c->opt.connect_timeout_s = 10;
     }
@@ -101,6 +109,7 @@ void smc_client_free(struct smc_client *c)
     free(c->url);
     free(c->key);
     free(c->user_agent);
+    free(c->ca_file);
     free(c);
 }
 

@@ -201,6 +201,9 @@ static CURLcode perform_once(struct exchange *x, struct curl_slist *hdrs, const 
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)o->connect_timeout_s);
+    if (o->ca_file != NULL) {
+        curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+    }
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, (long)o->stall_timeout_s);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);

@@ -24,6 +24,7 @@ struct smc_client {
     char *url;
     char *key;
     char *user_agent;
+    char *ca_file;
     CURL *curl; /* reused across requests: keeps the connection alive */
     bool fresh; /* the last answer was not a 2xx: open a new connection next */
 };

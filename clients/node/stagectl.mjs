@@ -8,7 +8,8 @@
 //   node stagectl.mjs list --stage S
 //
 // Environment: STAGE_API_URL, STAGE_API_KEY, STAGE_API_TIMEOUT (seconds: the
-// longest wait for the next byte). Output: one JSON line per file. Exit: 0 ok,
+// longest wait for the next byte), STAGE_API_CA (https: a PEM file of the CA
+// to trust, besides Node's own and NODE_EXTRA_CA_CERTS's). Output: one JSON line per file. Exit: 0 ok,
 // 1 rejected, 2 usage, 3 transport/timeout, 4 local file error (largest wins).
 //
 // Why it is correct: the key on every request; one upload at a time in the
@@ -23,6 +24,20 @@
 // must be sent whole within STAGE_API_TIMEOUT.
 import { openAsBlob, createWriteStream, promises as fsp } from "node:fs";
 import { basename } from "node:path";
+import { spawnSync } from "node:child_process";
+
+// fetch trusts only the CAs Node loaded at start (NODE_EXTRA_CA_CERTS is read
+// then, and fetch takes no `ca`), so with STAGE_API_CA this runs itself again
+// with NODE_EXTRA_CA_CERTS naming it; `stagemock conform --tls` sets both, so
+// there it runs once.
+const ca = process.env.STAGE_API_CA;
+if (ca && process.env.NODE_EXTRA_CA_CERTS !== ca) {
+  const r = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    stdio: "inherit",
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: ca },
+  });
+  process.exit(r.status ?? 3);
+}
 
 const MAX_RETRIES = 3;
 const MAX_WAIT_MS = 5000;

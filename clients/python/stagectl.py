@@ -8,7 +8,9 @@ a client a user can copy.
     stagectl.py list --stage S
 
 Environment: STAGE_API_URL, STAGE_API_KEY, STAGE_API_TIMEOUT (seconds: the
-connect timeout and the longest wait for the next byte). Output: one JSON
+connect timeout and the longest wait for the next byte), STAGE_API_CA (https:
+a PEM file of the CA to trust; else requests' own, or REQUESTS_CA_BUNDLE's).
+Output: one JSON
 line per file. Exit: 0 ok, 1 rejected, 2 usage, 3 transport/timeout,
 4 local file error (the largest wins).
 
@@ -53,11 +55,14 @@ class Client:
         self.http = requests.Session()
         self.http.headers["Authorization"] = "Key " + key
         self.http.headers["User-Agent"] = "stagectl.py/1.0"
+        # per request: a Session's verify loses to REQUESTS_CA_BUNDLE, this does not
+        self.verify = os.environ.get("STAGE_API_CA") or True
 
     def post(self, path, **kw):
         """POST with bounded retries on 429/503; transport errors propagate."""
         for attempt in range(MAX_RETRIES + 1):
-            r = self.http.post(self.url + path, timeout=(self.timeout, self.timeout), **kw)
+            r = self.http.post(self.url + path, timeout=(self.timeout, self.timeout),
+                               verify=self.verify, **kw)
             if r.status_code not in (429, 503) or attempt == MAX_RETRIES:
                 return r
             r.close()

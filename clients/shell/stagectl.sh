@@ -46,6 +46,7 @@ done
 [ -n "${STAGE_API_URL-}" ] || usage "STAGE_API_URL is not set"
 [ -n "$stage" ] || usage "--stage is required"
 URL=${STAGE_API_URL%/}
+[ -z "${STAGE_API_CA-}" ] || export CURL_CA_BUNDLE="$STAGE_API_CA" # https: the CA to trust (curl reads it)
 
 # call PATH CURL-ARGS...: body in $tmp/body, headers in $tmp/hdr, status on
 # stdout (000: no answer), curl's exit code in $tmp/rc.

@@ -8,6 +8,7 @@
  * adapter (run.c), apply a baseline, print the terminal summary, write the
  * requested reports and the run artifact, and return the exit status: 0
  * every counted case passed, 1 one failed, 2 usage or setup errors.
+ * `--tls` runs every case over HTTPS (job.c hands the adapter the CA).
  * `--list` prints the cases; `--replay ARTIFACT --case ID` re-runs one case
  * with the artifact's seed (so the same faults fire) and one adapter under
  * its recorded name: the first that failed, or the one --adapter names.
@@ -43,7 +44,7 @@ struct opts {
     const char *default_cases; /* the program's compiled-in cases dir, or NULL */
     const char *cases_dir, *fixtures, *junit, *tap, *json, *html, *baseline, *artifact, *replay,
         *work_dir;
-    bool list, strict, keep, verbose, seed_given;
+    bool list, strict, keep, verbose, seed_given, tls;
     int color; /* -1 auto, 0 never, 1 always */
     unsigned jobs;
     uint64_t seed;
@@ -59,6 +60,9 @@ static void usage(FILE *f)
                "  --list             list the cases and exit\n"
                "  -j, --jobs N       cases in parallel (default: the core count)\n"
                "  --strict           SHOULD failures fail the run too\n"
+               "  --tls              every case over HTTPS; the adapter gets the CA in\n"
+               "                     STAGE_API_CA (and CURL_CA_BUNDLE, REQUESTS_CA_BUNDLE,\n"
+               "                     SSL_CERT_FILE, NODE_EXTRA_CA_CERTS)\n"
                "  --junit FILE       JUnit XML report      --tap FILE   TAP report\n"
                "  --json FILE        JSON report (docs/CONFORMANCE.md)\n"
                "  --html FILE        self-contained HTML report\n"
@@ -95,6 +99,8 @@ static bool parse_flag(const char *a, struct opts *o)
         o->strict = true;
     } else if (strcmp(a, "--keep") == 0) {
         o->keep = true;
+    } else if (strcmp(a, "--tls") == 0) {
+        o->tls = true;
     } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
         o->verbose = true;
     } else {
@@ -454,6 +460,7 @@ static int run_all(struct opts *o, struct conf_run *run, FILE *out, FILE *err)
     }
     run->seed = o->seed_given ? o->seed : fresh_seed();
     run->strict = o->strict;
+    run->tls = o->tls;
     run->jobs = o->jobs;
     run->keep_work = o->keep;
     time_t now = time(NULL);
@@ -472,6 +479,10 @@ static int run_all(struct opts *o, struct conf_run *run, FILE *out, FILE *err)
     conf_run_tally(run);
     bool color = o->color == 1 || (o->color == -1 && out == stdout && isatty(fileno(out)) &&
                                    getenv("NO_COLOR") == NULL);
+    if (run->tls) {
+        fprintf(out, "over HTTPS: each case's server had its own generated CA, handed to the "
+                     "adapter as STAGE_API_CA\n");
+    }
     conf_report_term(run, out, color, o->verbose);
     rc = write_reports(o, run, err);
     if (!o->keep) {

@@ -3,7 +3,9 @@
  *
  * What: set the server up as the case's [setup] says (stages, keys, profile,
  * scenario and faults, preloaded fixtures), start it on 127.0.0.1 port 0, run
- * each [step] through the adapter with STAGE_API_URL/KEY/TIMEOUT set, stop the
+ * each [step] through the adapter with STAGE_API_URL/KEY/TIMEOUT set (and,
+ * with --tls, the server's CA in STAGE_API_CA and the variables curl,
+ * Python and Node read), stop the
  * server (requests in flight finish, so the journal is complete), then judge
  * the steps and the [expect] checks and keep the evidence: the journal, the
  * fault schedule, the adapter's output.
@@ -104,6 +106,7 @@ static bool setup_server(struct job *j, uint64_t seed)
     cfg.seeded = true;
     cfg.seed = seed;
     cfg.timeout_s = 10;
+    cfg.tls = j->run->tls; /* a CA of its own, under $TMPDIR until the server is freed */
     if (sm_server_new(&cfg, &j->srv, &e) != SM_OK) {
         return setup_fail(j, "server", &e);
     }
@@ -253,10 +256,20 @@ static bool run_steps(struct job *j, struct conf_verify_ctx *ctx, bool *pass)
     (void)snprintf(url, sizeof url, "STAGE_API_URL=%s", sm_server_url(j->srv));
     (void)snprintf(key, sizeof key, "STAGE_API_KEY=%s", c->api_key);
     (void)snprintf(tmo, sizeof tmo, "STAGE_API_TIMEOUT=%u", c->api_timeout_s);
-    char *env[] = {url, strcmp(c->api_key, "none") == 0 ? NULL : key, tmo, NULL};
-    if (env[1] == NULL) {
-        env[1] = tmo;
-        env[2] = NULL;
+    char *env[9] = {url, tmo};
+    size_t n_env = 2;
+    if (strcmp(c->api_key, "none") != 0) {
+        env[n_env++] = key;
+    }
+    /* HTTPS: the CA under our name and the names curl, Python (requests and
+     * ssl) and Node read, so an unmodified client trusts this server */
+    static const char *const ca_vars[] = {"STAGE_API_CA", "CURL_CA_BUNDLE", "REQUESTS_CA_BUNDLE",
+                                          "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"};
+    char ca_env[5][4200];
+    const char *ca = sm_server_tls_ca(j->srv);
+    for (size_t i = 0; ca != NULL && i < 5; i++) {
+        (void)snprintf(ca_env[i], sizeof ca_env[i], "%s=%s", ca_vars[i], ca);
+        env[n_env++] = ca_env[i];
     }
     for (size_t s = 0; s < c->n_steps; s++) {
         const struct conf_step *st = &c->steps[s];

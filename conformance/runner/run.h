@@ -67,6 +67,7 @@ struct conf_run {
     struct conf_result *results; /* [case * n_adapters + adapter] */
     uint64_t seed;
     bool strict;
+    bool tls; /* every case's server speaks HTTPS with a generated CA */
     unsigned jobs;
     char *fixtures_dir;
     char *work_dir;
@@ -118,7 +119,8 @@ void conf_proc_cleanup(struct conf_proc *p);
 
 /*
  * Run `/bin/sh -c 'CMD "$@"' adapter ARGS...` in its own process group with
- * the environment plus env (NAME=VALUE strings, NULL-terminated), stdin from
+ * the environment (less STAGE_API_* and any variable env sets) plus env
+ * (NAME=VALUE strings, NULL-terminated), stdin from
  * /dev/null, stdout and stderr captured (each capped at cap bytes). After
  * limit_ms the whole group gets SIGKILL. SM_E_IO when it cannot be started.
  */

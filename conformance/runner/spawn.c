@@ -69,7 +69,20 @@ static void sink_read(struct sink *s)
     s->len += take;
 }
 
-/* The environment: ours minus STAGE_API_*, plus env. NULL when out of memory. */
+/* True when the NAME=VALUE string v sets a name that one in env sets. */
+static bool set_in(const char *v, char *const *env)
+{
+    size_t nl = strcspn(v, "=");
+    for (size_t i = 0; env[i] != NULL; i++) {
+        if (strncmp(env[i], v, nl) == 0 && env[i][nl] == '=') {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The environment: ours minus STAGE_API_* and what env sets, plus env. NULL
+ * when out of memory. */
 static char **build_env(char *const *env)
 {
     size_t n_env = 0, n_ours = 0;
@@ -85,7 +98,7 @@ static char **build_env(char *const *env)
     }
     size_t k = 0;
     for (size_t i = 0; i < n_env; i++) {
-        if (strncmp(environ[i], "STAGE_API_", 10) != 0) {
+        if (strncmp(environ[i], "STAGE_API_", 10) != 0 && !set_in(environ[i], env)) {
             e[k++] = environ[i];
         }
     }

@@ -80,6 +80,8 @@ struct smc_options {
     unsigned max_retry_wait_ms; /* cap on one wait, Retry-After included; default 10000 */
     smc_progress_fn *progress;  /* NULL: none */
     void *progress_cls;
+    const char *ca_file; /* https: PEM file of the CA(s) to trust (e.g. `stagemock serve
+                            --tls`'s); NULL: the system's trust store */
 };
 
 /* One file of a stage listing. */

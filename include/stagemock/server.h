@@ -57,6 +57,13 @@ struct sm_server_config {
     /* journal entries kept (a ring: the oldest go, counted as "dropped");
      * 0: 10000 */
     size_t journal_max;
+    /* HTTPS (docs/SERVER.md "HTTPS"). tls_cert and tls_key (PEM files, both
+     * or neither): serve that certificate (chain) and key. tls alone: a
+     * generated CA and a certificate it signed for localhost, 127.0.0.1 and
+     * ::1, the CA's PEM at sm_server_tls_ca(). Otherwise plain HTTP. */
+    bool tls;
+    const char *tls_cert;
+    const char *tls_key;
 };
 
 /* Fill *cfg with the defaults above. */
@@ -83,10 +90,27 @@ SM_API void sm_server_stop(struct sm_server *srv);
 /* Stop (if running) and release everything. NULL is a no-op. */
 SM_API void sm_server_free(struct sm_server *srv);
 
-/* The bound port (0 before start), and "http://host:port" (borrowed; valid
- * until stop). */
+/* The bound port (0 before start), and "http://host:port" ("https://" with
+ * TLS; borrowed; valid until stop). */
 SM_API uint16_t sm_server_port(const struct sm_server *srv);
 SM_API const char *sm_server_url(const struct sm_server *srv);
+
+/*
+ * Serve HTTPS from the next start (what the config's tls fields do, for
+ * bindings that fill no struct): with cert_file and key_file, that PEM pair,
+ * checked to parse and to belong together (SM_E_IO, SM_E_MALFORMED or
+ * SM_E_MISMATCH naming the file); with both NULL, a generated CA and server
+ * certificate (ECDSA P-256, a few milliseconds) in a fresh directory under
+ * $TMPDIR or /tmp, removed by sm_server_free. SM_E_STATE while running,
+ * SM_E_ARG when only one file is given. On error nothing changes.
+ */
+SM_API SM_NODISCARD enum sm_code sm_server_use_tls(struct sm_server *srv, const char *cert_file,
+                                                   const char *key_file, struct sm_error *err);
+
+/* The path of the generated CA certificate (PEM, mode 0644) a client trusts,
+ * or NULL (plain HTTP, or a certificate given as files). Borrowed; valid
+ * until sm_server_free or the next sm_server_use_tls. */
+SM_API const char *sm_server_tls_ca(const struct sm_server *srv);
 
 /*
  * Stages and keys. A key added with stages == NULL sees every stage; with a

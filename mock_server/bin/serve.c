@@ -7,7 +7,9 @@
  * that uploads a real parquet file it writes for the purpose. SIGINT and
  * SIGTERM stop it cleanly: the listener closes, idle keep-alive connections
  * close at once and requests in flight get the stop grace (--stop-grace).
- * A bind to a non-loopback address is warned about in the banner.
+ * A bind to a non-loopback address is warned about in the banner. --tls
+ * serves HTTPS with a generated certificate and prints where its CA is;
+ * --tls-cert/--tls-key serve a given one.
  * Design: parse flags into struct sm_server_config, build the server through
  * the public API only (what an embedding test does), then wait on signals.
  * Not here: anything the library does.
@@ -58,6 +60,10 @@ static void usage(FILE *f)
             "  --admin-token T     allow the admin API from anywhere with this token\n"
             "  --journal-max N     journal entries kept (default 10000; older ones dropped)\n"
             "  --log json|text     one line per request on stdout\n"
+            "  --tls               serve HTTPS with a generated CA and certificate for\n"
+            "                      localhost, 127.0.0.1 and ::1; the CA file is printed\n"
+            "  --tls-cert FILE     serve HTTPS with this PEM certificate (chain) ...\n"
+            "  --tls-key FILE      ... and this PEM private key (both needed)\n"
             "  --max-connections N        at most N connections (default 512)\n"
             "  --max-connections-per-ip N at most N from one address (default 256)\n"
             "  --head-timeout S    request line + headers within S s of their first byte\n"
@@ -113,6 +119,8 @@ static bool text_flag(struct serve_opts *o, const char *a, const char *v, bool *
         {"--profile", &o->profile},
         {"--data-dir", &o->cfg.data_dir},
         {"--admin-token", &o->cfg.admin_token},
+        {"--tls-cert", &o->cfg.tls_cert},
+        {"--tls-key", &o->cfg.tls_key},
     };
     const struct {
         const char *name;
@@ -180,6 +188,18 @@ static bool value_flag(struct sm_server_config *cfg, const char *a, const char *
     return true;
 }
 
+/* --tls-cert and --tls-key go together. */
+static bool tls_pair_ok(const struct sm_server_config *cfg, FILE *err)
+{
+    if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL)) {
+        fprintf(err, "stagemock serve: %s needs %s too\n",
+                cfg->tls_cert ? "--tls-cert" : "--tls-key",
+                cfg->tls_cert ? "--tls-key" : "--tls-cert");
+        return false;
+    }
+    return true;
+}
+
 /* Returns -1 to go on, else an exit status. */
 static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
 {
@@ -189,6 +209,10 @@ static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             return 0;
+        }
+        if (strcmp(a, "--tls") == 0) { /* the one flag without a value */
+            o->cfg.tls = true;
+            continue;
         }
         if (v == NULL) {
             fprintf(err, "stagemock serve: unknown option or missing value: '%s'\n", a);
@@ -304,6 +328,15 @@ static bool loopback_host(const char *host)
 static void print_banner(struct sm_server *srv, const struct serve_opts *o, bool demo, FILE *out)
 {
     fprintf(out, "stagemock serving at %s\n", sm_server_url(srv));
+    const char *ca = sm_server_tls_ca(srv);
+    if (ca != NULL) {
+        fprintf(out,
+                "TLS: a generated certificate for localhost, 127.0.0.1 and ::1; trust the CA "
+                "at %s (removed at stop)\n",
+                ca);
+    } else if (o->cfg.tls_cert != NULL) {
+        fprintf(out, "TLS: certificate %s\n", o->cfg.tls_cert);
+    }
     if (!loopback_host(o->cfg.host)) {
         fprintf(out,
                 "WARNING: bound to %s, not a loopback address: other machines can reach this "
@@ -321,19 +354,24 @@ static void print_banner(struct sm_server *srv, const struct serve_opts *o, bool
     }
     char demo_path[4096];
     bool have = write_demo_file(demo_path, sizeof demo_path);
+    /* curl lines that work as printed: with the CA when it is ours */
+    char cacert[4200] = "";
+    if (ca != NULL) {
+        (void)snprintf(cacert, sizeof cacert, " --cacert %s", ca);
+    }
     fprintf(out, "stage: demo\nkey:   demo-key\n\nTry it:\n");
     fprintf(out,
-            "  curl -sS -H 'Authorization: Key demo-key' -F stage_id=demo -F "
+            "  curl -sS%s -H 'Authorization: Key demo-key' -F stage_id=demo -F "
             "'file=@%s;filename=demo.parquet' %s/upload-to-stage\n",
-            have ? demo_path : "YOUR_FILE.parquet", sm_server_url(srv));
+            cacert, have ? demo_path : "YOUR_FILE.parquet", sm_server_url(srv));
     fprintf(out,
-            "  curl -sS -H 'Authorization: Key demo-key' -d stage_id=demo "
+            "  curl -sS%s -H 'Authorization: Key demo-key' -d stage_id=demo "
             "%s/list-stage-files\n",
-            sm_server_url(srv));
+            cacert, sm_server_url(srv));
     fprintf(out,
-            "  curl -sS -H 'Authorization: Key demo-key' -d stage_id=demo -d "
+            "  curl -sS%s -H 'Authorization: Key demo-key' -d stage_id=demo -d "
             "file_name=demo.parquet -o demo-copy.parquet %s/download-from-stage\n",
-            sm_server_url(srv));
+            cacert, sm_server_url(srv));
     fprintf(out, "Press Ctrl-C to stop.\n");
     fflush(out);
 }
@@ -342,6 +380,9 @@ int srv_serve_main(int argc, char **argv, FILE *out, FILE *err)
 {
     struct serve_opts o = {0};
     int st = parse_args(argc, argv, &o, err);
+    if (st < 0 && !tls_pair_ok(&o.cfg, err)) {
+        st = 2;
+    }
     if (st >= 0) {
         usage(st == 0 ? out : err);
         return st;

@@ -24,7 +24,8 @@
  *    body cut off at a limit: MHD_queue_response only works before the body
  *    or after all of it), the JSON error is written to the socket directly,
  *    at moments MHD writes nothing on that connection, and the connection
- *    is closed.
+ *    is closed. Over HTTPS (the TLS session is MHD's) the connection is
+ *    closed without one, and the journal entry says so.
  * Design: the list has its own mutex (mu); the request path never takes it,
  * only atomics on its own entry. NOTIFY_CLOSED runs before MHD closes the
  * socket, so under mu every listed fd is still open and shutdown() on it is
@@ -112,10 +113,16 @@ void sm_conns_cleanup(struct sm_conns *cs)
 /* ---- raw answers ------------------------------------------------------------ */
 
 /* Write a whole JSON error answer with Connection: close straight to fd;
- * returns the body length (0 when it could not be built). Never blocks: the
- * send buffer of a connection MHD is not writing on has room for it. */
-static size_t raw_error(int fd, int status, enum sm_rule rule, const char *msg)
+ * returns the body length (0 when it could not be built or not sent). Never
+ * blocks: the send buffer of a connection MHD is not writing on has room for
+ * it. Over HTTPS nothing is written: plain bytes inside a TLS stream would
+ * only garble it, and the TLS session is MHD's; the connection just closes. */
+static size_t raw_error(const struct sm_conns *cs, int fd, int status, enum sm_rule rule,
+                        const char *msg)
 {
+    if (cs->tls) {
+        return 0;
+    }
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "message", msg);
     char *body = sm_json_print(o); /* valid UTF-8 whatever msg holds */
@@ -154,7 +161,7 @@ enum MHD_Result sm_reply_error_close(struct sm_req *r, const struct sm_error *e)
     enum sm_rule rid = sm_reply_rule_of(e);
     sm_reply_counted(r);
     int fd = conn_fd(r->conn);
-    size_t len = fd >= 0 ? raw_error(fd, status, rid, msg) : 0;
+    size_t len = fd >= 0 ? raw_error(&r->srv->conns, fd, status, rid, msg) : 0;
     if (fd >= 0) {
         (void)shutdown(fd, SHUT_WR); /* the answer, then FIN: MHD closes after MHD_NO */
     }
@@ -162,7 +169,14 @@ enum MHD_Result sm_reply_error_close(struct sm_req *r, const struct sm_error *e)
     r->je.rule = rid;
     r->je.bytes_sent = len;
     free(r->je.message);
-    r->je.message = strdup(msg);
+    if (r->srv->conns.tls) { /* say that the client never saw this status */
+        char m[640];
+        (void)snprintf(m, sizeof m,
+                       "%s (not sent: over HTTPS the connection is closed without an answer)", msg);
+        r->je.message = strdup(m);
+    } else {
+        r->je.message = strdup(msg);
+    }
     r->responded = true;
     if (r->sc != NULL) {
         __atomic_store_n(&r->sc->body_watch, false, __ATOMIC_RELAXED);
@@ -188,7 +202,7 @@ static bool rx_bytes(int fd, uint64_t *out)
 /* Close a HEAD connection (mu held): a JSON answer when its client has begun
  * a request, silence for an idle one (an unasked answer would be read as the
  * answer to its next request). False when it is no longer HEAD. */
-static bool kill_head(struct sm_conn *c, int status, const char *msg)
+static bool kill_head(const struct sm_conns *cs, struct sm_conn *c, int status, const char *msg)
 {
     int expect = CONN_HEAD;
     if (!__atomic_compare_exchange_n(&c->state, &expect, CONN_DEAD, false, __ATOMIC_ACQ_REL,
@@ -200,7 +214,7 @@ static bool kill_head(struct sm_conn *c, int status, const char *msg)
                  (c->rx_known && c->seen_gen == __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE) &&
                   rx_bytes(c->fd, &rx) && rx > c->rx_base);
     if (begun && msg != NULL) {
-        (void)raw_error(c->fd, status, SM_RULE_ERROR_JSON, msg);
+        (void)raw_error(cs, c->fd, status, SM_RULE_ERROR_JSON, msg);
     }
     (void)shutdown(c->fd, SHUT_RDWR);
     return true;
@@ -256,7 +270,7 @@ static void enforce(struct sm_conns *cs, struct sm_conn *nc)
                            "connection limit reached (%u %s): this connection had not sent a "
                            "complete request head and was closed to make room",
                            max, scope);
-            (void)kill_head(v, 503, msg);
+            (void)kill_head(cs, v, 503, msg);
             continue;
         }
         int expect = CONN_HEAD;
@@ -266,7 +280,7 @@ static void enforce(struct sm_conns *cs, struct sm_conn *nc)
                            "too many connections (%u %s), every one busy with a request; try "
                            "again later",
                            max, scope);
-            (void)raw_error(nc->fd, 503, SM_RULE_ERROR_JSON, msg);
+            (void)raw_error(cs, nc->fd, 503, SM_RULE_ERROR_JSON, msg);
             (void)shutdown(nc->fd, SHUT_RDWR);
         }
         return;
@@ -434,7 +448,7 @@ static void sweep_one(struct sm_conns *cs, struct sm_conn *c, int64_t now)
                        "the request head (request line and headers) was not complete %u s "
                        "after its first byte",
                        limit);
-        (void)kill_head(c, 408, msg);
+        (void)kill_head(cs, c, 408, msg);
     }
 }
 
@@ -487,7 +501,7 @@ unsigned sm_conns_close_idle(struct sm_conns *cs)
     for (struct sm_conn *c = cs->head; c != NULL; c = c->next) {
         int st = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
         if (st == CONN_HEAD) {
-            (void)kill_head(c, 503, NULL);
+            (void)kill_head(cs, c, 503, NULL);
         } else if (st == CONN_BUSY) {
             busy++;
         }

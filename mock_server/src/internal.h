@@ -247,6 +247,7 @@ struct sm_conns {
     unsigned n;
     /* limits (atomic: a profile may change them while serving) */
     unsigned max_total, max_per_ip, head_timeout_s, min_body_rate;
+    bool tls; /* HTTPS: nothing is written to a socket past the TLS layer (set at start) */
 };
 /* Milliseconds on the monotonic clock. */
 int64_t sm_clock_mono_ms(void);
@@ -273,6 +274,24 @@ unsigned sm_conns_close_idle(struct sm_conns *cs);
 /* New limits (0 keeps a value). */
 void sm_conns_set_limits(struct sm_conns *cs, unsigned max_total, unsigned max_per_ip,
                          unsigned head_timeout_s, unsigned min_body_rate);
+
+/* ---- TLS (tls.c) -------------------------------------------------------- */
+
+/* What an HTTPS server presents; every pointer NULL when unused. */
+struct sm_tls {
+    char *cert_pem; /* the certificate (chain), PEM */
+    char *key_pem;  /* its unencrypted private key, PEM */
+    char *dir;      /* generated: the directory of ca.pem, cert.pem, key.pem */
+    char *ca_path;  /* generated: dir/ca.pem, what clients trust */
+};
+/* A fresh CA and a server certificate it signed for localhost, 127.0.0.1,
+ * ::1 (and host, when another specific name), written under $TMPDIR. */
+enum sm_code sm_tls_generate(struct sm_tls *t, const char *host, struct sm_error *err);
+/* The certificate and key from PEM files, checked to parse and to match. */
+enum sm_code sm_tls_load(struct sm_tls *t, const char *cert_file, const char *key_file,
+                         struct sm_error *err);
+/* Forget it all and remove a generated directory; t may be all NULL. */
+void sm_tls_cleanup(struct sm_tls *t);
 
 /* ---- the server -------------------------------------------------------- */
 
@@ -308,6 +327,7 @@ struct sm_server {
     bool stopping;                  /* atomic: new requests are answered 503 */
     /* The scenario's hooks (scenario/): set with scn, atomically, before it. */
     const struct sm_scn_hooks *scn_hooks;
+    struct sm_tls tls; /* HTTPS when tls.cert_pem is set */
 };
 
 /* Lookups (stage.c; the key table's in auth.c); call with srv->lock held. */

@@ -87,6 +87,15 @@ enum sm_code sm_server_new(const struct sm_server_config *cfg, struct sm_server 
         sm_server_free(srv);
         return sm_err_set(err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
+    srv->cfg.tls_cert = NULL; /* not ours to keep: what they named is read now */
+    srv->cfg.tls_key = NULL;
+    if (cfg->tls || cfg->tls_cert != NULL || cfg->tls_key != NULL) {
+        enum sm_code rc = sm_server_use_tls(srv, cfg->tls_cert, cfg->tls_key, err);
+        if (rc != SM_OK) {
+            sm_server_free(srv);
+            return rc;
+        }
+    }
     if (srv->data_dir != NULL) {
         enum sm_code rc = sm_store_open(srv, sm_ingest_found, srv, err);
         if (rc != SM_OK) {
@@ -506,6 +515,19 @@ enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err)
     if (ss.ss_family == AF_INET6) {
         flags |= MHD_USE_IPv6;
     }
+    /* HTTPS: GnuTLS inside MHD, handed the PEM texts (kept until free) */
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, srv->tls.key_pem},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, srv->tls.cert_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    bool tls = srv->tls.cert_pem != NULL;
+    if (tls) {
+        flags |= MHD_USE_TLS;
+    } else {
+        tls_opts[0].option = MHD_OPTION_END;
+    }
+    srv->conns.tls = tls;
     unsigned threads = srv->cfg.threads ? srv->cfg.threads : 2;
     /* Our limits (conns.c) make room by closing the oldest unfinished head;
      * MHD's own caps sit above them, for the moments between our closing a
@@ -521,10 +543,12 @@ enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err)
         threads, MHD_OPTION_CONNECTION_LIMIT, hard_total, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
         hard_ip, MHD_OPTION_CONNECTION_TIMEOUT, srv->cfg.timeout_s ? srv->cfg.timeout_s : 30u,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)SM_CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        1024u, MHD_OPTION_END);
+        1024u, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
     if (srv->daemon == NULL) {
-        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "cannot listen on %s port %u: %s",
-                          srv->host, (unsigned)srv->cfg.port, strerror(errno ? errno : EADDRINUSE));
+        return sm_err_set(err, SM_E_IO, 0, SM_RULE_NONE, "cannot listen on %s port %u%s: %s",
+                          srv->host, (unsigned)srv->cfg.port,
+                          tls ? " with TLS (or the TLS library refused the certificate)" : "",
+                          strerror(errno ? errno : EADDRINUSE));
     }
     if (!sm_conns_sweeper_start(&srv->conns)) {
         MHD_stop_daemon(srv->daemon);
@@ -534,10 +558,13 @@ enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err)
     sm_store_async(srv, true); /* data-dir uploads may now wait for fdatasync suspended */
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = info ? info->port : srv->cfg.port;
+    const char *scheme = tls ? "https" : "http";
     if (ss.ss_family == AF_INET6) {
-        (void)snprintf(srv->url, sizeof srv->url, "http://[%s]:%u", srv->host, (unsigned)srv->port);
+        (void)snprintf(srv->url, sizeof srv->url, "%s://[%s]:%u", scheme, srv->host,
+                       (unsigned)srv->port);
     } else {
-        (void)snprintf(srv->url, sizeof srv->url, "http://%s:%u", srv->host, (unsigned)srv->port);
+        (void)snprintf(srv->url, sizeof srv->url, "%s://%s:%u", scheme, srv->host,
+                       (unsigned)srv->port);
     }
     return SM_OK;
 }
@@ -601,6 +628,7 @@ void sm_server_free(struct sm_server *srv)
     sm_store_close(srv->store);
     sm_slabs_cleanup(&srv->slabs);
     sm_conns_cleanup(&srv->conns);
+    sm_tls_cleanup(&srv->tls);
     pthread_cond_destroy(&srv->answered);
     pthread_mutex_destroy(&srv->jlock);
     pthread_mutex_destroy(&srv->lock);
@@ -619,4 +647,30 @@ uint16_t sm_server_port(const struct sm_server *srv)
 const char *sm_server_url(const struct sm_server *srv)
 {
     return srv->url;
+}
+
+enum sm_code sm_server_use_tls(struct sm_server *srv, const char *cert_file, const char *key_file,
+                               struct sm_error *err)
+{
+    if (srv->daemon != NULL) {
+        return sm_err_set(err, SM_E_STATE, 0, SM_RULE_NONE,
+                          "TLS is set before the server starts, not while it runs");
+    }
+    if ((cert_file == NULL) != (key_file == NULL)) {
+        return sm_err_set(err, SM_E_ARG, 0, SM_RULE_NONE, "TLS: a %s file needs its %s file too",
+                          cert_file ? "certificate" : "key", cert_file ? "key" : "certificate");
+    }
+    struct sm_tls t;
+    enum sm_code rc =
+        cert_file ? sm_tls_load(&t, cert_file, key_file, err) : sm_tls_generate(&t, srv->host, err);
+    if (rc == SM_OK) {
+        sm_tls_cleanup(&srv->tls);
+        srv->tls = t;
+    }
+    return rc;
+}
+
+const char *sm_server_tls_ca(const struct sm_server *srv)
+{
+    return srv->tls.ca_path;
 }

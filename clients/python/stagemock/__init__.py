@@ -110,6 +110,8 @@ def load_library(path=None):
         "sm_server_stop": (None, [vp]),
         "sm_server_free": (None, [vp]),
         "sm_server_url": (cp, [vp]),
+        "sm_server_use_tls": (ctypes.c_int, [vp, cp, cp, err]),
+        "sm_server_tls_ca": (cp, [vp]),
         "sm_server_add_stage": (ctypes.c_int, [vp, cp, err]),
         "sm_server_add_key": (ctypes.c_int, [vp, cp, ctypes.POINTER(cp), ctypes.c_size_t, err]),
         "sm_server_add_fault": (ctypes.c_int, [vp, cp, err]),
@@ -138,14 +140,22 @@ class Server:
     """A mock stage server on a free loopback port, for one `with` block.
 
     stages: stage names to create; keys: {key: None (sees every stage) or a
-    list of stages}. The first key is `key`; `url` is set once started."""
+    list of stages}. The first key is `key`; `url` is set once started.
+    tls=True serves HTTPS with a generated CA and certificate for localhost,
+    127.0.0.1 and ::1; `ca` is then the CA file's path (give it to the client:
+    requests' verify=, STAGE_API_CA, SSL_CERT_FILE), removed at stop.
+    tls_cert and tls_key (PEM paths, both or neither) serve that pair instead
+    (`ca` stays None: the CA is yours)."""
 
-    def __init__(self, stages=("s1",), keys=None, lib=None):
+    def __init__(self, stages=("s1",), keys=None, lib=None, tls=False, tls_cert=None,
+                 tls_key=None):
         self._lib = lib or load_library()
         self.stages = list(stages)
         self.keys = dict(keys) if keys is not None else {"k1": None}
         self.key = next(iter(self.keys), None)
         self.url = None
+        self.ca = None
+        self._tls = (bool(tls or tls_cert or tls_key), tls_cert, tls_key)
         self._srv = ctypes.c_void_p()
 
     @property
@@ -165,6 +175,13 @@ class Server:
         e = _Error()
         self._check(self._lib.sm_server_new(cfg, ctypes.byref(self._srv), ctypes.byref(e)), e)
         try:
+            use, cert, key = self._tls
+            if use:
+                self._check(self._lib.sm_server_use_tls(
+                    self._srv, cert.encode() if cert else None, key.encode() if key else None,
+                    ctypes.byref(e)), e)
+                ca = self._lib.sm_server_tls_ca(self._srv)
+                self.ca = ca.decode() if ca else None
             for s in self.stages:
                 self._check(self._lib.sm_server_add_stage(self._srv, s.encode(), ctypes.byref(e)), e)
             for k, only in self.keys.items():
@@ -184,6 +201,7 @@ class Server:
         if self._srv:
             self._lib.sm_server_free(self._srv)
             self._srv = ctypes.c_void_p()
+            self.ca = None
 
     def __enter__(self):
         return self.start()

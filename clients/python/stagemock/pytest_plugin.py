@@ -16,19 +16,20 @@ whether it passed or not. The marker configures it:
 
     @pytest.mark.stagemock(stages=["a", "b"], keys={"k1": None, "k2": ["b"]},
                            profile={"file_id_field": "id"},
-                           scenario={"rules": [...]}, faults=["upload:nth=1:status=503"])
+                           scenario={"rules": [...]}, faults=["upload:nth=1:status=503"],
+                           tls=True)   # HTTPS; the CA file is srv.ca
 """
 import pytest
 
 from stagemock import Server
 
-_MARKER_ARGS = ("stages", "keys", "profile", "scenario", "faults")
+_MARKER_ARGS = ("stages", "keys", "profile", "scenario", "faults", "tls")
 
 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "stagemock(stages, keys, profile, scenario, faults): set up the stagemock_server "
+        "stagemock(stages, keys, profile, scenario, faults, tls): set up the stagemock_server "
         "fixture of this test (docs/PYTHON.md)")
 
 
@@ -42,7 +43,7 @@ def stagemock_server(request):
         raise pytest.UsageError("@pytest.mark.stagemock takes only the keywords %s; got %s"
                                 % (", ".join(_MARKER_ARGS),
                                    ", ".join(unknown) or "positional arguments"))
-    srv = Server(stages=kw.get("stages", ("s1",)), keys=kw.get("keys"))
+    srv = Server(stages=kw.get("stages", ("s1",)), keys=kw.get("keys"), tls=kw.get("tls", False))
     srv.start()
     try:
         if kw.get("profile") is not None:
