@@ -57,6 +57,11 @@ struct sm_server_config {
     /* journal entries kept (a ring: the oldest go, counted as "dropped");
      * 0: 10000 */
     size_t journal_max;
+    /* HAR (include/stagemock/har.h): keep each request's headers and the
+     * first har_body_max bytes of its request and response bodies (0: 64 KiB)
+     * with its journal entry; all kept bodies together stay under 64 MiB. */
+    bool har;
+    size_t har_body_max;
 };
 
 /* Fill *cfg with the defaults above. */
