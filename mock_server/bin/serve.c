@@ -300,8 +300,7 @@ static void print_scenario_report(struct sm_server *srv, FILE *out)
     sm_free(rep);
 }
 
-/* --har FILE: the journal as HAR, written to a temporary file beside FILE,
- * synced, then renamed over it, so FILE is never seen half written. */
+/* --har FILE: the journal as HAR, written atomically. */
 static int write_har(struct sm_server *srv, const char *path, FILE *out, FILE *err)
 {
     char *text = sm_server_har_json(srv);
@@ -309,36 +308,12 @@ static int write_har(struct sm_server *srv, const char *path, FILE *out, FILE *e
         fprintf(err, "stagemock serve: --har %s: out of memory rendering the HAR\n", path);
         return 1;
     }
-    size_t tlen = strlen(path) + 32;
-    char *tmp = malloc(tlen);
-    int fd = -1;
-    bool ok = false;
-    if (tmp != NULL) {
-        (void)snprintf(tmp, tlen, "%s.tmp-%ld", path, (long)getpid());
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    }
-    if (fd >= 0) {
-        size_t len = strlen(text), off = 0;
-        while (off < len) {
-            ssize_t k = write(fd, text + off, len - off);
-            if (k <= 0) {
-                break;
-            }
-            off += (size_t)k;
-        }
-        ok = off == len && fsync(fd) == 0;
-        ok = close(fd) == 0 && ok;
-        ok = ok && rename(tmp, path) == 0;
-        if (!ok) {
-            (void)unlink(tmp);
-        }
-    }
+    bool ok = srv_write_file_atomic(path, text, strlen(text));
     if (ok) {
         fprintf(out, "stagemock: HAR written to %s\n", path);
     } else {
         fprintf(err, "stagemock serve: --har %s: cannot write it: %s\n", path, strerror(errno));
     }
-    free(tmp);
     sm_free(text);
     return ok ? 0 : 1;
 }
