@@ -45,6 +45,7 @@ struct rec_session {
     const char *upstream; /* base URL, no trailing '/' */
     const char *key;      /* sent upstream as Authorization: Key <key> */
     size_t body_max;
+    bool stopping; /* atomic: the proxy is stopping; transfers in flight end */
 };
 
 struct rec_proxy;

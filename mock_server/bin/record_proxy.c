@@ -113,6 +113,17 @@ static bool add_header(struct rec_header **arr, size_t *n, const char *name, con
     return true;
 }
 
+/* The allocation holding len kept bytes: powers of two from 4 KiB, at most
+ * max, so growing by small chunks copies O(n) bytes in all. */
+static size_t kept_cap(size_t len, size_t max)
+{
+    size_t c = 4096;
+    while (c < len) {
+        c *= 2;
+    }
+    return len == 0 ? 0 : c < max ? c : max;
+}
+
 static void keep(uint8_t **buf, size_t *len, size_t max, const void *data, size_t n)
 {
     size_t take = *len < max ? max - *len : 0;
@@ -120,12 +131,35 @@ static void keep(uint8_t **buf, size_t *len, size_t max, const void *data, size_
     if (take == 0) {
         return;
     }
-    uint8_t *nb = realloc(*buf, *len + take);
-    if (nb != NULL) {
-        memcpy(nb + *len, data, take);
+    size_t want = kept_cap(*len + take, max);
+    if (want != kept_cap(*len, max)) {
+        uint8_t *nb = realloc(*buf, want);
+        if (nb == NULL) {
+            return;
+        }
         *buf = nb;
-        *len += take;
     }
+    memcpy(*buf + *len, data, take);
+    *len += take;
+}
+
+static bool stopping(const struct rec_req *r)
+{
+    return __atomic_load_n(&r->s->stopping, __ATOMIC_ACQUIRE);
+}
+
+/* Wait on the request's condition for at most 100 ms (mutex held), so that
+ * every waiter notices a stop. */
+static void wait_a_moment(struct rec_req *r)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += 100 * 1000 * 1000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    (void)pthread_cond_timedwait(&r->cv, &r->mu, &until);
 }
 
 static void req_unref(struct rec_req *r)
@@ -149,8 +183,8 @@ static size_t curl_read(char *out, size_t size, size_t nitems, void *cls)
     struct rec_req *r = cls;
     size_t max = size * nitems;
     pthread_mutex_lock(&r->mu);
-    while (r->up.len == 0 && !r->up.eof && !r->client_gone) {
-        pthread_cond_wait(&r->cv, &r->mu);
+    while (r->up.len == 0 && !r->up.eof && !r->client_gone && !stopping(r)) {
+        wait_a_moment(r);
     }
     if (r->up.len == 0 && !r->up.eof) {
         pthread_mutex_unlock(&r->mu);
@@ -215,10 +249,10 @@ static size_t curl_write(char *data, size_t size, size_t nmemb, void *cls)
     size_t n = size * nmemb, done = 0;
     pthread_mutex_lock(&r->mu);
     while (done < n) {
-        while (r->down.len == PIPE_MAX && !r->client_gone) {
-            pthread_cond_wait(&r->cv, &r->mu);
+        while (r->down.len == PIPE_MAX && !r->client_gone && !stopping(r)) {
+            wait_a_moment(r);
         }
-        if (r->client_gone) {
+        if (r->client_gone || stopping(r)) {
             break; /* nobody reads on: abort the transfer */
         }
         size_t take = PIPE_MAX - r->down.len;
@@ -230,6 +264,19 @@ static size_t curl_write(char *data, size_t size, size_t nmemb, void *cls)
     }
     pthread_mutex_unlock(&r->mu);
     return done;
+}
+
+/* libcurl's progress callback: abort a transfer the client left, or one in
+ * flight when the recorder stops (an upstream that stalls must not hold it). */
+static int curl_progress(void *cls, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    struct rec_req *r = cls;
+    return stopping(r) || __atomic_load_n(&r->client_gone, __ATOMIC_ACQUIRE) ? 1 : 0;
 }
 
 static void *worker_main(void *cls)
@@ -250,6 +297,9 @@ static void *worker_main(void *cls)
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, curl_progress);
+        curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         if (strcmp(r->x.method, "GET") == 0 && !r->has_body) {
             curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
         } else if (strcmp(r->x.method, "HEAD") == 0) {
@@ -385,9 +435,9 @@ static void push_body(struct rec_req *r, const char *data, size_t n)
     r->x.req_size += n;
     pthread_mutex_lock(&r->mu);
     size_t done = 0;
-    while (done < n && !r->worker_done) {
+    while (done < n && !r->worker_done && !stopping(r)) {
         if (r->up.len == PIPE_MAX) {
-            pthread_cond_wait(&r->cv, &r->mu);
+            wait_a_moment(r);
             continue;
         }
         size_t take = PIPE_MAX - r->up.len;
@@ -405,11 +455,11 @@ static ssize_t read_down(void *cls, uint64_t pos, char *buf, size_t max)
     (void)pos;
     struct rec_req *r = cls;
     pthread_mutex_lock(&r->mu);
-    while (r->down.len == 0 && !r->down.eof) {
-        pthread_cond_wait(&r->cv, &r->mu);
+    while (r->down.len == 0 && !r->down.eof && !stopping(r)) {
+        wait_a_moment(r);
     }
     if (r->down.len == 0) {
-        bool ok = r->result == CURLE_OK;
+        bool ok = r->down.eof && r->result == CURLE_OK;
         pthread_mutex_unlock(&r->mu);
         return ok ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
     }
@@ -464,8 +514,8 @@ static enum MHD_Result answer(struct MHD_Connection *conn, struct rec_req *r)
     r->up.eof = true;
     r->x.sent_us = now_us();
     pthread_cond_broadcast(&r->cv);
-    while (!r->head_done && !r->worker_done) {
-        pthread_cond_wait(&r->cv, &r->mu);
+    while (!r->head_done && !r->worker_done && !stopping(r)) {
+        wait_a_moment(r);
     }
     bool head = r->head_done;
     pthread_mutex_unlock(&r->mu);
@@ -524,7 +574,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     }
     *req_cls = NULL;
     pthread_mutex_lock(&r->mu);
-    r->client_gone = true;
+    __atomic_store_n(&r->client_gone, true, __ATOMIC_RELEASE);
     pthread_cond_broadcast(&r->cv);
     pthread_mutex_unlock(&r->mu);
     if (r->worker_started) {
@@ -583,6 +633,7 @@ bool rec_proxy_start(struct rec_session *s, const char *host, uint16_t port, str
 void rec_proxy_stop(struct rec_proxy *p)
 {
     if (p != NULL) {
+        __atomic_store_n(&p->s->stopping, true, __ATOMIC_RELEASE); /* waits end within 100 ms */
         MHD_stop_daemon(p->daemon);
         free(p);
     }

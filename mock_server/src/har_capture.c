@@ -37,7 +37,8 @@ struct sm_har_cap {
     size_t body_max;
     uint8_t *req_body, *resp_body;
     size_t req_len, resp_len;
-    uint64_t req_size; /* every request-body byte seen */
+    size_t req_cap, resp_cap; /* allocated */
+    uint64_t req_size;        /* every request-body byte seen */
     int64_t sent_us;
     bool bodies_dropped; /* released by the journal's budget */
 };
@@ -141,20 +142,28 @@ void sm_har_cap_free(struct sm_har_cap *c)
     free(c);
 }
 
-/* Append up to the cap; the buffer is allocated once, at the cap or the
- * first chunk's size, whichever is smaller, and grows to the cap. */
-static void keep(uint8_t **buf, size_t *len, size_t max, const void *data, size_t n)
+/* Append up to max bytes; the buffer doubles (from 4 KiB) up to max, so a
+ * body arriving in many small chunks is copied O(n) times in all. */
+static void keep(uint8_t **buf, size_t *len, size_t *cap, size_t max, const void *data, size_t n)
 {
     if (*len >= max || n == 0) {
         return;
     }
     size_t take = n < max - *len ? n : max - *len;
-    uint8_t *nb = realloc(*buf, *len + take);
-    if (nb == NULL) {
-        return;
+    if (*len + take > *cap) {
+        size_t nc = *cap ? *cap : 4096;
+        while (nc < *len + take) {
+            nc *= 2;
+        }
+        nc = nc < max ? nc : max;
+        uint8_t *nb = realloc(*buf, nc);
+        if (nb == NULL) {
+            return;
+        }
+        *buf = nb;
+        *cap = nc;
     }
-    memcpy(nb + *len, data, take);
-    *buf = nb;
+    memcpy(*buf + *len, data, take);
     *len += take;
 }
 
@@ -162,7 +171,7 @@ void sm_har_cap_request_body(struct sm_har_cap *c, const char *data, size_t n)
 {
     if (c != NULL) {
         c->req_size += n;
-        keep(&c->req_body, &c->req_len, c->body_max, data, n);
+        keep(&c->req_body, &c->req_len, &c->req_cap, c->body_max, data, n);
     }
 }
 
@@ -196,7 +205,7 @@ void sm_har_cap_response(struct sm_har_cap *c, struct MHD_Response *resp)
 void sm_har_cap_response_body(struct sm_har_cap *c, const void *data, size_t n)
 {
     if (c != NULL) {
-        keep(&c->resp_body, &c->resp_len, c->body_max, data, n);
+        keep(&c->resp_body, &c->resp_len, &c->resp_cap, c->body_max, data, n);
     }
 }
 
@@ -207,7 +216,7 @@ void sm_har_cap_blob(struct sm_har_cap *c, const struct sm_blob *b)
     }
     size_t n = b->size < c->body_max ? (size_t)b->size : c->body_max;
     if (b->fd < 0) {
-        keep(&c->resp_body, &c->resp_len, c->body_max, b->mem, n);
+        keep(&c->resp_body, &c->resp_len, &c->resp_cap, c->body_max, b->mem, n);
         return;
     }
     uint8_t *buf = malloc(n ? n : 1);
@@ -220,14 +229,14 @@ void sm_har_cap_blob(struct sm_har_cap *c, const struct sm_blob *b)
         got += (size_t)k;
     }
     if (buf != NULL) {
-        keep(&c->resp_body, &c->resp_len, c->body_max, buf, got);
+        keep(&c->resp_body, &c->resp_len, &c->resp_cap, c->body_max, buf, got);
     }
     free(buf);
 }
 
 size_t sm_har_cap_bytes(const struct sm_har_cap *c)
 {
-    return c != NULL ? sizeof *c + c->head_bytes + c->req_len + c->resp_len : 0;
+    return c != NULL ? sizeof *c + c->head_bytes + c->req_cap + c->resp_cap : 0;
 }
 
 size_t sm_har_cap_drop_bodies(struct sm_har_cap *c)
@@ -235,11 +244,12 @@ size_t sm_har_cap_drop_bodies(struct sm_har_cap *c)
     if (c == NULL || (c->req_body == NULL && c->resp_body == NULL)) {
         return 0;
     }
-    size_t freed = c->req_len + c->resp_len;
+    size_t freed = c->req_cap + c->resp_cap;
     free(c->req_body);
     free(c->resp_body);
     c->req_body = c->resp_body = NULL;
     c->req_len = c->resp_len = 0;
+    c->req_cap = c->resp_cap = 0;
     c->bodies_dropped = true;
     return freed;
 }

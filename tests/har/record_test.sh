@@ -124,6 +124,25 @@ stop $rec3
 check "unreachable upstream: 502" test "$code" = 502
 check "unreachable upstream: JSON naming it" grep -q '"message":"stagemock record: upstream: ' "$work/gw"
 
+# a stop with a transfer in flight that the upstream stalls: the recorder
+# does not wait for it (generous bound: 5 s)
+"$bin" serve --stage s1 --key k1 --fault 'list:response-stall=5' > "$work/st.out" 2>&1 & st=$!
+pids+=($st)
+ust=$(url_in "$work/st.out" 'serving at')
+"$bin" record --upstream "$ust" --key k1 --out "$work/rec6" > "$work/rec6.out" 2>&1 & rec6=$!
+pids+=($rec6)
+p6=$(url_in "$work/rec6.out" 'proxying')
+curl -sS -m 20 -o /dev/null -d stage_id=s1 "$p6/list-stage-files" 2> /dev/null & cl=$!
+sleep 0.5
+t0=$(date +%s%N)
+stop $rec6
+t1=$(date +%s%N)
+wait $cl 2> /dev/null
+check "stop with a stalled transfer in flight returns in under 5 s ($(((t1 - t0) / 1000000)) ms)" \
+  test $(((t1 - t0) / 1000000)) -lt 5000
+check "and still writes the session" test -s "$work/rec6/session.har"
+stop $st
+
 # streaming: 64 MiB up (an upload the upstream reads whole, then refuses) and
 # 64 MiB down (a plain file server), recorded with 4 KiB of each body kept
 head -c $((64 << 20)) /dev/urandom > "$work/big.bin"
