@@ -132,6 +132,9 @@ static void keep(uint8_t **buf, size_t *len, size_t max, const void *data, size_
         return;
     }
     size_t want = kept_cap(*len + take, max);
+    if (want == 0) {
+        return;
+    }
     if (want != kept_cap(*len, max)) {
         uint8_t *nb = realloc(*buf, want);
         if (nb == NULL) {

@@ -73,7 +73,7 @@ static void body_base64_refusals_name_the_field(void **state)
     static const char twice[] =
         "{\"match\":{},\"action\":{\"status\":200,\"body\":\"x\",\"body_base64\":\"eA==\"}}";
     assert_int_not_equal(sm_server_add_rule(srv, twice, &err), SM_OK);
-    assert_non_null(strstr(err.message, "give one of message, body and body_base64"));
+    assert_non_null(strstr(err.message, "body_base64: give it alone, without message or body"));
     /* and a good one beside them loads */
     static const char good[] =
         "{\"match\":{},\"action\":{\"status\":200,\"body_base64\":\"eA==\"}}";

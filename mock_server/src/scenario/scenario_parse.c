@@ -345,9 +345,11 @@ static enum sm_code parse_body(const cJSON *a, const char *where, struct sm_scn_
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(a, "message");
     const cJSON *body = cJSON_GetObjectItemCaseSensitive(a, "body");
     const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(a, "body_base64");
-    if ((msg != NULL) + (body != NULL) + (b64 != NULL) > 1) {
-        return bad(err, where, msg ? "message" : "body",
-                   "give one of message, body and body_base64");
+    if (msg != NULL && body != NULL) {
+        return bad(err, where, "message", "give either message or body, not both");
+    }
+    if (b64 != NULL && (msg != NULL || body != NULL)) {
+        return bad(err, where, "body_base64", "give it alone, without message or body");
     }
     if (b64 != NULL) {
         /* any bytes, NULs and non-UTF-8 included (a recorded download) */
