@@ -62,7 +62,9 @@ static bool add_header(struct sm_har_header **arr, size_t *n, size_t *cap, const
         free(v);
         return false;
     }
-    (*arr)[(*n)++] = (struct sm_har_header){nm, v};
+    (*arr)[*n].name = nm;
+    (*arr)[*n].value = v;
+    (*n)++;
     *bytes += strlen(nm) + strlen(v) + 2 + sizeof **arr;
     return true;
 }
@@ -256,28 +258,32 @@ size_t sm_har_cap_drop_bodies(struct sm_har_cap *c)
 
 /* ---- the export ------------------------------------------------------------- */
 
-/* path percent-encoded where a URI may not carry the byte as it is. */
-static char *url_of(const char *base, const char *path, const char *query)
+/* prefix (trusted, as is) + host + path + query, the last three
+ * percent-encoded where a URI may not carry the byte as it is (a Host
+ * header or a path may hold spaces or other bytes). */
+static char *url_of(const char *prefix, const char *host, const char *path, const char *query)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t plen = path ? strlen(path) : 0, qlen = query ? strlen(query) : 0;
-    size_t cap = strlen(base) + 3 * plen + 3 * qlen + 2;
+    const char *parts[3] = {host ? host : "", path ? path : "/", query ? query : ""};
+    size_t cap = strlen(prefix) + 1;
+    for (int p = 0; p < 3; p++) {
+        cap += 3 * strlen(parts[p]);
+    }
     char *u = malloc(cap);
     if (u == NULL) {
         return NULL;
     }
-    size_t o = (size_t)snprintf(u, cap, "%s", base);
-    const char *parts[2] = {path ? path : "/", query ? query : ""};
-    for (int p = 0; p < 2; p++) {
-        for (const unsigned char *s = (const unsigned char *)parts[p]; *s; s++) {
-            bool plain = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-                         (*s >= '0' && *s <= '9') || strchr("/-._~!$&'()*+,;=:@?", *s) != NULL;
+    size_t o = (size_t)snprintf(u, cap, "%s", prefix);
+    for (int p = 0; p < 3; p++) {
+        for (const unsigned char *c = (const unsigned char *)parts[p]; *c; c++) {
+            bool plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                         (*c >= '0' && *c <= '9') || strchr("/-._~!$&'()*+,;=:@?[]", *c) != NULL;
             if (plain) {
-                u[o++] = (char)*s;
+                u[o++] = (char)*c;
             } else {
                 u[o++] = '%';
-                u[o++] = hex[*s >> 4];
-                u[o++] = hex[*s & 15];
+                u[o++] = hex[*c >> 4];
+                u[o++] = hex[*c & 15];
             }
         }
     }
@@ -301,26 +307,21 @@ static char *comment_of(const struct sm_journal_entry *e)
     return strdup(buf);
 }
 
-struct export
-{
+struct har_export {
     struct sm_har_exchange *x;
     char **owned; /* urls and comments, freed after rendering */
     size_t n, n_owned;
 };
 
-static void export_entry(struct export *ex, const struct sm_server *srv,
-                         const struct sm_journal_entry *e, const char *fallback_base)
+static void export_entry(struct har_export *ex, const struct sm_journal_entry *e,
+                         const char *fallback_base)
 {
     const struct sm_har_cap *c = e->har;
     struct sm_har_exchange *x = &ex->x[ex->n++];
     memset(x, 0, sizeof *x);
-    char base[300];
-    if (c != NULL && c->host != NULL) {
-        (void)snprintf(base, sizeof base, "http://%.280s", c->host);
-    } else {
-        (void)snprintf(base, sizeof base, "%s", fallback_base);
-    }
-    char *url = url_of(base, e->path, c ? c->query : NULL);
+    bool host = c != NULL && c->host != NULL;
+    char *url = url_of(host ? "http://" : fallback_base, host ? c->host : NULL, e->path,
+                       c ? c->query : NULL);
     char *comment = comment_of(e);
     ex->owned[ex->n_owned++] = url;
     ex->owned[ex->n_owned++] = comment;
@@ -333,7 +334,6 @@ static void export_entry(struct export *ex, const struct sm_server *srv,
     x->status = e->status;
     x->resp_body.size = (int64_t)e->bytes_sent;
     x->req_body.size = e->scn_seen ? (int64_t)e->bytes_received : -1;
-    (void)srv;
     if (c != NULL) {
         x->sent_us = c->sent_us;
         x->http_version = c->http_version;
@@ -353,7 +353,7 @@ static void export_entry(struct export *ex, const struct sm_server *srv,
 char *sm_har_journal_locked(struct sm_server *srv)
 {
     struct sm_journal *j = &srv->journal;
-    struct export ex = {0};
+    struct har_export ex = {0};
     ex.x = calloc(j->n ? j->n : 1, sizeof *ex.x);
     ex.owned = calloc(2 * (j->n ? j->n : 1), sizeof *ex.owned);
     char *text = NULL;
@@ -365,7 +365,7 @@ char *sm_har_journal_locked(struct sm_server *srv)
             (void)snprintf(base, sizeof base, "http://%.100s", srv->host);
         }
         for (size_t i = 0; i < j->n; i++) {
-            export_entry(&ex, srv, &j->e[(j->head + i) % j->cap], base);
+            export_entry(&ex, &j->e[(j->head + i) % j->cap], base);
         }
         char note[160];
         (void)snprintf(note, sizeof note,

@@ -3,7 +3,7 @@
 # and GET /_stagemock/har answers: both pass the HAR 1.2 JSON schema
 # (har-validator from npm, tests/har/node_modules) and our own checks
 # (validate.js: UTF-8, integers, timings that add up, base64 that decodes);
-# two broken copies must fail the validator. The content is what was sent:
+# three broken copies must fail the validator. The content is what was sent:
 # the upload's multipart body in base64, cut at --har-body-max with a note,
 # the 409's rule and message, the download's bytes, the query string. The
 # file appears only at stop, whole (no temporary file left), and the admin
@@ -51,6 +51,7 @@ curl -sS -H 'Authorization: Key k1' -d stage_id=s1 "$url/list-stage-files?page=1
 curl -sS -H 'Authorization: Key k1' -d stage_id=s1 -d file_name=a.parquet \
   -o "$work/dl.parquet" "$url/download-from-stage"
 curl -sS -o /dev/null "$url/no/such%20path%C3%A9"
+curl -sS -o /dev/null -H 'Host: odd host' "$url/x" # the entry's url is still a URI
 check "no HAR file before stop" test ! -e "$work/out.har"
 curl -sS "$url/_stagemock/har" > "$work/admin.har"
 check "GET /_stagemock/har passes the HAR 1.2 schema" valid "$work/admin.har"
@@ -72,7 +73,8 @@ fails = []
 def want(cond, what):
     if not cond: fails.append(what)
 want(har['log']['version'] == '1.2', 'version 1.2')
-want([x['response']['status'] for x in e[:5]] == [200, 409, 200, 200, 404], 'statuses in order')
+want([x['response']['status'] for x in e[:6]] == [200, 409, 200, 200, 404, 404], 'statuses in order')
+want(e[5]['request']['url'] == 'http://odd%20host/x', 'Host header percent-encoded')
 up = e[0]['request']
 hdr = {h['name'].lower(): h['value'] for h in up['headers']}
 want(hdr.get('authorization') == 'Key k1', 'request headers kept')
@@ -104,6 +106,10 @@ json.dump(h, open(sys.argv[2],'w'))" "$work/out.har" "$work/bad1.har"
 python3 -c "
 import json,sys; h=json.load(open(sys.argv[1])); del h['log']['version']
 json.dump(h, open(sys.argv[2],'w'))" "$work/out.har" "$work/bad2.har"
+python3 -c "
+import json,sys; h=json.load(open(sys.argv[1])); h['log']['entries'][0]['request']['url']='http://odd host/x'
+json.dump(h, open(sys.argv[2],'w'))" "$work/out.har" "$work/bad3.har"
+check "must fail: a url with a space" sh -c "! node '$here/validate.js' '$work/bad3.har' > /dev/null 2>&1"
 check "must fail: status as a string" sh -c "! node '$here/validate.js' '$work/bad1.har' > /dev/null 2>&1"
 check "must fail: no log.version" sh -c "! node '$here/validate.js' '$work/bad2.har' > /dev/null 2>&1"
 
