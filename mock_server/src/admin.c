@@ -276,7 +276,8 @@ enum MHD_Result sm_admin_handle(struct sm_req *r, const char *method, const char
         return sm_reply_json(r, 200, sm_server_journal_json_now(srv));
     }
     if (get && strcmp(what, "har") == 0) {
-        return sm_reply_json(r, 200, sm_server_har_json_now(srv));
+        const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+        return sm_reply_json(r, 200, sm_server_har_json_now(srv, host));
     }
     if (get && strcmp(what, "stages") == 0) {
         return sm_reply_json(r, 200, sm_server_stages_json(srv));

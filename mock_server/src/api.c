@@ -258,7 +258,7 @@ char *sm_server_har_json(struct sm_server *srv)
 {
     pthread_mutex_lock(&srv->jlock);
     sm_journal_wait_answered_locked(srv, 1000);
-    char *text = sm_har_journal_locked(srv); /* har_capture.c */
+    char *text = sm_har_journal_locked(srv, NULL); /* har_capture.c */
     pthread_mutex_unlock(&srv->jlock);
     return text;
 }

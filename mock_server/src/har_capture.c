@@ -314,13 +314,13 @@ struct har_export {
 };
 
 static void export_entry(struct har_export *ex, const struct sm_journal_entry *e,
-                         const char *fallback_base)
+                         const char *fallback_base, const char *fallback_host)
 {
     const struct sm_har_cap *c = e->har;
     struct sm_har_exchange *x = &ex->x[ex->n++];
     memset(x, 0, sizeof *x);
     bool host = c != NULL && c->host != NULL;
-    char *url = url_of(host ? "http://" : fallback_base, host ? c->host : NULL, e->path,
+    char *url = url_of(host ? "http://" : fallback_base, host ? c->host : fallback_host, e->path,
                        c ? c->query : NULL);
     char *comment = comment_of(e);
     ex->owned[ex->n_owned++] = url;
@@ -350,7 +350,7 @@ static void export_entry(struct har_export *ex, const struct sm_journal_entry *e
     }
 }
 
-char *sm_har_journal_locked(struct sm_server *srv)
+char *sm_har_journal_locked(struct sm_server *srv, const char *host)
 {
     struct sm_journal *j = &srv->journal;
     struct har_export ex = {0};
@@ -358,14 +358,18 @@ char *sm_har_journal_locked(struct sm_server *srv)
     ex.owned = calloc(2 * (j->n ? j->n : 1), sizeof *ex.owned);
     char *text = NULL;
     if (ex.x != NULL && ex.owned != NULL) {
+        /* entries without a Host of their own: the reader's Host (an HTTP
+         * thread must not read srv->url, which start writes), else our URL */
         char base[128];
-        if (srv->url[0] != '\0') {
+        if (host != NULL) {
+            (void)snprintf(base, sizeof base, "http://");
+        } else if (srv->url[0] != '\0') {
             (void)snprintf(base, sizeof base, "%s", srv->url);
         } else {
             (void)snprintf(base, sizeof base, "http://%.100s", srv->host);
         }
         for (size_t i = 0; i < j->n; i++) {
-            export_entry(&ex, &j->e[(j->head + i) % j->cap], base);
+            export_entry(&ex, &j->e[(j->head + i) % j->cap], base, host);
         }
         char note[160];
         (void)snprintf(note, sizeof note,
@@ -381,10 +385,10 @@ char *sm_har_journal_locked(struct sm_server *srv)
     return text;
 }
 
-char *sm_server_har_json_now(struct sm_server *srv)
+char *sm_server_har_json_now(struct sm_server *srv, const char *host)
 {
     pthread_mutex_lock(&srv->jlock);
-    char *text = sm_har_journal_locked(srv);
+    char *text = sm_har_journal_locked(srv, host ? host : "localhost");
     pthread_mutex_unlock(&srv->jlock);
     return text;
 }

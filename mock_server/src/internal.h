@@ -257,9 +257,11 @@ void sm_har_cap_blob(struct sm_har_cap *c, const struct sm_blob *b);
 /* Bytes the capture holds; release its bodies, returning the bytes freed. */
 size_t sm_har_cap_bytes(const struct sm_har_cap *c);
 size_t sm_har_cap_drop_bodies(struct sm_har_cap *c);
-/* The journal as HAR, jlock held / taken here without waiting (admin API). */
-char *sm_har_journal_locked(struct sm_server *srv);
-char *sm_server_har_json_now(struct sm_server *srv);
+/* The journal as HAR, jlock held / taken here without waiting (admin API).
+ * host: the Host the reader used, for entries kept without their own; NULL
+ * (the embedding thread only) uses the server's URL. */
+char *sm_har_journal_locked(struct sm_server *srv, const char *host);
+char *sm_server_har_json_now(struct sm_server *srv, const char *host);
 
 /* ---- connection discipline (conns.c) ----------------------------------- */
 
