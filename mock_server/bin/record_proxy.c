@@ -202,6 +202,18 @@ static size_t curl_read(char *out, size_t size, size_t nitems, void *cls)
     return n;
 }
 
+/* n bytes of p as a string (libcurl's header lines are not NUL-terminated,
+ * so strndup, which may look for the NUL, is not used). */
+static char *dup_n(const char *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s != NULL) {
+        memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
 static size_t curl_header(char *line, size_t size, size_t nitems, void *cls)
 {
     struct rec_req *r = cls;
@@ -229,12 +241,12 @@ static size_t curl_header(char *line, size_t size, size_t nitems, void *cls)
     } else {
         const char *colon = memchr(line, ':', len);
         if (colon != NULL) {
-            char *name = strndup(line, (size_t)(colon - line));
+            char *name = dup_n(line, (size_t)(colon - line));
             const char *v = colon + 1;
             while (v < line + len && (*v == ' ' || *v == '\t')) {
                 v++;
             }
-            char *value = strndup(v, (size_t)(line + len - v));
+            char *value = dup_n(v, (size_t)(line + len - v));
             if (name != NULL && value != NULL) {
                 (void)add_header(&r->x.resp_h, &r->x.n_resp_h, name, value);
             }

@@ -113,8 +113,10 @@ static void add_body_text(cJSON *o, const struct sm_har_body *b, const char *enc
     bool text =
         memchr(data, '\0', b->len) == NULL && (valid == b->len || (cut && b->len - valid < 4));
     if (text) {
-        char *s = strndup(data, valid);
+        char *s = malloc(valid + 1); /* data is not NUL-terminated: no strndup */
         if (s != NULL) {
+            memcpy(s, data, valid);
+            s[valid] = '\0';
             cJSON_AddStringToObject(o, "text", s);
             free(s);
         }
