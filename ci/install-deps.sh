@@ -5,7 +5,7 @@
 #   build  run + compiler and -dev packages: `make all`, `make run`, action.yml
 #   test   build + what `make test` drives (CMocka, curl, jq, xmllint, python3
 #          with requests and yaml; Node and Chromium where the system has them)
-#          and `npm ci` for the DuckDB oracle test
+#          and `npm ci` for the DuckDB oracle test and the HAR validator (tests/har)
 #   ci     test + the static checks, fuzzing and action test of ci/run.sh
 #   bench  build + the load generators and references of `make bench`
 #
@@ -95,7 +95,7 @@ add() { # purpose: its list and the ones it includes
   case $1 in
     run) want+=("${run_pkgs[@]}") ;;
     build) add run; want+=("${build_pkgs[@]}") ;;
-    test) add build; want+=("${test_pkgs[@]}"); npm_dirs+=(fixtures/oracle) ;;
+    test) add build; want+=("${test_pkgs[@]}"); npm_dirs+=(fixtures/oracle tests/har) ;;
     ci) add test; want+=("${ci_pkgs[@]}") ;;
     bench) add build; want+=("${bench_pkgs[@]}"); npm_dirs+=(bench) ;;
     *) say "unknown purpose '$1' (run, build, test, ci or bench)"; exit 2 ;;

@@ -25,3 +25,7 @@ $(call obj,tests/integration/tools/verify_fail_demo.c): | build/.deps-test.stamp
 $(VERIFY_DEMO): $(call obj,tests/integration/tools/verify_fail_demo.c) $(B)/libsmtest.a $(ALL_ARCHIVES)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(B)/libsmtest.a $(ALL_ARCHIVES) $(TESTLIBS) $(LDLIBS)
+
+# HAR export and record/replay (tests/har/): script tests; the HAR 1.2 schema
+# validator is an npm package installed there by ci/install-deps.sh test.
+TEST_SCRIPTS += $(sort $(wildcard tests/har/*_test.sh))

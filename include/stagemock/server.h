@@ -64,6 +64,11 @@ struct sm_server_config {
     bool tls;
     const char *tls_cert;
     const char *tls_key;
+    /* HAR (include/stagemock/har.h): keep each request's headers and the
+     * first har_body_max bytes of its request and response bodies (0: 64 KiB)
+     * with its journal entry; all kept bodies together stay under 64 MiB. */
+    bool har;
+    size_t har_body_max;
 };
 
 /* Fill *cfg with the defaults above. */

@@ -5,10 +5,18 @@
  */
 #ifndef SM_BIN_COMMANDS_H
 #define SM_BIN_COMMANDS_H
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 int srv_serve_main(int argc, char **argv, FILE *out, FILE *err);
 int srv_inspect_main(int argc, char **argv, FILE *out, FILE *err);
+int srv_record_main(int argc, char **argv, FILE *out, FILE *err);
+
+/* Write data to path through a temporary file beside it, synced and renamed
+ * over it, so no reader sees it half written (atomic_write.c); false with
+ * errno set on failure, the target untouched. */
+bool srv_write_file_atomic(const char *path, const char *data, size_t len);
 
 /* The compiled-in conformance cases directory ("" when none; datadir.c). */
 const char *srv_cases_dir(void);

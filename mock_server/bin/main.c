@@ -35,6 +35,7 @@ static const struct command commands[] = {
     {"fixtures", pqw_fixtures_main, "write the generated parquet fixtures and their manifest"},
     {"conform", conform_main, "run the conformance suite against a client adapter"},
     {"probe", conf_probe_main, "find which rules a live stage API enforces"},
+    {"record", srv_record_main, "proxy a stage API, write the session as HAR and a scenario"},
 };
 
 static void usage(FILE *f)

@@ -27,6 +27,7 @@
 #include "../../common/sm_parse.h"
 #include "commands.h"
 #include "stagemock/fixtures.h"
+#include "stagemock/har.h"
 #include "stagemock/scenario.h"
 #include "stagemock/server.h"
 
@@ -42,6 +43,7 @@ struct serve_opts {
     const char *scenario;
     const char *faults[MAX_LIST];
     size_t n_faults;
+    const char *har; /* --har FILE: the journal as HAR, written at stop */
 };
 
 static void usage(FILE *f)
@@ -75,6 +77,9 @@ static void usage(FILE *f)
             "  --scenario FILE     scripted responses and faults (docs/SCENARIOS.md)\n"
             "  --fault SPEC        one fault rule, e.g. 'upload:nth=2:status=503:retry-after=1'\n"
             "                      (repeatable; added after the scenario's rules)\n"
+            "  --har FILE          keep headers and bodies; at stop write the journal to FILE\n"
+            "                      as HAR 1.2 (also at GET /_stagemock/har)\n"
+            "  --har-body-max B    bytes of each body kept for HAR (default 65536)\n"
             "With no --stage and no --key: one demo stage and key, printed at start.\n");
 }
 
@@ -121,6 +126,7 @@ static bool text_flag(struct serve_opts *o, const char *a, const char *v, bool *
         {"--admin-token", &o->cfg.admin_token},
         {"--tls-cert", &o->cfg.tls_cert},
         {"--tls-key", &o->cfg.tls_key},
+        {"--har", &o->har},
     };
     const struct {
         const char *name;
@@ -182,6 +188,8 @@ static bool value_flag(struct sm_server_config *cfg, const char *a, const char *
         cfg->max_upload = n;
     } else if (strcmp(a, "--journal-max") == 0 && n > 0 && n <= SIZE_MAX / 1024) {
         cfg->journal_max = (size_t)n;
+    } else if (strcmp(a, "--har-body-max") == 0 && n > 0 && n <= SM_HAR_BUDGET / 4) {
+        cfg->har_body_max = (size_t)n;
     } else {
         return false;
     }
@@ -230,6 +238,7 @@ static int parse_args(int argc, char **argv, struct serve_opts *o, FILE *err)
             return 2;
         }
     }
+    o->cfg.har = o->har != NULL; /* --har FILE: keep headers and bodies */
     return -1;
 }
 
@@ -313,6 +322,24 @@ static void print_scenario_report(struct sm_server *srv, FILE *out)
         fflush(out);
     }
     sm_free(rep);
+}
+
+/* --har FILE: the journal as HAR, written atomically. */
+static int write_har(struct sm_server *srv, const char *path, FILE *out, FILE *err)
+{
+    char *text = sm_server_har_json(srv);
+    if (text == NULL) {
+        fprintf(err, "stagemock serve: --har %s: out of memory rendering the HAR\n", path);
+        return 1;
+    }
+    bool ok = srv_write_file_atomic(path, text, strlen(text));
+    if (ok) {
+        fprintf(out, "stagemock: HAR written to %s\n", path);
+    } else {
+        fprintf(err, "stagemock serve: --har %s: cannot write it: %s\n", path, strerror(errno));
+    }
+    sm_free(text);
+    return ok ? 0 : 1;
 }
 
 /* 127.0.0.0/8, ::1, localhost: reachable from this machine only. */
@@ -426,6 +453,7 @@ int srv_serve_main(int argc, char **argv, FILE *out, FILE *err)
     fflush(out);
     sm_server_stop(srv);
     print_scenario_report(srv, out);
+    int rc = o.har != NULL ? write_har(srv, o.har, out, err) : 0;
     sm_server_free(srv);
-    return 0;
+    return rc;
 }

@@ -3,6 +3,7 @@
  * language (or a person with curl) uses to drive an out-of-process mock.
  *
  *   GET  /_stagemock/journal   the journal (JSON, as sm_server_journal_json)
+ *   GET  /_stagemock/har       the journal as HAR 1.2 (as sm_server_har_json)
  *   GET  /_stagemock/stages    stages and their files
  *   POST /_stagemock/reset     forget stored files and the journal
  *   POST /_stagemock/stages    {"name": "S"} adds a stage
@@ -273,6 +274,10 @@ enum MHD_Result sm_admin_handle(struct sm_req *r, const char *method, const char
     bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
     if (get && strcmp(what, "journal") == 0) {
         return sm_reply_json(r, 200, sm_server_journal_json_now(srv));
+    }
+    if (get && strcmp(what, "har") == 0) {
+        const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+        return sm_reply_json(r, 200, sm_server_har_json_now(srv, host));
     }
     if (get && strcmp(what, "stages") == 0) {
         return sm_reply_json(r, 200, sm_server_stages_json(srv));

@@ -17,6 +17,7 @@
 #include "../../common/sm_json.h"
 
 #include "internal.h"
+#include "stagemock/har.h"
 
 static enum sm_code oom(struct sm_error *err)
 {
@@ -249,6 +250,15 @@ char *sm_server_journal_json(struct sm_server *srv)
     pthread_mutex_lock(&srv->jlock);
     sm_journal_wait_answered_locked(srv, 1000);
     char *text = sm_journal_to_json(&srv->journal, srv->cfg.seed, srv->cfg.seeded);
+    pthread_mutex_unlock(&srv->jlock);
+    return text;
+}
+
+char *sm_server_har_json(struct sm_server *srv)
+{
+    pthread_mutex_lock(&srv->jlock);
+    sm_journal_wait_answered_locked(srv, 1000);
+    char *text = sm_har_journal_locked(srv, NULL); /* har_capture.c */
     pthread_mutex_unlock(&srv->jlock);
     return text;
 }

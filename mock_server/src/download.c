@@ -164,6 +164,9 @@ enum MHD_Result sm_download_finish(struct sm_req *r)
         return sm_reply_error(r, &e);
     }
     r->je.size = blob->size;
+    if (!b64) {
+        sm_har_cap_blob(r->je.har, blob); /* base64 answers: not kept */
+    }
     if (r->scn_run != NULL) {
         /* a scenario may re-serve the bytes */
         sm_server_scn_hooks(r->srv)->note_blob(r, blob);

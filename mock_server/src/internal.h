@@ -199,6 +199,7 @@ struct sm_journal_entry {
     uint64_t bytes_received;        /* request-body bytes the server consumed */
     struct sm_journal_fired *fired; /* the rule that fired, or NULL */
     struct sm_framing *framing;     /* uploads: the multipart framing (framing.c), or NULL */
+    struct sm_har_cap *har;         /* headers and bodies kept for HAR (cfg.har), or NULL */
 };
 
 /* A ring of the last max entries (cfg.journal_max): when it is full the
@@ -210,6 +211,8 @@ struct sm_journal {
     size_t max;       /* 0 until set: SM_JOURNAL_MAX_DEFAULT */
     size_t head;      /* index of the oldest entry once the ring is full */
     uint64_t dropped; /* entries pushed out since the last reset */
+    size_t har_bytes; /* bytes the entries' HAR captures hold (at most SM_HAR_BUDGET + one) */
+    size_t har_trim;  /* the oldest entries whose HAR bodies were released for the budget */
 };
 void sm_journal_cleanup(struct sm_journal *j);
 /* Forget the entries, keep the array. */
@@ -234,6 +237,31 @@ SM_NODISCARD enum sm_code sm_verify_run(struct sm_server *srv, const char *expec
 char *sm_server_journal_json_now(struct sm_server *srv);
 /* One log line for an entry; caller frees. */
 char *sm_journal_entry_line(struct sm_journal_entry *e, enum sm_log_format fmt);
+
+/* ---- HAR capture (har_capture.c; include/stagemock/har.h) --------------- */
+
+struct sm_har_cap;
+/* A request's capture when the server keeps HAR (cfg.har), else NULL. */
+struct sm_har_cap *sm_har_cap_begin(struct sm_server *srv, struct MHD_Connection *conn,
+                                    const char *version);
+void sm_har_cap_free(struct sm_har_cap *c);
+/* Request-body bytes as they arrive (the first har_body_max are kept); the
+ * body is complete. NULL c: no-ops, as for every sm_har_cap_ call. */
+void sm_har_cap_request_body(struct sm_har_cap *c, const char *data, size_t n);
+void sm_har_cap_sent(struct sm_har_cap *c);
+/* The response's headers as queued (replacing any noted before); its body
+ * (appended up to the cap), or a stored file's first bytes. */
+void sm_har_cap_response(struct sm_har_cap *c, struct MHD_Response *resp);
+void sm_har_cap_response_body(struct sm_har_cap *c, const void *data, size_t n);
+void sm_har_cap_blob(struct sm_har_cap *c, const struct sm_blob *b);
+/* Bytes the capture holds; release its bodies, returning the bytes freed. */
+size_t sm_har_cap_bytes(const struct sm_har_cap *c);
+size_t sm_har_cap_drop_bodies(struct sm_har_cap *c);
+/* The journal as HAR, jlock held / taken here without waiting (admin API).
+ * host: the Host the reader used, for entries kept without their own; NULL
+ * (the embedding thread only) uses the server's URL. */
+char *sm_har_journal_locked(struct sm_server *srv, const char *host);
+char *sm_server_har_json_now(struct sm_server *srv, const char *host);
 
 /* ---- connection discipline (conns.c) ----------------------------------- */
 

@@ -13,7 +13,9 @@
  * request's entry lands before those of requests that came after it. Entries own their strings, and
  * append caps them (cut on a UTF-8 character boundary, marked with "…"):
  * a request that carried no key, or a wrong one, is kept compactly, so a
- * flood of long unauthenticated URLs costs a bounded amount of memory.
+ * flood of long unauthenticated URLs costs a bounded amount of memory. An
+ * entry's HAR capture (cfg.har, har_capture.c) is counted, and past
+ * SM_HAR_BUDGET the oldest entries' bodies are released first.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,7 @@
 
 #include "framing.h"
 #include "internal.h"
+#include "stagemock/har.h"
 #include "../../common/sm_json.h"
 
 static void entry_free(struct sm_journal_entry *e)
@@ -36,6 +39,7 @@ static void entry_free(struct sm_journal_entry *e)
     free(e->fired);
     sm_framing_free(e->framing);
     sm_blob_unref(e->digest_of);
+    sm_har_cap_free(e->har);
 }
 
 /* An accepted upload's digest is computed when first read (spool.c says why). */
@@ -57,6 +61,7 @@ void sm_journal_clear(struct sm_journal *j)
     j->n = 0; /* the array stays: a test suite that resets reuses warm memory */
     j->head = 0;
     j->dropped = 0;
+    j->har_bytes = j->har_trim = 0;
 }
 
 void sm_journal_cleanup(struct sm_journal *j)
@@ -115,12 +120,26 @@ struct sm_journal_entry *sm_journal_at(struct sm_journal *j, size_t i)
     return &j->e[(j->head + i) % j->cap];
 }
 
+/* HAR captures past SM_HAR_BUDGET: release the bodies of the oldest entries
+ * first (har_trim of them, counted from the oldest, have none left). */
+static void har_budget(struct sm_journal *j)
+{
+    while (j->har_bytes > SM_HAR_BUDGET && j->har_trim < j->n) {
+        j->har_bytes -= sm_har_cap_drop_bodies(j->e[(j->head + j->har_trim) % j->cap].har);
+        j->har_trim++;
+    }
+}
+
 bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry)
 {
     entry_cap(entry);
+    j->har_bytes += sm_har_cap_bytes(entry->har);
     size_t max = j->max > 0 ? j->max : SM_JOURNAL_MAX_DEFAULT;
     if (j->n >= max && j->n == j->cap) {
-        entry_free(&j->e[j->head]); /* full: the oldest request goes */
+        struct sm_journal_entry *oldest = &j->e[j->head]; /* full: the oldest request goes */
+        j->har_bytes -= sm_har_cap_bytes(oldest->har);
+        j->har_trim -= j->har_trim > 0;
+        entry_free(oldest);
         j->head = (j->head + 1) % j->cap;
         j->n--;
         j->dropped++;
@@ -129,6 +148,7 @@ bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry)
         cap = cap < max ? cap : max;
         struct sm_journal_entry *ne = realloc(j->e, cap * sizeof *ne);
         if (ne == NULL) {
+            j->har_bytes -= sm_har_cap_bytes(entry->har);
             entry_free(entry);
             return false;
         }
@@ -144,7 +164,12 @@ bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry)
     }
     *sm_journal_at(j, at) = *entry;
     j->n++;
+    if (at < j->har_trim) { /* older than entries already released: release it too */
+        j->har_bytes -= sm_har_cap_drop_bodies(sm_journal_at(j, at)->har);
+        j->har_trim++;
+    }
     memset(entry, 0, sizeof *entry);
+    har_budget(j);
     return true;
 }
 

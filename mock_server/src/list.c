@@ -46,6 +46,7 @@ struct list_cursor {
     char pend[8192]; /* one rendered piece not yet handed out (a 1024-byte name escapes to 6144 at
                         most) */
     size_t pend_len, pend_off;
+    struct sm_har_cap *har; /* the request's HAR capture (cfg.har), or NULL */
 };
 
 /* s as a JSON string body (no quotes) into out, or only counted when out is
@@ -225,6 +226,9 @@ static ssize_t list_stream(void *cls, uint64_t pos, char *buf, size_t max)
     pthread_mutex_lock(&c->srv->lock);
     ssize_t n = cursor_read(c, buf, max);
     pthread_mutex_unlock(&c->srv->lock);
+    if (n > 0) {
+        sm_har_cap_response_body(c->har, buf, (size_t)n);
+    }
     return n < 0 ? MHD_CONTENT_READER_END_WITH_ERROR : n;
 }
 
@@ -262,6 +266,7 @@ enum MHD_Result sm_list_finish(struct sm_req *r)
     enum sm_code rc = sm_auth_stage(srv, r, r->form.stage_id, &st, &e);
     if (rc == SM_OK) {
         cursor_begin(c, srv, st);
+        c->har = r->je.har;
         if (r->scn_run != NULL) {
             json = list_render(c);
         }

@@ -49,6 +49,7 @@ enum MHD_Result sm_reply_queue(struct sm_req *r, int status, struct MHD_Response
     /* counted before queueing: the answer may leave at once, and the request
      * reaches on_completed (which uncounts it) whether or not queueing works */
     sm_reply_counted(r);
+    sm_har_cap_response(r->je.har, resp);
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned int)status, resp);
     MHD_destroy_response(resp);
     r->je.status = status;
@@ -63,6 +64,7 @@ enum MHD_Result sm_reply_queue(struct sm_req *r, int status, struct MHD_Response
 static struct MHD_Response *json_response(struct sm_req *r, char *json, size_t *len)
 {
     *len = strlen(json);
+    sm_har_cap_response_body(r->je.har, json, *len);
     if (r->scn_run != NULL) {
         sm_server_scn_hooks(r->srv)->note_body(r, json, *len);
     }

@@ -306,7 +306,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
 {
-    (void)version;
     struct sm_server *srv = cls;
     struct sm_req *r = *req_cls;
     if (r == NULL) {
@@ -320,6 +319,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         r->sc = sc;
         *req_cls = r;
+        r->je.har = sm_har_cap_begin(srv, conn, version); /* NULL unless cfg.har */
         const union MHD_ConnectionInfo *hs =
             MHD_get_connection_info(conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
         if (hs != NULL && hs->header_size > SM_HEAD_MAX) {
@@ -363,6 +363,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return sret; /* suspended, stalled or hung up: the chunk stays unconsumed */
         }
         *upload_data_size -= n;
+        sm_har_cap_request_body(r->je.har, upload_data, n);
         if (r->responded) {
             return MHD_YES;
         }
@@ -370,6 +371,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     }
     sm_conn_body_done(r->sc);
     sm_framing_req_end(r, true); /* the whole body is in */
+    sm_har_cap_sent(r->je.har);
     if (r->responded) {
         return MHD_YES;
     }

@@ -184,6 +184,7 @@ static enum MHD_Result answer(struct sm_req *r, enum sm_code rc, const struct sm
         /* the file is stored: no allocation of ours may turn that into a 503 */
         char text[128];
         int n = snprintf(text, sizeof text, "{\"%s\":\"%s\"}", field, id);
+        sm_har_cap_response_body(r->je.har, text, (size_t)n);
         struct MHD_Response *resp =
             MHD_create_response_from_buffer((size_t)n, text, MHD_RESPMEM_MUST_COPY);
         if (resp != NULL) {

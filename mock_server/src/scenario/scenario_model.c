@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "../../../common/sm_base64.h"
 #include "../../../common/sm_json.h"
+#include "../../../common/sm_utf8.h"
 
 #include "scenario.h"
 
@@ -238,11 +240,26 @@ static bool match_to_json(cJSON *m, const struct sm_scn_match *x)
             cJSON_AddNumberToObject(m, "probability", x->probability) != NULL);
 }
 
+/* body as text, or body_base64 for bytes JSON text cannot carry (NULs,
+ * invalid UTF-8), so the list reads back as the same rule. */
+static bool add_body(cJSON *a, const struct sm_scn_action *x)
+{
+    if (x->body == NULL ||
+        (memchr(x->body, '\0', x->body_len) == NULL && sm_utf8_valid(x->body, x->body_len))) {
+        return add_str(a, "body", x->body);
+    }
+    size_t text_len = 0; /* smx_base64_encode needs somewhere to write it */
+    char *text = smx_base64_encode(x->body, x->body_len, &text_len);
+    bool ok = text != NULL && cJSON_AddStringToObject(a, "body_base64", text) != NULL;
+    free(text);
+    return ok;
+}
+
 static bool action_to_json(cJSON *a, const struct sm_scn_action *x)
 {
     bool ok =
         add_true(a, "real", x->real) && add_num(a, "status", (uint64_t)x->status, x->status != 0) &&
-        add_str(a, "body", x->body) && add_str(a, "content_type", x->content_type) &&
+        add_body(a, x) && add_str(a, "content_type", x->content_type) &&
         add_headers(a, x->headers, x->n_headers) &&
         add_num(a, "delay_ms", x->delay_ms, x->delay_ms > 0) &&
         add_num(a, "truncate_at", x->truncate_at, x->truncate) &&

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include <cjson/cJSON.h>
+#include "../../../common/sm_base64.h"
 #include "../../../common/sm_file.h"
 #include "../../../common/sm_json.h"
 
@@ -310,13 +311,55 @@ static enum sm_code parse_fault(const cJSON *a, const char *where, const char *f
     return SM_OK;
 }
 
+/* body_base64's text, strictly: the standard alphabet with padding, a
+ * multiple of 4 long, no whitespace (smx_base64_decode alone would accept
+ * the URL-safe alphabet, line breaks and an unpadded tail). A fresh
+ * NUL-terminated buffer (*n bytes before the NUL), or NULL. */
+static char *decode_strict_base64(const char *text, size_t *n)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+    size_t len = strlen(text);
+    if (len % 4 != 0 || strspn(text, alphabet) != len) {
+        return NULL;
+    }
+    uint8_t *out = malloc(len / 4 * 3 + 3);
+    if (out == NULL) {
+        return NULL;
+    }
+    struct smx_base64_dec d = {0};
+    size_t got = smx_base64_decode(&d, text, len, out);
+    size_t tail = 0;
+    if (!smx_base64_finish(&d, out + got, &tail)) {
+        free(out);
+        return NULL;
+    }
+    *n = got + tail;
+    out[*n] = 0;
+    return (char *)out;
+}
+
 static enum sm_code parse_body(const cJSON *a, const char *where, struct sm_scn_action *out,
                                struct sm_error *err)
 {
     const cJSON *msg = cJSON_GetObjectItemCaseSensitive(a, "message");
     const cJSON *body = cJSON_GetObjectItemCaseSensitive(a, "body");
+    const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(a, "body_base64");
     if (msg != NULL && body != NULL) {
         return bad(err, where, "message", "give either message or body, not both");
+    }
+    if (b64 != NULL && (msg != NULL || body != NULL)) {
+        return bad(err, where, "body_base64", "give it alone, without message or body");
+    }
+    if (b64 != NULL) {
+        /* any bytes, NULs and non-UTF-8 included (a recorded download) */
+        size_t n = 0;
+        if (!cJSON_IsString(b64) ||
+            (out->body = decode_strict_base64(b64->valuestring, &n)) == NULL) {
+            return bad(err, where, "body_base64", "expected base64 text (RFC 4648, padded)");
+        }
+        out->body_len = n;
+        return SM_OK;
     }
     if (msg != NULL) {
         if (!cJSON_IsString(msg)) {
@@ -451,11 +494,10 @@ static enum sm_code parse_action(const cJSON *a, const char *where, const struct
                                  struct sm_scn_action *out, struct sm_error *err)
 {
     static const char *const fields[] = {
-        "real",           "status",          "message",    "body",
-        "content_type",   "headers",         "delay_ms",   "dribble",
-        "truncate_at",    "content_length",  "connection", "lose_response",
-        "before_body",    "refuse_continue", "read_rate",  "request_fault",
-        "response_fault", "set_state",       NULL};
+        "real",           "status",        "message",        "body",        "body_base64",
+        "content_type",   "headers",       "delay_ms",       "dribble",     "truncate_at",
+        "content_length", "connection",    "lose_response",  "before_body", "refuse_continue",
+        "read_rate",      "request_fault", "response_fault", "set_state",   NULL};
     enum sm_code rc;
     if (!cJSON_IsObject(a)) {
         return bad(err, where, "", "expected an object");

@@ -400,6 +400,8 @@ static enum MHD_Result canned(struct sm_req *r)
     if (!needs_shaping(a)) { /* shaped ones may take long: not waited for */
         sm_reply_counted(r);
     }
+    sm_har_cap_response(r->je.har, resp);
+    sm_har_cap_response_body(r->je.har, body, (size_t)len);
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned int)a->status, resp);
     MHD_destroy_response(resp);
     r->je.status = a->status;
@@ -697,6 +699,7 @@ static enum MHD_Result run_queue(struct sm_req *r, int status, struct MHD_Respon
     if (!needs_shaping(a)) {
         sm_reply_counted(r); /* before queueing, as in sm_reply_queue */
     }
+    sm_har_cap_response(r->je.har, out);
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned int)status, out);
     MHD_destroy_response(out);
     return ret;
