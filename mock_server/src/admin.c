@@ -102,13 +102,14 @@ static const char *host_refusal(const struct sm_server *srv, const char *host)
         colon = strrchr(host, ':');
     }
     size_t nlen = colon ? (size_t)(colon - host) : len;
+    uint16_t our_port = sm_server_port(srv);
     if (colon != NULL) {
         char *end = NULL;
         unsigned long port = strtoul(colon + 1, &end, 10);
-        if (end == colon + 1 || *end != '\0' || port != srv->port) {
+        if (end == colon + 1 || *end != '\0' || port != our_port) {
             return "not this server's port";
         }
-    } else if (srv->port != 80) {
+    } else if (our_port != 80) {
         return "no port";
     }
     const char *bound = srv->host;
@@ -166,7 +167,7 @@ static enum sm_code admin_allowed(struct sm_req *r, const char *method, struct s
             return sm_err_set(e, SM_E_AUTH, 403, SM_RULE_AUTH,
                               "admin API: Host '%.100s' refused (%s); use 127.0.0.1, localhost "
                               "or [::1] with port %u",
-                              host, why, (unsigned)srv->port);
+                              host, why, (unsigned)sm_server_port(srv));
         }
     }
     const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");

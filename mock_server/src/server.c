@@ -559,14 +559,16 @@ enum sm_code sm_server_start(struct sm_server *srv, struct sm_error *err)
     }
     sm_store_async(srv, true); /* data-dir uploads may now wait for fdatasync suspended */
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    srv->port = info ? info->port : srv->cfg.port;
+    /* atomic: a request on a fixed port can reach admin.c's Host check
+     * before MHD_start_daemon has returned here */
+    __atomic_store_n(&srv->port, info ? info->port : srv->cfg.port, __ATOMIC_RELEASE);
     const char *scheme = tls ? "https" : "http";
     if (ss.ss_family == AF_INET6) {
         (void)snprintf(srv->url, sizeof srv->url, "%s://[%s]:%u", scheme, srv->host,
-                       (unsigned)srv->port);
+                       (unsigned)sm_server_port(srv));
     } else {
         (void)snprintf(srv->url, sizeof srv->url, "%s://%s:%u", scheme, srv->host,
-                       (unsigned)srv->port);
+                       (unsigned)sm_server_port(srv));
     }
     return SM_OK;
 }
@@ -601,7 +603,7 @@ void sm_server_stop(struct sm_server *srv)
     }
     __atomic_store_n(&srv->stopping, false, __ATOMIC_RELEASE);
     srv->daemon = NULL;
-    srv->port = 0;
+    __atomic_store_n(&srv->port, 0, __ATOMIC_RELEASE);
     srv->url[0] = '\0';
 }
 
@@ -643,7 +645,7 @@ void sm_server_free(struct sm_server *srv)
 
 uint16_t sm_server_port(const struct sm_server *srv)
 {
-    return srv->port;
+    return __atomic_load_n(&srv->port, __ATOMIC_ACQUIRE);
 }
 
 const char *sm_server_url(const struct sm_server *srv)
