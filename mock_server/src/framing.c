@@ -14,344 +14,17 @@
  * part's header block (2 KiB) and a small pool of recorded strings, so an
  * upload of any size costs a fixed, small amount of memory. The record is
  * one allocation, rendered as JSON only when the journal is read.
+ * This file is the scanner and the record's life; the header text (the
+ * request's and each part's) is read by framing_head.c, the JSON written by
+ * framing_json.c.
  * Not here: judging the request (upload.c and the PostProcessor decide what
  * the server accepts; a lint code never changes an answer).
  */
-#include "framing.h"
-
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "../../common/sm_json.h"
-#include "../../common/sm_lint.h"
+#include "framing_int.h"
 #include "internal.h"
-
-#define PARTS_MAX    8    /* parts recorded (all are counted and linted) */
-#define POOL_MAX     1536 /* recorded strings */
-#define HDR_MAX      2048 /* one part's header block */
-#define BOUNDARY_MAX 200  /* longer ones are recorded cut, and not scanned for */
-#define STR_CAP      96   /* one recorded string */
-#define NONE         UINT16_MAX
-
-enum { LEN_NONE, LEN_CONTENT_LENGTH, LEN_CHUNKED };
-
-/* part flags */
-#define PF_NAME_QUOTED     0x1u
-#define PF_FILENAME        0x2u
-#define PF_FILENAME_QUOTED 0x4u
-#define PF_STAR            0x8u
-
-struct sm_framing_part {
-    uint64_t size;
-    uint16_t flags;
-    uint16_t name, filename, filename_star, content_type, headers; /* pool offsets or NONE */
-};
-
-struct sm_framing {
-    uint32_t lint;
-    uint32_t n_parts; /* all parts; the first n_rec are recorded */
-    uint32_t lines_crlf, lines_lf;
-    uint64_t preamble, epilogue;
-    uint16_t boundary; /* pool offset or NONE */
-    uint16_t pool_len;
-    uint8_t n_rec, length;
-    bool multipart, boundary_quoted, expect_100, closed, complete, truncated;
-    struct sm_framing_part *part; /* n_rec, in the same allocation */
-    char *pool;                   /* pool_len bytes, in the same allocation */
-};
-
-enum scan_state { ST_OFF, ST_PREAMBLE, ST_HEADERS, ST_BODY, ST_DELIM, ST_EPILOGUE };
-/* after "--BOUNDARY" at a line start: what the rest of the line holds */
-enum delim_state { AD_START, AD_DASH, AD_PAD, AD_CR };
-
-struct sm_framing_scan {
-    struct sm_framing f;
-    struct sm_framing_part parts[PARTS_MAX];
-    uint64_t pos;   /* body bytes seen */
-    uint64_t cand;  /* offset of the candidate's first '-' */
-    uint64_t nl_at; /* offset of the last LF in the current part or preamble (UINT64_MAX: none) */
-    uint64_t body_start;
-    size_t dlen;
-    size_t dm;                  /* bytes of dpat matched at the current line start */
-    size_t hdr_len;             /* bytes in hdr */
-    size_t hline;               /* bytes of the header line being read */
-    enum scan_state st, before; /* before: the state a delimiter candidate began in */
-    enum delim_state ad;
-    bool close;      /* the candidate is a close delimiter (--BOUNDARY--) */
-    bool line_start; /* the next byte starts a line */
-    bool nl_cr;      /* the LF at nl_at followed a CR */
-    bool in_part;    /* a part is open (after a delimiter) */
-    bool seen_file;
-    bool hdr_over;
-    char last; /* the byte before the next one */
-    char pool[POOL_MAX];
-    char dpat[BOUNDARY_MAX + 2]; /* "--" BOUNDARY */
-    char hdr[HDR_MAX];           /* the current part's header lines, '\n'-separated, CRs dropped */
-};
-
-/* ---- small parsing helpers ---------------------------------------------- */
-
-static bool ows(char c)
-{
-    return c == ' ' || c == '\t';
-}
-
-static void trim(const char **s, size_t *n)
-{
-    while (*n > 0 && ows(**s)) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n > 0 && ows((*s)[*n - 1])) {
-        (*n)--;
-    }
-}
-
-static bool ieq(const char *s, size_t n, const char *lit)
-{
-    return strlen(lit) == n && strncasecmp(s, lit, n) == 0;
-}
-
-static void lint(struct sm_framing_scan *s, enum sm_lint l)
-{
-    s->f.lint |= 1u << l;
-}
-
-/* Keep s[0..n) (cut at STR_CAP on a character boundary) in the pool. */
-static uint16_t pool_add(struct sm_framing_scan *s, const char *str, size_t n)
-{
-    n = sm_utf8_cut(str, n, STR_CAP);
-    if (s->f.pool_len + n + 1 > POOL_MAX) {
-        s->f.truncated = true;
-        return NONE;
-    }
-    uint16_t off = s->f.pool_len;
-    memcpy(s->pool + off, str, n);
-    s->pool[off + n] = '\0';
-    s->f.pool_len = (uint16_t)(off + n + 1);
-    return off;
-}
-
-/* s, a comma-separated list, names token (any case). */
-static bool has_token(const char *s, const char *token)
-{
-    for (;;) {
-        const char *comma = strchr(s, ',');
-        const char *v = s;
-        size_t n = comma != NULL ? (size_t)(comma - s) : strlen(s);
-        trim(&v, &n);
-        if (ieq(v, n, token)) {
-            return true;
-        }
-        if (comma == NULL) {
-            return false;
-        }
-        s = comma + 1;
-    }
-}
-
-/* RFC 2046: 1 to 70 of these, the last not a space. */
-static bool boundary_ok(const char *b, size_t n)
-{
-    static const char extra[] = "'()+_,-./:=? ";
-    if (n < 1 || n > 70 || b[n - 1] == ' ') {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        char c = b[i];
-        bool alnum = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        if (!alnum && (c == '\0' || strchr(extra, c) == NULL)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* One parameter value at *p (quoted-string or token); *p moves past it and
- * the ';' that ends it. Sets the quoted/escaped facts; false when it does
- * not parse (an unterminated quote, text after the closing quote). */
-static bool param_value(const char **p, const char *end, const char **v, size_t *vn, bool *quoted,
-                        bool *escaped)
-{
-    const char *s = *p;
-    bool ok = true;
-    *quoted = s < end && *s == '"';
-    *escaped = false;
-    if (*quoted) {
-        const char *q = ++s;
-        while (q < end && *q != '"') {
-            if (*q == '\\' && q + 1 < end) {
-                *escaped = true;
-                q++;
-            }
-            q++;
-        }
-        *v = s;
-        *vn = (size_t)(q - s);
-        if (q == end) {
-            ok = false; /* no closing quote */
-        } else {
-            q++;
-        }
-        while (q < end && ows(*q)) {
-            q++;
-        }
-        if (q < end && *q != ';') {
-            ok = false; /* text after the closing quote: a quote inside the value */
-        }
-        const char *semi = memchr(q, ';', (size_t)(end - q));
-        *p = semi != NULL ? semi + 1 : end;
-        return ok;
-    }
-    const char *semi = memchr(s, ';', (size_t)(end - s));
-    const char *e = semi != NULL ? semi : end;
-    *v = s;
-    *vn = (size_t)(e - s);
-    trim(v, vn);
-    *p = semi != NULL ? semi + 1 : end;
-    return true;
-}
-
-/* One Content-Disposition parameter, parsed: record name, filename and
- * filename*, and what their quoting says. */
-static void disposition_param(struct sm_framing_scan *s, struct sm_framing_part *pt,
-                              const char *name, size_t nn, const char *val, size_t vn, bool quoted,
-                              bool escaped)
-{
-    bool is_name = ieq(name, nn, "name"), is_file = ieq(name, nn, "filename");
-    if ((is_name || is_file) && !quoted) {
-        lint(s, SM_LINT_UNQUOTED_PARAM);
-    }
-    if ((is_name || is_file) && escaped) {
-        lint(s, SM_LINT_BACKSLASH_ESCAPE);
-    }
-    uint16_t *dst = NULL;
-    if (is_name) {
-        pt->flags |= quoted ? PF_NAME_QUOTED : 0;
-        dst = &pt->name;
-    } else if (is_file) {
-        pt->flags |= PF_FILENAME | (quoted ? PF_FILENAME_QUOTED : 0);
-        dst = &pt->filename;
-    } else if (ieq(name, nn, "filename*")) {
-        pt->flags |= PF_STAR;
-        lint(s, SM_LINT_FILENAME_STAR);
-        dst = &pt->filename_star;
-    }
-    if (dst != NULL && *dst == NONE) {
-        *dst = pool_add(s, val, vn);
-    }
-}
-
-static void content_disposition(struct sm_framing_scan *s, struct sm_framing_part *pt,
-                                const char *v, size_t n)
-{
-    const char *p = v, *end = v + n;
-    const char *semi = memchr(p, ';', n);
-    const char *type = p;
-    size_t tn = (size_t)((semi != NULL ? semi : end) - p);
-    trim(&type, &tn);
-    if (!ieq(type, tn, "form-data")) {
-        lint(s, SM_LINT_HEADER_SYNTAX); /* RFC 7578 4.2: the type is form-data */
-    }
-    p = semi != NULL ? semi + 1 : end;
-    while (p < end) {
-        while (p < end && ows(*p)) {
-            p++;
-        }
-        if (p == end) {
-            break;
-        }
-        const char *eq = p;
-        while (eq < end && *eq != '=' && *eq != ';') {
-            eq++;
-        }
-        const char *name = p;
-        size_t nn = (size_t)(eq - p);
-        trim(&name, &nn);
-        if (eq == end || *eq == ';' || nn == 0) {
-            lint(s, SM_LINT_HEADER_SYNTAX); /* a parameter without a value */
-            p = eq < end ? eq + 1 : end;
-            continue;
-        }
-        p = eq + 1;
-        while (p < end && ows(*p)) {
-            p++;
-        }
-        const char *val;
-        size_t vn;
-        bool quoted, escaped;
-        if (!param_value(&p, end, &val, &vn, &quoted, &escaped)) {
-            lint(s, SM_LINT_HEADER_SYNTAX);
-        }
-        disposition_param(s, pt, name, nn, val, vn, quoted, escaped);
-    }
-}
-
-/* The blank line after a part's headers: parse the block into *pt. */
-static void part_headers(struct sm_framing_scan *s, struct sm_framing_part *pt)
-{
-    if (s->hdr_over) {
-        lint(s, SM_LINT_HEADER_SYNTAX); /* over 2 KiB of part headers */
-    }
-    /* join folded lines (a line starting with a blank continues the last) */
-    char *hend = s->hdr + s->hdr_len;
-    for (char *q = memchr(s->hdr, '\n', s->hdr_len); q != NULL && q + 1 < hend;
-         q = memchr(q + 1, '\n', (size_t)(hend - q - 1))) {
-        if (ows(q[1])) {
-            *q = ' ';
-            lint(s, SM_LINT_FOLDED_HEADER);
-        }
-    }
-    bool has_ct = false;
-    char names[STR_CAP + 1]; /* the header names in order, comma-separated */
-    size_t n_names = 0;
-    const char *p = s->hdr, *end = s->hdr + s->hdr_len;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl != NULL ? nl : end;
-        const char *colon = memchr(p, ':', (size_t)(le - p));
-        if (colon == NULL || colon == p || ows(colon[-1]) || ows(*p)) {
-            lint(s, SM_LINT_HEADER_SYNTAX);
-        } else {
-            size_t nn = (size_t)(colon - p);
-            const char *v = colon + 1;
-            size_t vn = (size_t)(le - v);
-            trim(&v, &vn);
-            if (n_names + (n_names > 0) + nn <= STR_CAP) {
-                if (n_names > 0) {
-                    names[n_names++] = ',';
-                }
-                memcpy(names + n_names, p, nn);
-                n_names += nn;
-            } else {
-                s->f.truncated = true;
-            }
-            if (ieq(p, nn, "Content-Disposition")) {
-                content_disposition(s, pt, v, vn);
-            } else if (ieq(p, nn, "Content-Type")) {
-                has_ct = true;
-                if (pt->content_type == NONE) {
-                    pt->content_type = pool_add(s, v, vn);
-                }
-            } else {
-                lint(s, SM_LINT_EXTRA_PART_HEADER);
-            }
-        }
-        p = le < end ? le + 1 : end;
-    }
-    if (n_names > 0) {
-        pt->headers = pool_add(s, names, n_names);
-    }
-    bool is_file = (pt->flags & (PF_FILENAME | PF_STAR)) != 0;
-    if (is_file && !has_ct) {
-        lint(s, SM_LINT_NO_CONTENT_TYPE);
-    }
-    if (!is_file && s->seen_file) {
-        lint(s, SM_LINT_FIELD_AFTER_FILE);
-    }
-    s->seen_file = s->seen_file || is_file;
-}
 
 /* ---- the scanner ---------------------------------------------------------- */
 
@@ -452,7 +125,7 @@ static bool delim_byte(struct sm_framing_scan *s, char c)
             delimiter(s, true, true);
             return true;
         }
-    } else if (ows(c)) {
+    } else if (sm_framing_ows(c)) {
         s->ad = AD_PAD;
         return true;
     } else if (c == '\r') {
@@ -520,7 +193,7 @@ static void header_byte(struct sm_framing_scan *s, char c)
                                       .headers = NONE};
     struct sm_framing_part *pt = cur_part(s, &scratch);
     uint16_t pool_mark = s->f.pool_len;
-    part_headers(s, pt);
+    sm_framing_part_headers(s, pt);
     if (pt == &scratch) {
         s->f.pool_len = pool_mark; /* an unrecorded part keeps nothing */
     }
@@ -675,77 +348,9 @@ struct sm_framing_scan *sm_framing_scan_new(const struct sm_framing_head *h)
     s->hdr_len = 0;
     s->hdr_over = false;
 
-    const char *te = h->transfer_encoding;
-    if (te != NULL && has_token(te, "chunked")) {
-        s->f.length = LEN_CHUNKED;
-        lint(s, SM_LINT_CHUNKED);
-    } else if (h->content_length != NULL) {
-        s->f.length = LEN_CONTENT_LENGTH;
-    }
-    if (h->expect != NULL) {
-        const char *e = h->expect;
-        size_t en = strlen(e);
-        trim(&e, &en);
-        if (ieq(e, en, "100-continue")) {
-            s->f.expect_100 = true;
-            lint(s, SM_LINT_EXPECT_100);
-        }
-    }
-
-    const char *ct = h->content_type != NULL ? h->content_type : "";
-    const char *end = ct + strlen(ct);
-    const char *semi = memchr(ct, ';', (size_t)(end - ct));
-    const char *type = ct;
-    size_t tn = (size_t)((semi != NULL ? semi : end) - ct);
-    trim(&type, &tn);
-    s->f.multipart = ieq(type, tn, "multipart/form-data");
-    if (!s->f.multipart) {
-        return s; /* nothing to scan: upload.c refuses the shape */
-    }
-    const char *p = semi != NULL ? semi + 1 : end;
-    bool found = false;
-    while (p < end && !found) {
-        while (p < end && ows(*p)) {
-            p++;
-        }
-        const char *eq = memchr(p, '=', (size_t)(end - p));
-        const char *next = memchr(p, ';', (size_t)(end - p));
-        if (eq == NULL || (next != NULL && next < eq)) {
-            p = next != NULL ? next + 1 : end;
-            continue;
-        }
-        const char *name = p;
-        size_t nn = (size_t)(eq - p);
-        trim(&name, &nn);
-        p = eq + 1;
-        while (p < end && ows(*p)) {
-            p++;
-        }
-        const char *val;
-        size_t vn;
-        bool quoted, escaped;
-        bool ok = param_value(&p, end, &val, &vn, &quoted, &escaped);
-        if (ieq(name, nn, "boundary")) {
-            found = true;
-            s->f.boundary_quoted = quoted;
-            s->f.boundary = pool_add(s, val, vn);
-            if (!ok || escaped || !boundary_ok(val, vn)) {
-                lint(s, SM_LINT_BOUNDARY_SYNTAX);
-            }
-            if (vn > 0 && vn <= BOUNDARY_MAX) {
-                memcpy(s->dpat, "--", 2);
-                memcpy(s->dpat + 2, val, vn);
-                s->dlen = vn + 2;
-                s->st = ST_PREAMBLE;
-            }
-        }
-    }
-    if (!found) {
-        lint(s, SM_LINT_BOUNDARY_SYNTAX);
-    }
+    sm_framing_head_parse(s, h);
     return s;
 }
-
 struct sm_framing *sm_framing_scan_end(struct sm_framing_scan *s, bool complete)
 {
     if (s == NULL) {
@@ -759,16 +364,16 @@ struct sm_framing *sm_framing_scan_end(struct sm_framing_scan *s, bool complete)
         s->parts[s->f.n_parts - 1].size = s->pos - s->body_start; /* cut short */
     }
     if (s->f.lines_lf > 0) {
-        lint(s, SM_LINT_BARE_LF);
+        sm_framing_lint_set(s, SM_LINT_BARE_LF);
     }
     if (s->f.preamble > 0) {
-        lint(s, SM_LINT_PREAMBLE);
+        sm_framing_lint_set(s, SM_LINT_PREAMBLE);
     }
     if (s->f.epilogue > 0 && s->f.closed) {
-        lint(s, SM_LINT_EPILOGUE);
+        sm_framing_lint_set(s, SM_LINT_EPILOGUE);
     }
     if (complete && s->f.multipart && s->dlen > 0 && !s->f.closed) {
-        lint(s, SM_LINT_NO_CLOSE);
+        sm_framing_lint_set(s, SM_LINT_NO_CLOSE);
     }
     s->f.n_rec = (uint8_t)(s->f.n_parts < PARTS_MAX ? s->f.n_parts : PARTS_MAX);
     size_t parts_len = s->f.n_rec * sizeof(struct sm_framing_part);
@@ -811,89 +416,6 @@ void sm_framing_compact(struct sm_framing **fp)
     f->part = NULL;
     f->pool = NULL;
     *fp = f;
-}
-
-static void add_pool_str(cJSON *o, const char *k, const struct sm_framing *f, uint16_t off)
-{
-    if (off != NONE && off < f->pool_len) {
-        cJSON_AddStringToObject(o, k, f->pool + off);
-    } else {
-        cJSON_AddNullToObject(o, k);
-    }
-}
-
-static cJSON *part_json(const struct sm_framing *f, const struct sm_framing_part *pt)
-{
-    cJSON *o = cJSON_CreateObject();
-    if (o == NULL) {
-        return NULL;
-    }
-    add_pool_str(o, "name", f, pt->name);
-    cJSON_AddBoolToObject(o, "name_quoted", (pt->flags & PF_NAME_QUOTED) != 0);
-    add_pool_str(o, "filename", f, pt->filename);
-    if (pt->flags & PF_FILENAME) {
-        cJSON_AddBoolToObject(o, "filename_quoted", (pt->flags & PF_FILENAME_QUOTED) != 0);
-    } else {
-        cJSON_AddNullToObject(o, "filename_quoted");
-    }
-    add_pool_str(o, "filename_star", f, pt->filename_star);
-    add_pool_str(o, "content_type", f, pt->content_type);
-    cJSON *hs = cJSON_AddArrayToObject(o, "headers");
-    if (hs != NULL && pt->headers != NONE && pt->headers < f->pool_len) {
-        const char *h = f->pool + pt->headers;
-        while (*h != '\0') {
-            const char *comma = strchr(h, ',');
-            size_t n = comma != NULL ? (size_t)(comma - h) : strlen(h);
-            char name[STR_CAP + 1];
-            memcpy(name, h, n);
-            name[n] = '\0';
-            cJSON_AddItemToArray(hs, cJSON_CreateString(name));
-            h += n + (comma != NULL ? 1 : 0);
-        }
-    }
-    sm_json_add_u64(o, "size", pt->size);
-    return o;
-}
-
-void sm_framing_to_json(const struct sm_framing *f, cJSON *entry)
-{
-    if (f == NULL) {
-        return;
-    }
-    cJSON *o = cJSON_AddObjectToObject(entry, "framing");
-    if (o != NULL) {
-        static const char *const lengths[] = {"none", "content-length", "chunked"};
-        cJSON_AddBoolToObject(o, "multipart", f->multipart);
-        add_pool_str(o, "boundary", f, f->boundary);
-        cJSON_AddBoolToObject(o, "boundary_quoted", f->boundary_quoted);
-        cJSON_AddStringToObject(o, "length", lengths[f->length]);
-        cJSON_AddBoolToObject(o, "expect_100", f->expect_100);
-        const char *le = f->lines_crlf > 0 && f->lines_lf > 0 ? "mixed"
-                         : f->lines_lf > 0                    ? "lf"
-                         : f->lines_crlf > 0                  ? "crlf"
-                                                              : NULL;
-        if (le != NULL) {
-            cJSON_AddStringToObject(o, "line_endings", le);
-        } else {
-            cJSON_AddNullToObject(o, "line_endings");
-        }
-        sm_json_add_u64(o, "preamble", f->preamble);
-        sm_json_add_u64(o, "epilogue", f->epilogue);
-        cJSON_AddBoolToObject(o, "closed", f->closed);
-        cJSON_AddBoolToObject(o, "complete", f->complete);
-        sm_json_add_u64(o, "parts_total", f->n_parts);
-        cJSON *parts = cJSON_AddArrayToObject(o, "parts");
-        for (unsigned i = 0; parts != NULL && i < f->n_rec; i++) {
-            cJSON_AddItemToArray(parts, part_json(f, &f->part[i]));
-        }
-        cJSON_AddBoolToObject(o, "truncated", f->truncated);
-    }
-    cJSON *codes = cJSON_AddArrayToObject(entry, "lint");
-    for (unsigned l = 0; codes != NULL && l < SM_LINT_COUNT; l++) {
-        if (f->lint & (1u << l)) {
-            cJSON_AddItemToArray(codes, cJSON_CreateString(sm_lint_name((enum sm_lint)l)));
-        }
-    }
 }
 
 /* ---- the request path -------------------------------------------------------- */
