@@ -12,9 +12,10 @@
  * field's length, and a JSON "\u0000" (which cJSON's strings cannot hold) is
  * found in the raw text, so the caller refuses it instead of reading a
  * shorter name (sm_text_check).
- * Uploads feed their parts through the same sm_form_chunk, which also says
- * which part a chunk belongs to (stage_id, the file, another field) and
- * whether it begins a new one.
+ * Uploads read their parts through the same PostProcessor
+ * (sm_form_post_processor), which tells which part a chunk belongs to
+ * (stage_id, the file, another field) and whether it begins a new one, and
+ * hands the file part's bytes to upload.c.
  * Not here: the upload's file bytes (upload.c), what the fields mean.
  */
 #include <stdlib.h>
@@ -89,9 +90,19 @@ static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind, const char 
     (void)content_type;
     (void)transfer_encoding;
     struct sm_req *r = cls;
+    sm_form_file_fn *on_file = r->form.on_file;
     bool new_part;
-    (void)sm_form_chunk(&r->form, false, key, filename, data, off, size, &new_part);
-    return MHD_YES;
+    if (sm_form_chunk(&r->form, on_file != NULL, key, filename, data, off, size, &new_part) !=
+        SM_FORM_PART_FILE) {
+        return MHD_YES; /* a field is in r->form now; other fields are ignored */
+    }
+    return on_file(r, key, filename, data, size, new_part);
+}
+
+struct MHD_PostProcessor *sm_form_post_processor(struct sm_req *r, sm_form_file_fn *on_file)
+{
+    r->form.on_file = on_file;
+    return MHD_create_post_processor(r->conn, 16 * 1024, form_iter, r);
 }
 
 /* Called by the server for the first byte of a download/list body. */
@@ -107,7 +118,7 @@ static enum sm_code form_start(struct sm_req *r)
         }
         return SM_OK;
     }
-    r->pp = MHD_create_post_processor(r->conn, 16 * 1024, form_iter, r);
+    r->pp = sm_form_post_processor(r, NULL);
     if (r->pp == NULL) {
         return sm_err_set(&r->err, SM_E_MALFORMED, 400,
                           r->route == SM_ROUTE_LIST ? SM_RULE_ORDER : SM_RULE_ONE_FILE,

@@ -549,6 +549,13 @@ enum sm_form_part {
     SM_FORM_PART_OTHER,
 };
 
+struct sm_req;
+/* An upload's file part, a chunk at a time (new_part: it begins a part; key
+ * and filename as MHD gives them); MHD_NO stops the body (form.c calls it
+ * from its PostProcessor). */
+typedef enum MHD_Result sm_form_file_fn(struct sm_req *r, const char *key, const char *filename,
+                                        const char *data, size_t size, bool new_part);
+
 /* Fields of a request body (form.c). */
 struct sm_form {
     char stage_id[SM_FIELD_MAX];
@@ -563,6 +570,7 @@ struct sm_form {
      * offset 0 alone does not start a new part */
     enum sm_form_part run_part;
     uint64_t run_next_off;
+    sm_form_file_fn *on_file; /* uploads: where the file part's bytes go (upload.c) */
 };
 
 struct sm_req {
@@ -639,6 +647,11 @@ enum MHD_Result sm_reply_queue(struct sm_req *r, int status, struct MHD_Response
 /* Body handling (form.c): feed a chunk of a download/list body; finish. */
 SM_NODISCARD enum sm_code sm_form_feed(struct sm_req *r, const char *data, size_t n);
 SM_NODISCARD enum sm_code sm_form_finish(struct sm_req *r);
+/* A PostProcessor over r's body (NULL: MHD cannot parse its Content-Type)
+ * that keeps stage_id (and, unless on_file, file_name) in r->form; in an
+ * upload (on_file non-NULL) a part with a filename is the file, handed to
+ * on_file, and file_name is just another field. */
+struct MHD_PostProcessor *sm_form_post_processor(struct sm_req *r, sm_form_file_fn *on_file);
 /* One PostProcessor call's chunk of a part (key, filename as MHD gives
  * them): which part it belongs to, *new_part when it begins one; a text
  * field's bytes go into f. In an upload (upload true) a part with a filename

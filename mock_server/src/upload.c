@@ -13,10 +13,9 @@
  * suspended, for the group fdatasync that makes the record durable
  * (store.c).
  * Design: the parts are told apart, and stage_id kept, by form.c
- * (sm_form_chunk); bytes of extra file parts are counted, not kept. The
- * file part's sha256 (journal, listing) comes from the spool: streamed for
- * large files, computed on first read for the accepted small ones
- * (spool.c), at once for refused ones.
+ * (sm_form_post_processor), which hands the file part here; bytes of extra file parts are counted,
+ * not kept. The file part's sha256 (journal, listing) comes from the spool: streamed for large
+ * files, computed on first read for the accepted small ones (spool.c), at once for refused ones.
  * Not here: the HTTP plumbing (server.c), the answer's shape (reply.c), the
  * pipeline from spool to stage (ingest.c).
  */
@@ -29,20 +28,10 @@
 
 #include "internal.h"
 
-static enum MHD_Result upload_iter(void *cls, enum MHD_ValueKind kind, const char *key,
-                                   const char *filename, const char *content_type,
-                                   const char *transfer_encoding, const char *data, uint64_t off,
-                                   size_t size)
+/* The file part's bytes, from form.c's PostProcessor. */
+static enum MHD_Result upload_file(struct sm_req *r, const char *key, const char *filename,
+                                   const char *data, size_t size, bool new_part)
 {
-    (void)kind;
-    (void)content_type;
-    (void)transfer_encoding;
-    struct sm_req *r = cls;
-    bool new_part;
-    if (sm_form_chunk(&r->form, true, key, filename, data, off, size, &new_part) !=
-        SM_FORM_PART_FILE) {
-        return MHD_YES; /* stage_id is in r->form now; other fields are ignored */
-    }
     if (new_part) {
         r->file_parts++;
         r->in_file = r->file_parts == 1;
@@ -87,7 +76,7 @@ enum MHD_Result sm_upload_body(struct sm_req *r, const char *data, size_t n)
         if (len != NULL && end != len && *end == '\0') {
             sm_spool_expect(&r->spool, hint); /* the file part is at most the whole body */
         }
-        r->pp = MHD_create_post_processor(r->conn, 16 * 1024, upload_iter, r);
+        r->pp = sm_form_post_processor(r, upload_file);
         if (r->pp == NULL) {
             const char *ct =
                 MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
