@@ -18,9 +18,10 @@
 
 #include "stagemock/error.h"
 #include "../../common/sm_utf8.h"
+#include "error_int.h"
 
-enum sm_code sm_err_set(struct sm_error *err, enum sm_code code, int http_status, enum sm_rule rule,
-                        const char *fmt, ...)
+enum sm_code sm_err_vset(struct sm_error *err, enum sm_code code, int http_status,
+                         enum sm_rule rule, const char *fmt, va_list ap)
 {
     if (err == NULL) {
         return code;
@@ -28,14 +29,21 @@ enum sm_code sm_err_set(struct sm_error *err, enum sm_code code, int http_status
     err->code = code;
     err->http_status = http_status;
     err->rule = rule;
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(err->message, sizeof err->message, fmt, ap);
-    va_end(ap);
     if (n < 0) {
         err->message[0] = '\0';
     }
     (void)sm_utf8_scrub(err->message);
+    return code;
+}
+
+enum sm_code sm_err_set(struct sm_error *err, enum sm_code code, int http_status, enum sm_rule rule,
+                        const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    (void)sm_err_vset(err, code, http_status, rule, fmt, ap);
+    va_end(ap);
     return code;
 }
 

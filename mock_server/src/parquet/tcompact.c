@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../error_int.h"
 #include "parquet_int.h"
 
 /* ---- arena ------------------------------------------------------------ */
@@ -110,16 +111,12 @@ void sm_tc_init(struct sm_tc *tc, const uint8_t *buf, size_t len, uint64_t base,
 
 enum sm_code sm_tc_fail(struct sm_tc *tc, const char *fmt, ...)
 {
-    char msg[SM_ERROR_MSG_LEN];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(msg, sizeof msg, fmt, ap);
+    (void)sm_err_vset(tc->err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY, fmt, ap);
     va_end(ap);
-    if (n < 0) {
-        msg[0] = '\0';
-    }
-    return sm_err_set(tc->err, SM_E_MALFORMED, 400, SM_RULE_PARQUET_ONLY, "%s byte %llu: %s",
-                      tc->what, (unsigned long long)tc->base + tc->pos, msg);
+    sm_err_prefix(tc->err, "%s byte %llu: ", tc->what, (unsigned long long)tc->base + tc->pos);
+    return SM_E_MALFORMED;
 }
 
 static size_t remaining(const struct sm_tc *tc)
