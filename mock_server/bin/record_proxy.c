@@ -258,25 +258,35 @@ static size_t curl_header(char *line, size_t size, size_t nitems, void *cls)
     return n;
 }
 
-static size_t curl_write(char *data, size_t size, size_t nmemb, void *cls)
+/* Copy data into p as room frees up (r->mu held), waking the reader; stops
+ * early once the reader is gone (*reader_gone) or the recorder stops.
+ * Returns the bytes copied. */
+static size_t pipe_put(struct rec_req *r, struct pipe *p, const bool *reader_gone, const char *data,
+                       size_t n)
 {
-    struct rec_req *r = cls;
-    size_t n = size * nmemb, done = 0;
-    pthread_mutex_lock(&r->mu);
-    while (done < n) {
-        while (r->down.len == PIPE_MAX && !r->client_gone && !stopping(r)) {
+    size_t done = 0;
+    while (done < n && !*reader_gone && !stopping(r)) {
+        if (p->len == PIPE_MAX) {
             wait_a_moment(r);
+            continue;
         }
-        if (r->client_gone || stopping(r)) {
-            break; /* nobody reads on: abort the transfer */
-        }
-        size_t take = PIPE_MAX - r->down.len;
+        size_t take = PIPE_MAX - p->len;
         take = take < n - done ? take : n - done;
-        memcpy(r->down.buf + r->down.len, data + done, take);
-        r->down.len += take;
+        memcpy(p->buf + p->len, data + done, take);
+        p->len += take;
         done += take;
         pthread_cond_broadcast(&r->cv);
     }
+    return done;
+}
+
+/* The upstream's body to the client; fewer bytes than given abort the
+ * transfer (nobody reads on). */
+static size_t curl_write(char *data, size_t size, size_t nmemb, void *cls)
+{
+    struct rec_req *r = cls;
+    pthread_mutex_lock(&r->mu);
+    size_t done = pipe_put(r, &r->down, &r->client_gone, data, size * nmemb);
     pthread_mutex_unlock(&r->mu);
     return done;
 }
@@ -449,19 +459,7 @@ static void push_body(struct rec_req *r, const char *data, size_t n)
     keep(&r->x.req_body, &r->x.req_len, r->s->body_max, data, n);
     r->x.req_size += n;
     pthread_mutex_lock(&r->mu);
-    size_t done = 0;
-    while (done < n && !r->worker_done && !stopping(r)) {
-        if (r->up.len == PIPE_MAX) {
-            wait_a_moment(r);
-            continue;
-        }
-        size_t take = PIPE_MAX - r->up.len;
-        take = take < n - done ? take : n - done;
-        memcpy(r->up.buf + r->up.len, data + done, take);
-        r->up.len += take;
-        done += take;
-        pthread_cond_broadcast(&r->cv);
-    }
+    (void)pipe_put(r, &r->up, &r->worker_done, data, n);
     pthread_mutex_unlock(&r->mu);
 }
 

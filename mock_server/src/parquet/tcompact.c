@@ -17,7 +17,6 @@
  * Reference: the Thrift compact protocol spec; parquet.thrift field ids.
  */
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
