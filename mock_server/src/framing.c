@@ -20,6 +20,7 @@
  * Not here: judging the request (upload.c and the PostProcessor decide what
  * the server accepts; a lint code never changes an answer).
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -327,30 +328,18 @@ struct sm_framing_scan *sm_framing_scan_new(const struct sm_framing_head *h)
     if (s == NULL) {
         return NULL;
     }
-    memset(&s->f, 0, sizeof s->f);
+    memset(s, 0, offsetof(struct sm_framing_scan, pool)); /* the buffers need no zeroes */
     s->f.boundary = NONE;
-    s->dlen = 0;
     s->st = ST_OFF;
     s->before = ST_PREAMBLE;
     s->ad = AD_START;
-    s->close = false;
-    s->cand = 0;
-    s->body_start = 0;
-    s->hline = 0;
-    s->dm = 0;
     s->line_start = true; /* the first delimiter may open the body */
     s->last = '\n';
-    s->pos = 0;
     s->nl_at = UINT64_MAX;
-    s->nl_cr = false;
-    s->in_part = false;
-    s->seen_file = false;
-    s->hdr_len = 0;
-    s->hdr_over = false;
-
     sm_framing_head_parse(s, h);
     return s;
 }
+
 struct sm_framing *sm_framing_scan_end(struct sm_framing_scan *s, bool complete)
 {
     if (s == NULL) {

@@ -73,6 +73,7 @@ struct sm_framing_scan {
     bool seen_file;
     bool hdr_over;
     char last; /* the byte before the next one */
+    /* the buffers, last: sm_framing_scan_new zeroes only what is above */
     char pool[POOL_MAX];
     char dpat[BOUNDARY_MAX + 2]; /* "--" BOUNDARY */
     char hdr[HDR_MAX];           /* the current part's header lines, '\n'-separated, CRs dropped */
