@@ -5,6 +5,7 @@
  */
 #ifndef SM_BIN_COMMANDS_H
 #define SM_BIN_COMMANDS_H
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -17,6 +18,12 @@ int srv_record_main(int argc, char **argv, FILE *out, FILE *err);
  * over it, so no reader sees it half written (atomic_write.c); false with
  * errno set on failure, the target untouched. */
 bool srv_write_file_atomic(const char *path, const char *data, size_t len);
+
+/* Block SIGINT and SIGTERM (in this thread and every thread it starts
+ * after) and ignore SIGPIPE; call before starting threads. Then wait for
+ * one of them: returns the signal (stop_signals.c). */
+void srv_stop_signals_block(sigset_t *stop);
+int srv_stop_signals_wait(const sigset_t *stop);
 
 /* The compiled-in conformance cases directory ("" when none; datadir.c). */
 const char *srv_cases_dir(void);

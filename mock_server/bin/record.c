@@ -433,11 +433,7 @@ int srv_record_main(int argc, char **argv, FILE *out, FILE *err)
         upstream[n - 1] = '\0';
     }
     sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    srv_stop_signals_block(&stop);
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         fprintf(err, "stagemock record: libcurl failed to start\n");
         free(upstream);
@@ -456,8 +452,7 @@ int srv_record_main(int argc, char **argv, FILE *out, FILE *err)
                 "%s/scenario.json\n",
                 o.out, o.out);
         fflush(out);
-        int sig = 0;
-        sigwait(&stop, &sig);
+        (void)srv_stop_signals_wait(&stop);
         rec_proxy_stop(proxy);
         st = write_session(&s, &o, out, err);
     }

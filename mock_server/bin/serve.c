@@ -421,11 +421,7 @@ int srv_serve_main(int argc, char **argv, FILE *out, FILE *err)
     }
     /* Block the stop signals in every thread; this one waits for them. */
     sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    srv_stop_signals_block(&stop);
 
     struct sm_server *srv = NULL;
     struct sm_error e;
@@ -443,8 +439,7 @@ int srv_serve_main(int argc, char **argv, FILE *out, FILE *err)
         return st;
     }
     print_banner(srv, &o, demo, out);
-    int sig = 0;
-    sigwait(&stop, &sig);
+    int sig = srv_stop_signals_wait(&stop);
     fprintf(out,
             "stagemock: %s, stopping (idle connections close now, requests in flight get up "
             "to %u ms)\n",
