@@ -179,6 +179,41 @@ static void req_unref(struct rec_req *r)
     free(r);
 }
 
+/* ---- the pipes (either side) ------------------------------------------------ */
+
+/* Copy data into p as room frees up (r->mu held), waking the reader; stops
+ * early once the reader is gone (*reader_gone) or the recorder stops.
+ * Returns the bytes copied. */
+static size_t pipe_put(struct rec_req *r, struct pipe *p, const bool *reader_gone, const char *data,
+                       size_t n)
+{
+    size_t done = 0;
+    while (done < n && !*reader_gone && !stopping(r)) {
+        if (p->len == PIPE_MAX) {
+            wait_a_moment(r);
+            continue;
+        }
+        size_t take = PIPE_MAX - p->len;
+        take = take < n - done ? take : n - done;
+        memcpy(p->buf + p->len, data + done, take);
+        p->len += take;
+        done += take;
+        pthread_cond_broadcast(&r->cv);
+    }
+    return done;
+}
+
+/* Take up to max bytes from p into out (r->mu held), waking the writer. */
+static size_t pipe_take(struct rec_req *r, struct pipe *p, char *out, size_t max)
+{
+    size_t n = p->len < max ? p->len : max;
+    memcpy(out, p->buf, n);
+    memmove(p->buf, p->buf + n, p->len - n);
+    p->len -= n;
+    pthread_cond_broadcast(&r->cv);
+    return n;
+}
+
 /* ---- the curl side (the worker thread) ------------------------------------ */
 
 static size_t curl_read(char *out, size_t size, size_t nitems, void *cls)
@@ -193,27 +228,13 @@ static size_t curl_read(char *out, size_t size, size_t nitems, void *cls)
         pthread_mutex_unlock(&r->mu);
         return CURL_READFUNC_ABORT; /* the client went away mid-body */
     }
-    size_t n = r->up.len < max ? r->up.len : max;
-    memcpy(out, r->up.buf, n);
-    memmove(r->up.buf, r->up.buf + n, r->up.len - n);
-    r->up.len -= n;
-    pthread_cond_broadcast(&r->cv);
+    size_t n = pipe_take(r, &r->up, out, max);
     pthread_mutex_unlock(&r->mu);
     return n;
 }
 
-/* n bytes of p as a string (libcurl's header lines are not NUL-terminated,
- * so strndup, which may look for the NUL, is not used). */
-static char *dup_n(const char *p, size_t n)
-{
-    char *s = malloc(n + 1);
-    if (s != NULL) {
-        memcpy(s, p, n);
-        s[n] = '\0';
-    }
-    return s;
-}
-
+/* One line of the upstream's head (libcurl's header lines are not
+ * NUL-terminated: strndup reads at most the n bytes it is given). */
 static size_t curl_header(char *line, size_t size, size_t nitems, void *cls)
 {
     struct rec_req *r = cls;
@@ -241,12 +262,12 @@ static size_t curl_header(char *line, size_t size, size_t nitems, void *cls)
     } else {
         const char *colon = memchr(line, ':', len);
         if (colon != NULL) {
-            char *name = dup_n(line, (size_t)(colon - line));
+            char *name = strndup(line, (size_t)(colon - line));
             const char *v = colon + 1;
             while (v < line + len && (*v == ' ' || *v == '\t')) {
                 v++;
             }
-            char *value = dup_n(v, (size_t)(line + len - v));
+            char *value = strndup(v, (size_t)(line + len - v));
             if (name != NULL && value != NULL) {
                 (void)add_header(&r->x.resp_h, &r->x.n_resp_h, name, value);
             }
@@ -256,28 +277,6 @@ static size_t curl_header(char *line, size_t size, size_t nitems, void *cls)
     }
     pthread_mutex_unlock(&r->mu);
     return n;
-}
-
-/* Copy data into p as room frees up (r->mu held), waking the reader; stops
- * early once the reader is gone (*reader_gone) or the recorder stops.
- * Returns the bytes copied. */
-static size_t pipe_put(struct rec_req *r, struct pipe *p, const bool *reader_gone, const char *data,
-                       size_t n)
-{
-    size_t done = 0;
-    while (done < n && !*reader_gone && !stopping(r)) {
-        if (p->len == PIPE_MAX) {
-            wait_a_moment(r);
-            continue;
-        }
-        size_t take = PIPE_MAX - p->len;
-        take = take < n - done ? take : n - done;
-        memcpy(p->buf + p->len, data + done, take);
-        p->len += take;
-        done += take;
-        pthread_cond_broadcast(&r->cv);
-    }
-    return done;
 }
 
 /* The upstream's body to the client; fewer bytes than given abort the
@@ -476,11 +475,7 @@ static ssize_t read_down(void *cls, uint64_t pos, char *buf, size_t max)
         pthread_mutex_unlock(&r->mu);
         return ok ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
     }
-    size_t n = r->down.len < max ? r->down.len : max;
-    memcpy(buf, r->down.buf, n);
-    memmove(r->down.buf, r->down.buf + n, r->down.len - n);
-    r->down.len -= n;
-    pthread_cond_broadcast(&r->cv);
+    size_t n = pipe_take(r, &r->down, buf, max);
     pthread_mutex_unlock(&r->mu);
     keep(&r->x.resp_body, &r->x.resp_len, r->s->body_max, buf, n);
     r->x.resp_size += n;
