@@ -3,7 +3,8 @@
 # its prefix: sm_ for libstagemock, smc_ for libstagemock-client. The static
 # archives also carry the internal helpers of common/ (smx_, curl's curlx_
 # idea); the shared libraries must export only the public API (SM_API,
-# SMC_API), all of it under the prefix, and no smx_.
+# SMC_API), all of it under the prefix, and no smx_. Neither libstagemock
+# carries the test-only sm_test_* accessors (they are in libsmtest.a).
 set -eu
 b=${1:-build/debug}
 bad=0
@@ -19,6 +20,13 @@ check() { # archive-or-so prefix (an extended regex)
   fi
 }
 check "$b/libstagemock.a" 'sm_|smx_'
+# Test-only accessors (tests/support/test_access.c) belong in libsmtest.a,
+# never in the library that is installed.
+for lib in "$b/libstagemock.a" "$b/libstagemock.so"; do
+  if [ -f "$lib" ] && nm -g --defined-only "$lib" 2>/dev/null | grep -q ' sm_test_'; then
+    echo "symbols: $lib carries test-only sm_test_* symbols" >&2; bad=1
+  fi
+done
 check "$b/libstagemock.so" sm_
 check "$b/libstagemock-client.a" 'smc_|smx_'
 check "$b/libstagemock-client.so" smc_

@@ -23,7 +23,7 @@
 #include <curl/curl.h>
 
 #include "../../common/sm_sha256.h"
-#include "../../mock_server/src/test_access.h" /* which stored copy a file has */
+#include "../support/test_access.h" /* which stored copy a file has */
 #include "../support/sm_http.h"
 #include "stagemock/server.h"
 

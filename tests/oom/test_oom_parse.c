@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../mock_server/src/test_access.h" /* the server's profile, to compare */
+#include "../support/test_access.h" /* the server's profile, to compare */
 #include "../support/sm_http.h"
 #include "oom.h"
 #include "stagemock/parquet_format.h"

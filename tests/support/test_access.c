@@ -8,7 +8,7 @@
  */
 #include <string.h>
 
-#include "internal.h"
+#include "../../mock_server/src/internal.h"
 #include "test_access.h"
 
 const void *sm_test_access_copy(struct sm_server *srv, const char *stage, const char *name)

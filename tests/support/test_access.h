@@ -3,8 +3,10 @@
  * insides that tests outside mock_server/ check and the public API does not
  * show, each read under the server's lock.
  *
- * Not public API: not installed, not exported from libstagemock.so (hidden
- * like every internal name); tests link the static archive. A test includes
+ * Not public API and not in libstagemock at all: test_access.c is built into
+ * the test harness library libsmtest.a (tests/module.mk), which every test
+ * binary links before libstagemock.a, so neither the installed archive nor
+ * the .so carries these symbols (ci/check-symbols.sh). A test includes
  * this header instead of internal.h, so it never reads a struct the server
  * changes under its lock, and the server's layout can change without
  * touching the tests.
