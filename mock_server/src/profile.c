@@ -55,6 +55,19 @@ static enum sm_code bad(struct sm_error *err, const char *key, const char *want)
     return sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE, "profile: '%s' %s", key, want);
 }
 
+/* A field that is one of two words, a or b (named in that order when it is
+ * neither): *on says whether it is b (on_b) or a. */
+static enum sm_code set_either(bool *on, const cJSON *v, const char *key, const char *a,
+                               const char *b, bool on_b, struct sm_error *err)
+{
+    if (!cJSON_IsString(v) || (strcmp(v->valuestring, a) != 0 && strcmp(v->valuestring, b) != 0)) {
+        return sm_err_set(err, SM_E_ARG, 400, SM_RULE_NONE,
+                          "profile: '%s' must be \"%s\" or \"%s\"", key, a, b);
+    }
+    *on = strcmp(v->valuestring, on_b ? b : a) == 0;
+    return SM_OK;
+}
+
 static enum sm_code set_name(char *dst, size_t size, const cJSON *v, const char *key,
                              struct sm_error *err)
 {
@@ -178,12 +191,7 @@ static enum sm_code apply_key(struct sm_profile *p, const cJSON *it, struct sm_e
     } else if (strcmp(k, "list_size_field") == 0) {
         return set_name(p->list_size_field, sizeof p->list_size_field, it, k, err);
     } else if (strcmp(k, "validation") == 0) {
-        if (!cJSON_IsString(it) ||
-            (strcmp(it->valuestring, "deep") != 0 && strcmp(it->valuestring, "footer") != 0)) {
-            return bad(err, k, "must be \"deep\" or \"footer\"");
-        }
-        p->deep = strcmp(it->valuestring, "deep") == 0;
-        return SM_OK;
+        return set_either(&p->deep, it, k, "deep", "footer", false, err);
     } else if (strcmp(k, "max_upload") == 0) {
         uint64_t n = 0;
         if (!sm_json_get_u64(it, &n)) {
@@ -201,12 +209,7 @@ static enum sm_code apply_key(struct sm_profile *p, const cJSON *it, struct sm_e
     } else if (strcmp(k, "limits") == 0) {
         return parse_limits(p, it, err);
     } else if (strcmp(k, "download_encoding") == 0) {
-        if (!cJSON_IsString(it) ||
-            (strcmp(it->valuestring, "raw") != 0 && strcmp(it->valuestring, "base64") != 0)) {
-            return bad(err, k, "must be \"raw\" or \"base64\"");
-        }
-        p->download_base64 = strcmp(it->valuestring, "base64") == 0;
-        return SM_OK;
+        return set_either(&p->download_base64, it, k, "raw", "base64", true, err);
     } else if (strcmp(k, "max_connections") == 0) {
         return set_count(&p->max_connections, it, k, 65536, err);
     } else if (strcmp(k, "max_connections_per_ip") == 0) {
