@@ -237,30 +237,36 @@ void sm_journal_wait_answered_locked(struct sm_server *srv, unsigned timeout_ms)
     }
 }
 
-char *sm_server_journal_json_now(struct sm_server *srv)
+enum journal_form { JOURNAL_JSON, JOURNAL_HAR };
+
+/* The journal as text, read under jlock; wait: first wait (up to a second)
+ * for the answers already queued (sm_journal_wait_answered_locked). */
+static char *journal_text(struct sm_server *srv, enum journal_form form, bool wait)
 {
     pthread_mutex_lock(&srv->jlock);
-    char *text = sm_journal_to_json(&srv->journal, srv->cfg.seed, srv->cfg.seeded);
+    if (wait) {
+        sm_journal_wait_answered_locked(srv, 1000);
+    }
+    char *text = form == JOURNAL_HAR
+                     ? sm_har_journal_locked(srv, NULL) /* har_capture.c */
+                     : sm_journal_to_json(&srv->journal, srv->cfg.seed, srv->cfg.seeded);
     pthread_mutex_unlock(&srv->jlock);
     return text;
+}
+
+char *sm_server_journal_json_now(struct sm_server *srv)
+{
+    return journal_text(srv, JOURNAL_JSON, false);
 }
 
 char *sm_server_journal_json(struct sm_server *srv)
 {
-    pthread_mutex_lock(&srv->jlock);
-    sm_journal_wait_answered_locked(srv, 1000);
-    char *text = sm_journal_to_json(&srv->journal, srv->cfg.seed, srv->cfg.seeded);
-    pthread_mutex_unlock(&srv->jlock);
-    return text;
+    return journal_text(srv, JOURNAL_JSON, true);
 }
 
 char *sm_server_har_json(struct sm_server *srv)
 {
-    pthread_mutex_lock(&srv->jlock);
-    sm_journal_wait_answered_locked(srv, 1000);
-    char *text = sm_har_journal_locked(srv, NULL); /* har_capture.c */
-    pthread_mutex_unlock(&srv->jlock);
-    return text;
+    return journal_text(srv, JOURNAL_HAR, true);
 }
 
 size_t sm_server_journal_count(struct sm_server *srv)
