@@ -31,6 +31,12 @@
         .id = (id_), .kind = (kind_), .required = (req_), .name = (name_),             \
         .off = offsetof(type_, member_), .aux = offsetof(type_, count_), .sub = (sub_) \
     }
+/* A field read by fn_ (a union, or a struct only noted as present). */
+#define CUSTOM(id_, req_, name_, type_, member_, fn_)                             \
+    {                                                                             \
+        .id = (id_), .kind = SM_TC_K_CUSTOM, .required = (req_), .name = (name_), \
+        .off = offsetof(type_, member_), .fn = (fn_)                              \
+    }
 #define DESC(name_, type_, fields_)                                                      \
     {                                                                                    \
         .name = (name_), .size = sizeof(type_), .present_off = offsetof(type_, present), \
@@ -69,12 +75,7 @@ static const struct sm_tc_field decimal_fields[] = {
 };
 static const struct sm_tc_field time_fields[] = {
     FIELD(1, SM_TC_K_BOOL, true, "isAdjustedToUTC", struct lt_member, flag),
-    {.id = 2,
-     .kind = SM_TC_K_CUSTOM,
-     .required = true,
-     .name = "unit",
-     .off = offsetof(struct lt_member, unit),
-     .fn = read_time_unit},
+    CUSTOM(2, true, "unit", struct lt_member, unit, read_time_unit),
 };
 static const struct sm_tc_field int_fields[] = {
     FIELD(1, SM_TC_K_I32, true, "bitWidth", struct lt_member, a),
@@ -183,11 +184,8 @@ static const struct sm_tc_field element_fields[] = {
     FIELD(SM_PQ_SE_SCALE, SM_TC_K_I32, false, "scale", struct sm_pq_element, scale),
     FIELD(SM_PQ_SE_PRECISION, SM_TC_K_I32, false, "precision", struct sm_pq_element, precision),
     FIELD(SM_PQ_SE_FIELD_ID, SM_TC_K_I32, false, "field_id", struct sm_pq_element, field_id),
-    {.id = SM_PQ_SE_LOGICAL_TYPE,
-     .kind = SM_TC_K_CUSTOM,
-     .name = "logicalType",
-     .off = offsetof(struct sm_pq_element, logical),
-     .fn = read_logical},
+    CUSTOM(SM_PQ_SE_LOGICAL_TYPE, false, "logicalType", struct sm_pq_element, logical,
+           read_logical),
 };
 static const struct sm_tc_desc element_desc =
     DESC("SchemaElement", struct sm_pq_element, element_fields);
@@ -225,11 +223,8 @@ static const struct sm_tc_field column_chunk_fields[] = {
      .name = "meta_data",
      .off = offsetof(struct sm_pq_column_chunk, meta),
      .sub = &column_meta_desc},
-    {.id = SM_PQ_CC_CRYPTO_METADATA,
-     .kind = SM_TC_K_CUSTOM,
-     .name = "crypto_metadata",
-     .off = offsetof(struct sm_pq_column_chunk, crypto_present),
-     .fn = mark_present},
+    CUSTOM(SM_PQ_CC_CRYPTO_METADATA, false, "crypto_metadata", struct sm_pq_column_chunk,
+           crypto_present, mark_present),
     FIELD(SM_PQ_CC_ENCRYPTED_COLUMN_METADATA, SM_TC_K_BIN, false, "encrypted_column_metadata",
           struct sm_pq_column_chunk, encrypted_meta),
 };
@@ -267,11 +262,8 @@ static const struct sm_tc_field file_meta_fields[] = {
          row_groups, n_row_groups, &row_group_desc),
     FIELD(SM_PQ_FMD_CREATED_BY, SM_TC_K_BIN, false, "created_by", struct sm_pq_file_meta,
           created_by),
-    {.id = SM_PQ_FMD_ENCRYPTION_ALGORITHM,
-     .kind = SM_TC_K_CUSTOM,
-     .name = "encryption_algorithm",
-     .off = offsetof(struct sm_pq_file_meta, encryption_present),
-     .fn = mark_present},
+    CUSTOM(SM_PQ_FMD_ENCRYPTION_ALGORITHM, false, "encryption_algorithm", struct sm_pq_file_meta,
+           encryption_present, mark_present),
 };
 static const struct sm_tc_desc file_meta_desc =
     DESC("FileMetaData", struct sm_pq_file_meta, file_meta_fields);
