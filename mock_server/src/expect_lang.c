@@ -229,32 +229,25 @@ static enum sm_code lex_next(struct lexer *lx, struct sm_error *err)
     }
     lx->tline = lx->line;
     lx->tcol = lx->col;
+    /* the one-character tokens */
+    static const struct {
+        char c;
+        enum tok_kind kind;
+    } punct[] = {{'\n', T_SEP}, {';', T_SEP}, {'=', T_EQ}, {'{', T_OPEN}, {'}', T_CLOSE}};
     char c = lx->s[lx->pos];
-    switch (c) {
-    case '\0':
+    if (c == '\0') {
         lx->kind = T_END;
         return SM_OK;
-    case '\n':
-    case ';':
-        lx->kind = T_SEP;
-        advance(lx);
-        return SM_OK;
-    case '=':
-        lx->kind = T_EQ;
-        advance(lx);
-        return SM_OK;
-    case '{':
-        lx->kind = T_OPEN;
-        advance(lx);
-        return SM_OK;
-    case '}':
-        lx->kind = T_CLOSE;
-        advance(lx);
-        return SM_OK;
-    case '"':
+    }
+    if (c == '"') {
         return lex_string(lx, err);
-    default:
-        break;
+    }
+    for (size_t i = 0; i < sizeof punct / sizeof punct[0]; i++) {
+        if (c == punct[i].c) {
+            lx->kind = punct[i].kind;
+            advance(lx);
+            return SM_OK;
+        }
     }
     size_t start = lx->pos;
     while (lx->s[lx->pos] != '\0' && strchr(" \t\r\n;={}#\"", lx->s[lx->pos]) == NULL) {
