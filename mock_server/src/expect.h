@@ -81,6 +81,9 @@ struct sm_ex_buf {
 };
 void sm_ex_buf_printf(struct sm_ex_buf *b, const char *fmt, ...) SM_PRINTF(2, 3);
 void sm_ex_buf_value(struct sm_ex_buf *b, const char *v);
+/* " name=value" (the value as sm_ex_buf_value writes it); nothing when v is
+ * NULL. */
+void sm_ex_buf_field(struct sm_ex_buf *b, const char *name, const char *v);
 
 /* One request as the check sees it (borrowed strings). */
 struct sm_ex_req {

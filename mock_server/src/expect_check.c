@@ -31,19 +31,12 @@
 
 enum sm_ex_endpoint sm_ex_endpoint_of(const char *path)
 {
-    if (path == NULL) {
-        return SM_EX_OTHER;
-    }
-    if (strcmp(path, "/upload-to-stage") == 0) {
-        return SM_EX_UPLOAD;
-    }
-    if (strcmp(path, "/download-from-stage") == 0) {
-        return SM_EX_DOWNLOAD;
-    }
-    if (strcmp(path, "/list-stage-files") == 0) {
-        return SM_EX_LIST;
-    }
-    return strncmp(path, "/_stagemock/", 12) == 0 ? SM_EX_ADMIN : SM_EX_OTHER;
+    static const enum sm_ex_endpoint of_route[] = {
+        [SM_ROUTE_NONE] = SM_EX_OTHER,        [SM_ROUTE_UPLOAD] = SM_EX_UPLOAD,
+        [SM_ROUTE_DOWNLOAD] = SM_EX_DOWNLOAD, [SM_ROUTE_LIST] = SM_EX_LIST,
+        [SM_ROUTE_ADMIN] = SM_EX_ADMIN,
+    };
+    return path != NULL ? of_route[sm_route_find(path)] : SM_EX_OTHER;
 }
 
 static bool glob_ok(const char *glob, const char *v)
@@ -120,21 +113,14 @@ static void req_text(struct sm_ex_buf *b, const struct sm_ex_req *q, bool with_k
         sm_ex_buf_printf(b, " %s ", q->method);
         sm_ex_buf_value(b, q->path ? q->path : "");
     }
-    if (q->stage != NULL) {
-        sm_ex_buf_printf(b, " stage=");
-        sm_ex_buf_value(b, q->stage);
-    }
-    if (q->file != NULL) {
-        sm_ex_buf_printf(b, " file=");
-        sm_ex_buf_value(b, q->file);
-    }
+    sm_ex_buf_field(b, "stage", q->stage);
+    sm_ex_buf_field(b, "file", q->file);
     sm_ex_buf_printf(b, " status=%d", q->status);
     if (q->rule != NULL) {
         sm_ex_buf_printf(b, " rule=%s", q->rule);
     }
-    if (with_key && q->key != NULL) {
-        sm_ex_buf_printf(b, " key=");
-        sm_ex_buf_value(b, q->key);
+    if (with_key) {
+        sm_ex_buf_field(b, "key", q->key);
     }
 }
 

@@ -91,6 +91,14 @@ void sm_ex_buf_value(struct sm_ex_buf *b, const char *v)
     sm_ex_buf_printf(b, "\"");
 }
 
+void sm_ex_buf_field(struct sm_ex_buf *b, const char *name, const char *v)
+{
+    if (v != NULL) {
+        sm_ex_buf_printf(b, " %s=", name);
+        sm_ex_buf_value(b, v);
+    }
+}
+
 /* ---- tokens ------------------------------------------------------------------ */
 
 enum tok_kind { T_END, T_WORD, T_STRING, T_EQ, T_SEP, T_OPEN, T_CLOSE };
@@ -424,14 +432,8 @@ static enum sm_code parse_field(struct lexer *lx, struct sm_ex_pattern *p, struc
 static void pattern_text(struct sm_ex_pattern *p, struct sm_ex_buf *b)
 {
     sm_ex_buf_printf(b, "%s", endpoint_word(p->endpoint));
-    if (p->stage != NULL) {
-        sm_ex_buf_printf(b, " stage=");
-        sm_ex_buf_value(b, p->stage);
-    }
-    if (p->file != NULL) {
-        sm_ex_buf_printf(b, " file=");
-        sm_ex_buf_value(b, p->file);
-    }
+    sm_ex_buf_field(b, "stage", p->stage);
+    sm_ex_buf_field(b, "file", p->file);
     if (p->status >= 0) {
         sm_ex_buf_printf(b, " status=%d", p->status);
     } else if (p->status_class > 0) {
@@ -440,10 +442,7 @@ static void pattern_text(struct sm_ex_pattern *p, struct sm_ex_buf *b)
     if (p->rule != NULL) {
         sm_ex_buf_printf(b, " rule=%s", p->rule[0] ? p->rule : "none");
     }
-    if (p->key != NULL) {
-        sm_ex_buf_printf(b, " key=");
-        sm_ex_buf_value(b, p->key);
-    }
+    sm_ex_buf_field(b, "key", p->key);
 }
 
 /* A pattern: the lexer is on its endpoint word; it stops on the token after. */

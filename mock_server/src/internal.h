@@ -527,6 +527,9 @@ enum sm_route {
     SM_ROUTE_LIST,
     SM_ROUTE_ADMIN,
 };
+/* The endpoint a request path names (server.c); the one place that knows
+ * the endpoints' paths. */
+enum sm_route sm_route_find(const char *url);
 
 #define SM_FIELD_MAX 2048        /* stage_id, file_name and other text fields */
 #define SM_FORM_MAX  (64u << 10) /* whole bodies of download/list/admin requests */

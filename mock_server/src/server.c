@@ -109,7 +109,7 @@ enum sm_code sm_server_new(const struct sm_server_config *cfg, struct sm_server 
 
 /* ---- request handling ---------------------------------------------------- */
 
-static enum sm_route route_find(const char *url)
+enum sm_route sm_route_find(const char *url)
 {
     if (strcmp(url, "/upload-to-stage") == 0) {
         return SM_ROUTE_UPLOAD;
@@ -147,7 +147,7 @@ static struct sm_req *req_begin(struct sm_server *srv, struct MHD_Connection *co
     memcpy(r->je.method, method, mlen); /* calloc'd: stays NUL-terminated */
     r->je.path = strdup(url);
     sm_spool_init(&r->spool, srv->tmp_dir);
-    r->route = route_find(url);
+    r->route = sm_route_find(url);
     const char *auth =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (r->route == SM_ROUTE_NONE) {
