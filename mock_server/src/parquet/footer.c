@@ -31,6 +31,13 @@
         .id = (id_), .kind = (kind_), .required = (req_), .name = (name_),             \
         .off = offsetof(type_, member_), .aux = offsetof(type_, count_), .sub = (sub_) \
     }
+/* A list of structs with a cap on its length (a LIMIT_ id). */
+#define LIST_MAX(id_, name_, type_, member_, count_, sub_, limit_)                      \
+    {                                                                                   \
+        .id = (id_), .kind = SM_TC_K_LIST_STRUCT, .required = true, .name = (name_),    \
+        .off = offsetof(type_, member_), .aux = offsetof(type_, count_), .sub = (sub_), \
+        .limit = (limit_)                                                               \
+    }
 /* A field read by fn_ (a union, or a struct only noted as present). */
 #define CUSTOM(id_, req_, name_, type_, member_, fn_)                             \
     {                                                                             \
@@ -232,14 +239,8 @@ static const struct sm_tc_desc column_chunk_desc =
     DESC("ColumnChunk", struct sm_pq_column_chunk, column_chunk_fields);
 
 static const struct sm_tc_field row_group_fields[] = {
-    {.id = SM_PQ_RG_COLUMNS,
-     .kind = SM_TC_K_LIST_STRUCT,
-     .required = true,
-     .name = "columns",
-     .off = offsetof(struct sm_pq_row_group, columns),
-     .aux = offsetof(struct sm_pq_row_group, n_columns),
-     .sub = &column_chunk_desc,
-     .limit = LIMIT_COLUMNS},
+    LIST_MAX(SM_PQ_RG_COLUMNS, "columns", struct sm_pq_row_group, columns, n_columns,
+             &column_chunk_desc, LIMIT_COLUMNS),
     FIELD(SM_PQ_RG_TOTAL_BYTE_SIZE, SM_TC_K_I64, true, "total_byte_size", struct sm_pq_row_group,
           total_byte_size),
     FIELD(SM_PQ_RG_NUM_ROWS, SM_TC_K_I64, true, "num_rows", struct sm_pq_row_group, num_rows),
@@ -249,14 +250,8 @@ static const struct sm_tc_desc row_group_desc =
 
 static const struct sm_tc_field file_meta_fields[] = {
     FIELD(SM_PQ_FMD_VERSION, SM_TC_K_I32, true, "version", struct sm_pq_file_meta, version),
-    {.id = SM_PQ_FMD_SCHEMA,
-     .kind = SM_TC_K_LIST_STRUCT,
-     .required = true,
-     .name = "schema",
-     .off = offsetof(struct sm_pq_file_meta, schema),
-     .aux = offsetof(struct sm_pq_file_meta, n_schema),
-     .sub = &element_desc,
-     .limit = LIMIT_SCHEMA},
+    LIST_MAX(SM_PQ_FMD_SCHEMA, "schema", struct sm_pq_file_meta, schema, n_schema, &element_desc,
+             LIMIT_SCHEMA),
     FIELD(SM_PQ_FMD_NUM_ROWS, SM_TC_K_I64, true, "num_rows", struct sm_pq_file_meta, num_rows),
     LIST(SM_PQ_FMD_ROW_GROUPS, SM_TC_K_LIST_STRUCT, true, "row_groups", struct sm_pq_file_meta,
          row_groups, n_row_groups, &row_group_desc),
