@@ -94,20 +94,23 @@ static int parse_args(int argc, char **argv, struct record_opts *o, FILE *err)
             return 2;
         }
         i++;
+        const struct {
+            const char *name;
+            const char **dst;
+        } text[] = {{"--upstream", &o->upstream},
+                    {"--key", &o->key},
+                    {"--out", &o->out},
+                    {"--listen", &o->listen}};
+        size_t t = 0;
+        while (t < sizeof text / sizeof text[0] && strcmp(a, text[t].name) != 0) {
+            t++;
+        }
         char *end = NULL;
-        if (strcmp(a, "--upstream") == 0) {
-            o->upstream = v;
-        } else if (strcmp(a, "--key") == 0) {
-            o->key = v;
-        } else if (strcmp(a, "--out") == 0) {
-            o->out = v;
-        } else if (strcmp(a, "--listen") == 0) {
-            o->listen = v;
-        } else if (strcmp(a, "--body-max") == 0 && v[0] != '-' &&
-                   (o->body_max = strtoull(v, &end, 10)) > 0 && *end == '\0' &&
-                   o->body_max <= SM_HAR_BUDGET) {
-            continue;
-        } else {
+        if (t < sizeof text / sizeof text[0]) {
+            *text[t].dst = v;
+        } else if (strcmp(a, "--body-max") != 0 || v[0] == '-' ||
+                   (o->body_max = strtoull(v, &end, 10)) == 0 || *end != '\0' ||
+                   o->body_max > SM_HAR_BUDGET) {
             fprintf(err, "stagemock record: bad option or value: '%s %s'\n", a, v);
             return 2;
         }
@@ -130,16 +133,18 @@ static int parse_args(int argc, char **argv, struct record_opts *o, FILE *err)
 
 /* ---- the session ------------------------------------------------------------ */
 
+void rec_headers_clear(struct rec_header *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(h[i].name);
+        free(h[i].value);
+    }
+}
+
 void rec_exchange_cleanup(struct rec_exchange *x)
 {
-    for (size_t i = 0; i < x->n_req_h; i++) {
-        free(x->req_h[i].name);
-        free(x->req_h[i].value);
-    }
-    for (size_t i = 0; i < x->n_resp_h; i++) {
-        free(x->resp_h[i].name);
-        free(x->resp_h[i].value);
-    }
+    rec_headers_clear(x->req_h, x->n_req_h);
+    rec_headers_clear(x->resp_h, x->n_resp_h);
     free(x->req_h);
     free(x->resp_h);
     free(x->path);

@@ -59,5 +59,7 @@ void rec_proxy_stop(struct rec_proxy *p);
 /* Append a finished exchange (takes its contents). */
 void rec_session_add(struct rec_session *s, struct rec_exchange *x);
 void rec_exchange_cleanup(struct rec_exchange *x);
+/* Free the names and values of h[0..n) (not h itself). */
+void rec_headers_clear(struct rec_header *h, size_t n);
 
 #endif

@@ -246,10 +246,7 @@ static size_t curl_header(char *line, size_t size, size_t nitems, void *cls)
     pthread_mutex_lock(&r->mu);
     if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
         /* a status line: any earlier (1xx) head is forgotten */
-        for (size_t i = 0; i < r->x.n_resp_h; i++) {
-            free(r->x.resp_h[i].name);
-            free(r->x.resp_h[i].value);
-        }
+        rec_headers_clear(r->x.resp_h, r->x.n_resp_h);
         r->x.n_resp_h = 0;
         const char *sp = memchr(line, ' ', len);
         r->x.status = sp ? strtol(sp + 1, NULL, 10) : 0;
