@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "stagemock/error.h"
+#include "strbuf.h"
 
 /* What a request was for, from its path. */
 enum sm_ex_endpoint {
@@ -73,17 +74,11 @@ void sm_expect_cleanup(struct sm_expect *ex);
 
 /* A value written so that the language reads it back: bare when it is only
  * letters, digits and "._-*?/+:@,[]", else in double quotes with \" \\ \n \r
- * \t \xNN escapes. Appended to buf (see struct sm_ex_buf). */
-struct sm_ex_buf {
-    char *s;
-    size_t len, cap;
-    bool failed; /* an allocation failed: s is incomplete */
-};
-void sm_ex_buf_printf(struct sm_ex_buf *b, const char *fmt, ...) SM_PRINTF(2, 3);
-void sm_ex_buf_value(struct sm_ex_buf *b, const char *v);
+ * \t \xNN escapes. Appended to b (strbuf.h). */
+void sm_ex_buf_value(struct sm_strbuf *b, const char *v);
 /* " name=value" (the value as sm_ex_buf_value writes it); nothing when v is
  * NULL. */
-void sm_ex_buf_field(struct sm_ex_buf *b, const char *name, const char *v);
+void sm_ex_buf_field(struct sm_strbuf *b, const char *name, const char *v);
 
 /* One request as the check sees it (borrowed strings). */
 struct sm_ex_req {

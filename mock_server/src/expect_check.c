@@ -105,19 +105,19 @@ static struct row *row_add(struct rows *rs, const char *left, const struct sm_ex
 }
 
 /* A request written in the language's words: what a pattern would say. */
-static void req_text(struct sm_ex_buf *b, const struct sm_ex_req *q, bool with_key)
+static void req_text(struct sm_strbuf *b, const struct sm_ex_req *q, bool with_key)
 {
     static const char *const words[] = {"any", "upload", "download", "list", "admin", "other"};
-    sm_ex_buf_printf(b, "#%llu %s", (unsigned long long)q->seq, words[q->endpoint]);
+    sm_strbuf_printf(b, "#%llu %s", (unsigned long long)q->seq, words[q->endpoint]);
     if (q->endpoint == SM_EX_ADMIN || q->endpoint == SM_EX_OTHER) {
-        sm_ex_buf_printf(b, " %s ", q->method);
+        sm_strbuf_printf(b, " %s ", q->method);
         sm_ex_buf_value(b, q->path ? q->path : "");
     }
     sm_ex_buf_field(b, "stage", q->stage);
     sm_ex_buf_field(b, "file", q->file);
-    sm_ex_buf_printf(b, " status=%d", q->status);
+    sm_strbuf_printf(b, " status=%d", q->status);
     if (q->rule != NULL) {
-        sm_ex_buf_printf(b, " rule=%s", q->rule);
+        sm_strbuf_printf(b, " rule=%s", q->rule);
     }
     if (with_key) {
         sm_ex_buf_field(b, "key", q->key);
@@ -139,7 +139,7 @@ static const char *row_left(const struct row *w)
     return w->left ? w->left : w->left_note;
 }
 
-static void print_rows(struct sm_ex_buf *b, const struct rows *rs, bool with_key)
+static void print_rows(struct sm_strbuf *b, const struct rows *rs, bool with_key)
 {
     size_t first = rs->n;
     for (size_t i = 0; i < rs->n && first == rs->n; i++) {
@@ -155,28 +155,28 @@ static void print_rows(struct sm_ex_buf *b, const struct rows *rs, bool with_key
     if (first != rs->n) {
         const struct row *f = &rs->r[first];
         if (f->left == NULL && f->right != NULL) { /* a request where the expectation has none */
-            sm_ex_buf_printf(b, "      first divergence: unexpected ");
+            sm_strbuf_printf(b, "      first divergence: unexpected ");
             req_text(b, f->right, with_key);
-            sm_ex_buf_printf(b, " %s\n", f->left_note);
+            sm_strbuf_printf(b, " %s\n", f->left_note);
         } else {
-            sm_ex_buf_printf(b, "      first divergence: expected %s, actual ", row_left(f));
+            sm_strbuf_printf(b, "      first divergence: expected %s, actual ", row_left(f));
             if (f->right != NULL) {
                 req_text(b, f->right, with_key);
             } else {
-                sm_ex_buf_printf(b, "%s", f->right_note);
+                sm_strbuf_printf(b, "%s", f->right_note);
             }
-            sm_ex_buf_printf(b, "\n");
+            sm_strbuf_printf(b, "\n");
         }
     }
-    sm_ex_buf_printf(b, "        %-*s  | actual\n", (int)lw, "expected");
+    sm_strbuf_printf(b, "        %-*s  | actual\n", (int)lw, "expected");
     if (start > 0) {
-        sm_ex_buf_printf(b, "        (%zu rows before)\n", start);
+        sm_strbuf_printf(b, "        (%zu rows before)\n", start);
     }
     for (size_t i = start; i < end; i++) {
         const struct row *w = &rs->r[i];
         const char *l = row_left(w);
         size_t pad = width(l) < lw ? lw - width(l) : 0;
-        sm_ex_buf_printf(b, "      %c %s%*s  | ",
+        sm_strbuf_printf(b, "      %c %s%*s  | ",
                          i == first ? '>'
                          : w->bad   ? '!'
                                     : ' ',
@@ -184,19 +184,19 @@ static void print_rows(struct sm_ex_buf *b, const struct rows *rs, bool with_key
         if (w->right != NULL) {
             req_text(b, w->right, with_key);
         } else {
-            sm_ex_buf_printf(b, "%s", w->right_note);
+            sm_strbuf_printf(b, "%s", w->right_note);
         }
-        sm_ex_buf_printf(b, "\n");
+        sm_strbuf_printf(b, "\n");
     }
     if (end < rs->n) {
-        sm_ex_buf_printf(b, "        (%zu rows after)\n", rs->n - end);
+        sm_strbuf_printf(b, "        (%zu rows after)\n", rs->n - end);
     }
 }
 
 /* ---- the three kinds of statement ---------------------------------------------- */
 
 static bool check_count(const struct sm_ex_stmt *st, const struct sm_ex_req *reqs, size_t n,
-                        struct rows *rs, struct sm_ex_buf *head)
+                        struct rows *rs, struct sm_strbuf *head)
 {
     const struct sm_ex_pattern *p = &st->pats[0];
     size_t found = 0;
@@ -209,7 +209,7 @@ static bool check_count(const struct sm_ex_stmt *st, const struct sm_ex_req *req
     if (ok) {
         return true;
     }
-    sm_ex_buf_printf(head, "%zu request%s matched", found, found == 1 ? "" : "s");
+    sm_strbuf_printf(head, "%zu request%s matched", found, found == 1 ? "" : "s");
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (!sm_ex_match(p, &reqs[i])) {
@@ -255,9 +255,9 @@ static size_t relevant(const struct sm_ex_stmt *st, const struct sm_ex_req *reqs
     return m;
 }
 
-static void block_head(struct sm_ex_buf *head, const struct sm_ex_stmt *st, size_t m)
+static void block_head(struct sm_strbuf *head, const struct sm_ex_stmt *st, size_t m)
 {
-    sm_ex_buf_printf(head, "%zu pattern%s, %zu request%s match them", st->n_pats,
+    sm_strbuf_printf(head, "%zu pattern%s, %zu request%s match them", st->n_pats,
                      st->n_pats == 1 ? "" : "s", m, m == 1 ? "" : "s");
 }
 
@@ -300,7 +300,7 @@ static void align_costs(const struct sm_ex_stmt *st, const struct sm_ex_req *req
 }
 
 static bool check_in_order(const struct sm_ex_stmt *st, const struct sm_ex_req *reqs,
-                           const size_t *idx, size_t m, struct rows *rs, struct sm_ex_buf *head)
+                           const size_t *idx, size_t m, struct rows *rs, struct sm_strbuf *head)
 {
     size_t p = st->n_pats;
     bool ok = p == m;
@@ -358,7 +358,7 @@ static bool augment(const struct sm_ex_stmt *st, const struct sm_ex_req *reqs, c
 }
 
 static bool check_any_order(const struct sm_ex_stmt *st, const struct sm_ex_req *reqs,
-                            const size_t *idx, size_t m, struct rows *rs, struct sm_ex_buf *head)
+                            const size_t *idx, size_t m, struct rows *rs, struct sm_strbuf *head)
 {
     size_t p = st->n_pats;
     size_t *owner = malloc((m + 1) * sizeof *owner);
@@ -431,14 +431,14 @@ static bool uses_key(const struct sm_ex_stmt *st)
 size_t sm_expect_check(const struct sm_expect *ex, const struct sm_ex_req *reqs, size_t n,
                        uint64_t dropped, char **diff, size_t *first_failed)
 {
-    struct sm_ex_buf body = {0};
+    struct sm_strbuf body = {0};
     size_t n_failed = 0;
     size_t *idx = malloc((n + 1) * sizeof *idx);
     body.failed = idx == NULL;
     for (size_t s = 0; s < ex->n; s++) {
         const struct sm_ex_stmt *st = &ex->stmts[s];
         struct rows rs = {0};
-        struct sm_ex_buf head = {0};
+        struct sm_strbuf head = {0};
         bool ok = false;
         if (idx == NULL) {
             ok = false;
@@ -449,12 +449,12 @@ size_t sm_expect_check(const struct sm_expect *ex, const struct sm_ex_req *reqs,
             ok = st->kind == SM_EX_IN_ORDER ? check_in_order(st, reqs, idx, m, &rs, &head)
                                             : check_any_order(st, reqs, idx, m, &rs, &head);
         }
-        sm_ex_buf_printf(&body, "%-4s  line %u: %s\n", ok ? "ok" : "FAIL", st->line, st->text);
+        sm_strbuf_printf(&body, "%-4s  line %u: %s\n", ok ? "ok" : "FAIL", st->line, st->text);
         if (!ok) {
             if (n_failed++ == 0 && first_failed != NULL) {
                 *first_failed = s;
             }
-            sm_ex_buf_printf(&body, "      %s\n", head.s ? head.s : "");
+            sm_strbuf_printf(&body, "      %s\n", head.s ? head.s : "");
             print_rows(&body, &rs, uses_key(st));
         }
         body.failed |= rs.failed || head.failed;
@@ -469,18 +469,18 @@ size_t sm_expect_check(const struct sm_expect *ex, const struct sm_ex_req *reqs,
         }
         return n_failed;
     }
-    struct sm_ex_buf out = {0};
-    sm_ex_buf_printf(&out,
+    struct sm_strbuf out = {0};
+    sm_strbuf_printf(&out,
                      "stagemock verify: %zu of %zu statement%s not met (%zu request%s in the "
                      "journal, in request order)\n",
                      n_failed, ex->n, ex->n == 1 ? "" : "s", n, n == 1 ? "" : "s");
     if (dropped > 0) {
-        sm_ex_buf_printf(&out,
+        sm_strbuf_printf(&out,
                          "note: the journal's ring dropped %llu older request%s, not counted "
                          "here (--journal-max)\n",
                          (unsigned long long)dropped, dropped == 1 ? "" : "s");
     }
-    sm_ex_buf_printf(&out, "%s", body.s ? body.s : "");
+    sm_strbuf_printf(&out, "%s", body.s ? body.s : "");
     free(body.s);
     if (out.failed || body.failed) {
         free(out.s);

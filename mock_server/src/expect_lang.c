@@ -23,78 +23,44 @@
 #include "internal.h"
 #include "../../common/sm_utf8.h"
 
-/* ---- a growable string ------------------------------------------------------ */
-
-void sm_ex_buf_printf(struct sm_ex_buf *b, const char *fmt, ...)
-{
-    if (b->failed) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    int need = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (need < 0) {
-        b->failed = true;
-        return;
-    }
-    if (b->len + (size_t)need + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + (size_t)need + 1) {
-            cap *= 2;
-        }
-        char *s = realloc(b->s, cap);
-        if (s == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-    va_start(ap, fmt);
-    (void)vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)need;
-}
-
 static bool bare_char(unsigned char c)
 {
     return isalnum(c) || strchr("._-*?/+:@,[]", c) != NULL;
 }
 
-void sm_ex_buf_value(struct sm_ex_buf *b, const char *v)
+void sm_ex_buf_value(struct sm_strbuf *b, const char *v)
 {
     bool bare = v[0] != '\0';
     for (const unsigned char *p = (const unsigned char *)v; *p && bare; p++) {
         bare = bare_char(*p);
     }
     if (bare) {
-        sm_ex_buf_printf(b, "%s", v);
+        sm_strbuf_printf(b, "%s", v);
         return;
     }
-    sm_ex_buf_printf(b, "\"");
+    sm_strbuf_printf(b, "\"");
     for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
         if (*p == '"' || *p == '\\') {
-            sm_ex_buf_printf(b, "\\%c", *p);
+            sm_strbuf_printf(b, "\\%c", *p);
         } else if (*p == '\n') {
-            sm_ex_buf_printf(b, "\\n");
+            sm_strbuf_printf(b, "\\n");
         } else if (*p == '\r') {
-            sm_ex_buf_printf(b, "\\r");
+            sm_strbuf_printf(b, "\\r");
         } else if (*p == '\t') {
-            sm_ex_buf_printf(b, "\\t");
+            sm_strbuf_printf(b, "\\t");
         } else if (*p < 0x20 || *p == 0x7f) {
-            sm_ex_buf_printf(b, "\\x%02x", *p);
+            sm_strbuf_printf(b, "\\x%02x", *p);
         } else {
-            sm_ex_buf_printf(b, "%c", *p);
+            sm_strbuf_printf(b, "%c", *p);
         }
     }
-    sm_ex_buf_printf(b, "\"");
+    sm_strbuf_printf(b, "\"");
 }
 
-void sm_ex_buf_field(struct sm_ex_buf *b, const char *name, const char *v)
+void sm_ex_buf_field(struct sm_strbuf *b, const char *name, const char *v)
 {
     if (v != NULL) {
-        sm_ex_buf_printf(b, " %s=", name);
+        sm_strbuf_printf(b, " %s=", name);
         sm_ex_buf_value(b, v);
     }
 }
@@ -429,18 +395,18 @@ static enum sm_code parse_field(struct lexer *lx, struct sm_ex_pattern *p, struc
     return rc == SM_OK ? lex_next(lx, err) : rc;
 }
 
-static void pattern_text(struct sm_ex_pattern *p, struct sm_ex_buf *b)
+static void pattern_text(struct sm_ex_pattern *p, struct sm_strbuf *b)
 {
-    sm_ex_buf_printf(b, "%s", endpoint_word(p->endpoint));
+    sm_strbuf_printf(b, "%s", endpoint_word(p->endpoint));
     sm_ex_buf_field(b, "stage", p->stage);
     sm_ex_buf_field(b, "file", p->file);
     if (p->status >= 0) {
-        sm_ex_buf_printf(b, " status=%d", p->status);
+        sm_strbuf_printf(b, " status=%d", p->status);
     } else if (p->status_class > 0) {
-        sm_ex_buf_printf(b, " status=%dxx", p->status_class);
+        sm_strbuf_printf(b, " status=%dxx", p->status_class);
     }
     if (p->rule != NULL) {
-        sm_ex_buf_printf(b, " rule=%s", p->rule[0] ? p->rule : "none");
+        sm_strbuf_printf(b, " rule=%s", p->rule[0] ? p->rule : "none");
     }
     sm_ex_buf_field(b, "key", p->key);
 }
@@ -470,7 +436,7 @@ static enum sm_code parse_pattern(struct lexer *lx, struct sm_ex_pattern *p, str
         rc = lex_error(lx, err, "expected a field (" FIELD_WORDS ") or the pattern's end, found %s",
                        tok_desc(lx, b, sizeof b));
     }
-    struct sm_ex_buf tb = {0};
+    struct sm_strbuf tb = {0};
     if (rc == SM_OK) {
         pattern_text(p, &tb);
         p->text = tb.s;
@@ -638,28 +604,28 @@ static enum sm_code parse_stmt(struct lexer *lx, struct sm_ex_stmt *st, struct s
 
 static enum sm_code stmt_text(struct sm_ex_stmt *st, struct sm_error *err)
 {
-    struct sm_ex_buf b = {0};
+    struct sm_strbuf b = {0};
     if (st->n_pats == 0) {
         return sm_err_set(err, SM_E_INTERNAL, 500, SM_RULE_NONE,
                           "verify: a statement without a pattern");
     }
     if (st->kind == SM_EX_COUNT) {
         if (st->cmp == SM_EX_EXACTLY && st->n == 0) {
-            sm_ex_buf_printf(&b, "never ");
+            sm_strbuf_printf(&b, "never ");
         } else {
-            sm_ex_buf_printf(&b, "%s %llu ",
+            sm_strbuf_printf(&b, "%s %llu ",
                              st->cmp == SM_EX_EXACTLY    ? "exactly"
                              : st->cmp == SM_EX_AT_LEAST ? "at least"
                                                          : "at most",
                              (unsigned long long)st->n);
         }
-        sm_ex_buf_printf(&b, "%s", st->pats[0].text);
+        sm_strbuf_printf(&b, "%s", st->pats[0].text);
     } else {
-        sm_ex_buf_printf(&b, "%s {", st->kind == SM_EX_IN_ORDER ? "in order" : "in any order");
+        sm_strbuf_printf(&b, "%s {", st->kind == SM_EX_IN_ORDER ? "in order" : "in any order");
         for (size_t i = 0; i < st->n_pats; i++) {
-            sm_ex_buf_printf(&b, "%s %s", i ? ";" : "", st->pats[i].text);
+            sm_strbuf_printf(&b, "%s %s", i ? ";" : "", st->pats[i].text);
         }
-        sm_ex_buf_printf(&b, " }");
+        sm_strbuf_printf(&b, " }");
     }
     st->text = b.s;
     if (b.failed || b.s == NULL) {

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../strbuf.h"
 #include "parquet_int.h"
 
 #define FORMAT_MAX_DEPTH 256 /* sm_pq_schema_format recursion; deeper prints { ... } */
@@ -490,78 +491,49 @@ static void element_str(const struct sm_pq_schema *s, const struct sm_pq_schema_
     (void)snprintf(buf, size, "%s %s %s%s", rep, type, el_name(s, e), annot);
 }
 
-struct strbuf {
-    char *p;
-    size_t len, cap;
-    bool oom;
-};
-
-static void sb_add(struct strbuf *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (b->oom) {
-        return;
-    }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) {
-            cap *= 2;
-        }
-        char *np = realloc(b->p, cap);
-        if (np == NULL) {
-            b->oom = true;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, s, n + 1);
-    b->len += n;
-}
-
 /* Print element i and its subtree; returns the index after the subtree. */
-static size_t format_el(const struct sm_pq_schema *s, size_t i, struct strbuf *b, unsigned depth)
+static size_t format_el(const struct sm_pq_schema *s, size_t i, struct sm_strbuf *b, unsigned depth)
 {
     char line[512];
     const struct sm_pq_schema_el *e = &s->el[i];
     element_str(s, e, line, sizeof line);
-    sb_add(b, line);
+    sm_strbuf_printf(b, "%s", line);
     size_t next = i + 1;
     if (e->num_children > 0 && depth >= FORMAT_MAX_DEPTH) {
-        sb_add(b, " { ... }"); /* deeper than we print: skip the subtree */
+        sm_strbuf_printf(b, " { ... }"); /* deeper than we print: skip the subtree */
         for (uint64_t left = (uint64_t)e->num_children; left > 0 && next < s->n; next++) {
             left += (uint64_t)s->el[next].num_children;
             left--;
         }
     } else if (e->num_children > 0) {
-        sb_add(b, " { ");
+        sm_strbuf_printf(b, " { ");
         for (int32_t c = 0; c < e->num_children && next < s->n; c++) {
             if (c > 0) {
-                sb_add(b, "; ");
+                sm_strbuf_printf(b, "; ");
             }
             next = format_el(s, next, b, depth + 1);
         }
-        sb_add(b, " }");
+        sm_strbuf_printf(b, " }");
     }
     return next;
 }
 
 char *sm_pq_schema_format(const struct sm_pq_schema *s)
 {
-    struct strbuf b = {0};
-    sb_add(&b, "");
+    struct sm_strbuf b = {0};
+    sm_strbuf_printf(&b, "%s", ""); /* an empty schema is "" */
     size_t i = 1;
     for (int32_t c = 0; c < s->el[0].num_children && i < s->n; c++) {
         if (c > 0) {
-            sb_add(&b, "; ");
+            sm_strbuf_printf(&b, "; ");
         }
         i = format_el(s, i, &b, 1);
     }
-    if (b.oom) {
-        free(b.p);
+    if (b.failed) {
+        free(b.s);
         return NULL;
     }
-    return b.p;
+    return b.s;
 }
 
 /* ---- equality ------------------------------------------------------------- */
