@@ -32,29 +32,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/sm_iov.h"
 #include "bench_data.h"
+#include "bench_time.h"
 #include "stagemock/server.h"
 
 #define LAT_ROUNDS 200
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_d);
-    return n ? v[n / 2] : 0;
-}
 
 /* A ~4 KiB parquet file in memory. */
 static uint8_t *small_file(size_t *len)
@@ -140,9 +123,9 @@ static int latency(const char *dir, unsigned n_big, const uint8_t *data, size_t 
     if (srv == NULL) {
         return 1;
     }
-    double t0 = now_s();
+    double t0 = bench_now_s();
     int bad = fill_stage(srv, "many", n_big, data, len) + fill_stage(srv, "ten", 10, data, len);
-    double fill_s = now_s() - t0;
+    double fill_s = bench_now_s() - t0;
     if (bad != 0) {
         fprintf(stderr, "fill: %d failures\n", bad);
         sm_server_free(srv);
@@ -153,11 +136,11 @@ static int latency(const char *dir, unsigned n_big, const uint8_t *data, size_t 
         char name[64];
         struct sm_error e;
         (void)snprintf(name, sizeof name, "lat-%04d.parquet", i);
-        double a = now_s();
+        double a = bench_now_s();
         bad += sm_server_preload(srv, "ten", name, data, len, &e) != SM_OK;
-        double b = now_s();
+        double b = bench_now_s();
         bad += sm_server_preload(srv, "many", name, data, len, &e) != SM_OK;
-        double c = now_s();
+        double c = bench_now_s();
         ten[i] = (b - a) * 1e6;
         many[i] = (c - b) * 1e6;
     }
@@ -171,15 +154,15 @@ static int latency(const char *dir, unsigned n_big, const uint8_t *data, size_t 
     sm_server_config_init(&cfg);
     cfg.data_dir = dd;
     struct sm_error e;
-    double r0 = now_s();
+    double r0 = bench_now_s();
     if (sm_server_new(&cfg, &srv, &e) != SM_OK) {
         fprintf(stderr, "restart: %s\n", e.message);
         return 1;
     }
-    double restart_s = now_s() - r0;
+    double restart_s = bench_now_s() - r0;
     sm_server_free(srv);
     printf("restart_files=%u\nrestart_ms=%.0f\n", n_big + 10 + 2 * LAT_ROUNDS, restart_s * 1e3);
-    double mt = median(ten, LAT_ROUNDS), mm = median(many, LAT_ROUNDS);
+    double mt = bench_median(ten, LAT_ROUNDS), mm = bench_median(many, LAT_ROUNDS);
     printf("file_bytes=%zu\n", len);
     printf("fill_files=%u\nfill_s=%.2f\nfill_per_s=%.0f\n", n_big, fill_s, n_big / fill_s);
     printf("lat_rounds=%d\n", LAT_ROUNDS);
@@ -208,16 +191,7 @@ static bool send_all(int fd, struct iovec *iov, int n)
         if (w <= 0) {
             return false;
         }
-        size_t left = (size_t)w;
-        while (n > 0 && left >= iov->iov_len) {
-            left -= iov->iov_len;
-            iov++;
-            n--;
-        }
-        if (n > 0) {
-            iov->iov_base = (char *)iov->iov_base + left;
-            iov->iov_len -= left;
-        }
+        smx_iov_advance(&iov, &n, (size_t)w);
     }
     return true;
 }
@@ -270,7 +244,7 @@ static void *client_run(void *cls)
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     char tail[] = "\r\n--smbenchB--\r\n";
     char head[512], pre[512], resp[4096];
-    for (unsigned long n = 0; now_s() < c->until; n++) {
+    for (unsigned long n = 0; bench_now_s() < c->until; n++) {
         int pl = snprintf(pre, sizeof pre,
                           "--smbenchB\r\nContent-Disposition: form-data; name=\"stage_id\"\r\n\r\n"
                           "%s\r\n--smbenchB\r\nContent-Disposition: form-data; name=\"file\"; "
@@ -310,8 +284,8 @@ static double upload_rate(struct sm_server *srv, const char *stage, int clients,
 {
     pthread_t th[256];
     struct client cs[256];
-    double until = now_s() + secs;
-    double t0 = now_s();
+    double until = bench_now_s() + secs;
+    double t0 = bench_now_s();
     for (int i = 0; i < clients; i++) {
         cs[i] = (struct client){sm_server_port(srv), i, pass, stage, data, len, until, 0, 0};
         if (pthread_create(&th[i], NULL, client_run, &cs[i]) != 0) {
@@ -324,7 +298,7 @@ static double upload_rate(struct sm_server *srv, const char *stage, int clients,
         done += cs[i].done;
         failed += cs[i].failed;
     }
-    double el = now_s() - t0;
+    double el = bench_now_s() - t0;
     if (failed > 0) {
         fprintf(stderr, "upload: %lu failed requests\n", failed);
         return -1;
@@ -342,15 +316,15 @@ static double fdatasync_rate(const char *dir, const uint8_t *data, size_t len, d
         return -1;
     }
     unsigned long n = 0;
-    double t0 = now_s(), until = t0 + secs;
-    while (now_s() < until) {
+    double t0 = bench_now_s(), until = t0 + secs;
+    while (bench_now_s() < until) {
         if (write(fd, data, len) != (ssize_t)len || fdatasync(fd) != 0) {
             close(fd);
             return -1;
         }
         n++;
     }
-    double el = now_s() - t0;
+    double el = bench_now_s() - t0;
     close(fd);
     (void)unlink(path);
     return (double)n / el;
@@ -398,11 +372,11 @@ static int throughput(const char *dir, int clients, double secs, int passes, uin
         hi = ratio[p] > hi ? ratio[p] : hi;
     }
     printf("clients=%d\nseconds=%.0f\npasses=%d\n", clients, secs, passes);
-    printf("fdatasync_per_s=%.0f\n", median(fs, (size_t)passes));
-    printf("datadir_per_s=%.0f\n", median(dk, (size_t)passes));
-    printf("memory_per_s=%.0f\n", median(mm, (size_t)passes));
+    printf("fdatasync_per_s=%.0f\n", bench_median(fs, (size_t)passes));
+    printf("datadir_per_s=%.0f\n", bench_median(dk, (size_t)passes));
+    printf("memory_per_s=%.0f\n", bench_median(mm, (size_t)passes));
     printf("group_ratio=%.1f\ngroup_ratio_min=%.1f\ngroup_ratio_max=%.1f\n",
-           median(ratio, (size_t)passes), lo, hi);
+           bench_median(ratio, (size_t)passes), lo, hi);
     return 0;
 }
 
