@@ -13,22 +13,10 @@
 #include <curl/curl.h>
 
 #include "stagemock/server.h"
+#include "bench_time.h"
 
 #define ROUNDS      400
 #define IDLE_ROUNDS 40
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static size_t sink(char *p, size_t size, size_t n, void *cls)
 {
@@ -66,13 +54,13 @@ static double stop_with_idle_client(void)
             fprintf(stderr, "bench_inprocess: the list request failed (%ld)\n", status);
             return -1;
         }
-        double t0 = now_us();
+        double t0 = bench_now_us();
         sm_server_free(srv); /* the handle still holds its connection */
-        t[i] = (now_us() - t0) / 1000.0;
+        t[i] = (bench_now_us() - t0) / 1000.0;
         curl_easy_cleanup(h);
     }
     curl_slist_free_all(hdrs);
-    qsort(t, IDLE_ROUNDS, sizeof t[0], cmp);
+    bench_sort(t, IDLE_ROUNDS);
     return t[IDLE_ROUNDS / 2];
 }
 
@@ -84,7 +72,7 @@ int main(void)
         sm_server_config_init(&cfg);
         struct sm_server *srv = NULL;
         struct sm_error e;
-        double t0 = now_us();
+        double t0 = bench_now_us();
         if (sm_server_new(&cfg, &srv, &e) != SM_OK || sm_server_add_stage(srv, "s", &e) != SM_OK ||
             sm_server_add_key(srv, "k", NULL, 0, &e) != SM_OK ||
             sm_server_start(srv, &e) != SM_OK) {
@@ -92,9 +80,9 @@ int main(void)
             return 1;
         }
         sm_server_free(srv);
-        t[i] = now_us() - t0;
+        t[i] = bench_now_us() - t0;
     }
-    qsort(t, ROUNDS, sizeof t[0], cmp);
+    bench_sort(t, ROUNDS);
     printf("inprocess_start_stop_us=%.0f\ninprocess_p90_us=%.0f\n", t[ROUNDS / 2],
            t[ROUNDS * 9 / 10]);
     curl_global_init(CURL_GLOBAL_DEFAULT);

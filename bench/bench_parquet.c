@@ -26,6 +26,7 @@
 #include <snappy-c.h>
 
 #include "../fixtures/pqwrite/pqw.h"
+#include "bench_time.h"
 #include "stagemock/parquet.h"
 
 #define PASSES 7
@@ -77,25 +78,6 @@ static void gen(void *cls, size_t col, uint64_t row, struct pqw_value *v)
     v->n = n > 0 ? (size_t)n : 0;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, cmp_double);
-    return v[n / 2];
-}
-
 /* Write a file; returns its bytes (and size) in memory. */
 static uint8_t *make_file(const char *path, uint64_t rows, bool crc, struct pages *pages,
                           size_t *size)
@@ -129,67 +111,41 @@ static uint8_t *make_file(const char *path, uint64_t rows, bool crc, struct page
     return buf;
 }
 
-/* Median seconds of one footer-only verdict from the file descriptor. */
-static double footer_time(const char *path, size_t size)
+/* Median seconds of one verdict on path's size bytes, footer-only or deep,
+ * read from buf when it is not NULL, else from path's descriptor; a pass
+ * times reps verdicts (a footer verdict is too quick to time alone). */
+static double check_time(const char *path, const uint8_t *buf, size_t size, bool deep, int reps)
 {
     struct sm_pq_options opt;
     sm_pq_options_init(&opt);
     opt.deep = false;
-    int fd = open(path, O_RDONLY);
+    const struct sm_pq_options *o = deep ? NULL : &opt;
+    int fd = buf == NULL ? open(path, O_RDONLY) : -1;
     double t[PASSES];
     for (int p = 0; p < PASSES; p++) {
-        const int reps = 2000;
-        double t0 = now();
+        double t0 = bench_now_s();
         for (int i = 0; i < reps; i++) {
             struct sm_error e;
-            if (sm_pq_check_fd(fd, size, &opt, NULL, &e) != SM_OK) {
+            enum sm_code rc = buf != NULL ? sm_pq_check_buf(buf, size, o, NULL, &e)
+                                          : sm_pq_check_fd(fd, size, o, NULL, &e);
+            if (rc != SM_OK) {
                 fprintf(stderr, "bench: %s rejected: %s\n", path, e.message);
                 exit(1);
             }
         }
-        t[p] = (now() - t0) / reps;
+        t[p] = (bench_now_s() - t0) / reps;
     }
-    close(fd);
-    return median(t, PASSES);
-}
-
-static double deep_time_buf(const uint8_t *buf, size_t size)
-{
-    double t[PASSES];
-    for (int p = 0; p < PASSES; p++) {
-        double t0 = now();
-        struct sm_error e;
-        if (sm_pq_check_buf(buf, size, NULL, NULL, &e) != SM_OK) {
-            fprintf(stderr, "bench: deep check rejected: %s\n", e.message);
-            exit(1);
-        }
-        t[p] = now() - t0;
+    if (fd >= 0) {
+        close(fd);
     }
-    return median(t, PASSES);
-}
-
-static double deep_time_fd(const char *path, size_t size)
-{
-    double t[PASSES];
-    int fd = open(path, O_RDONLY);
-    for (int p = 0; p < PASSES; p++) {
-        double t0 = now();
-        struct sm_error e;
-        if (sm_pq_check_fd(fd, size, NULL, NULL, &e) != SM_OK) {
-            fprintf(stderr, "bench: deep check rejected: %s\n", e.message);
-            exit(1);
-        }
-        t[p] = now() - t0;
-    }
-    close(fd);
-    return median(t, PASSES);
+    return bench_median(t, PASSES);
 }
 
 static double snappy_ref_time(const uint8_t *buf, const struct pages *pg)
 {
     double t[PASSES];
     for (int p = 0; p < PASSES; p++) {
-        double t0 = now();
+        double t0 = bench_now_s();
         for (size_t i = 0; i < pg->n; i++) {
             if (snappy_validate_compressed_buffer((const char *)buf + pg->off[i], pg->len[i]) !=
                 SNAPPY_OK) {
@@ -197,9 +153,9 @@ static double snappy_ref_time(const uint8_t *buf, const struct pages *pg)
                 exit(1);
             }
         }
-        t[p] = now() - t0;
+        t[p] = bench_now_s() - t0;
     }
-    return median(t, PASSES);
+    return bench_median(t, PASSES);
 }
 
 static double memcpy_time(const uint8_t *buf, size_t size)
@@ -208,13 +164,13 @@ static double memcpy_time(const uint8_t *buf, size_t size)
     double t[PASSES];
     memset(dst, 0, size);
     for (int p = 0; p < PASSES; p++) {
-        double t0 = now();
+        double t0 = bench_now_s();
         memcpy(dst, buf, size);
-        t[p] = now() - t0;
+        t[p] = bench_now_s() - t0;
         __asm__ volatile("" : : "r"(dst) : "memory");
     }
     free(dst);
-    return median(t, PASSES);
+    return bench_median(t, PASSES);
 }
 
 int main(int argc, char **argv)
@@ -236,13 +192,13 @@ int main(int argc, char **argv)
     uint8_t *big = make_file(big_path, rows, false, &big_pages, &big_size);
     uint8_t *crc = make_file(crc_path, rows, true, &crc_pages, &crc_size);
 
-    double f_small = footer_time(small_path, small_size);
-    double f_big = footer_time(big_path, big_size);
-    double deep = deep_time_buf(big, big_size);
-    double deep_fd = deep_time_fd(big_path, big_size);
+    double f_small = check_time(small_path, NULL, small_size, false, 2000);
+    double f_big = check_time(big_path, NULL, big_size, false, 2000);
+    double deep = check_time(big_path, big, big_size, true, 1);
+    double deep_fd = check_time(big_path, NULL, big_size, true, 1);
     double ref = snappy_ref_time(big, &big_pages);
     double mc = memcpy_time(big, big_size);
-    double deep_crc = deep_time_buf(crc, crc_size);
+    double deep_crc = check_time(crc_path, crc, crc_size, true, 1);
     double ref_crc = snappy_ref_time(crc, &crc_pages);
     const double mb = 1e6;
 

@@ -23,23 +23,11 @@
 #include <curl/curl.h>
 
 #include "../common/sm_file.h"
+#include "bench_time.h"
 #include "stagemock/server.h"
 
 #define SMALL  1000u
 #define PROBES 2000u
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static double rss_mib(void)
 {
@@ -91,9 +79,9 @@ static int upload_latency(struct probe *p, unsigned round, double *p50, double *
         curl_mime_data(part, p->data, p->len);
         curl_easy_setopt(p->c, CURLOPT_URL, upload_url);
         curl_easy_setopt(p->c, CURLOPT_MIMEPOST, m);
-        double t0 = now_us();
+        double t0 = bench_now_us();
         CURLcode rc = curl_easy_perform(p->c);
-        t[i] = now_us() - t0;
+        t[i] = bench_now_us() - t0;
         long status = 0;
         curl_easy_getinfo(p->c, CURLINFO_RESPONSE_CODE, &status);
         curl_mime_free(m);
@@ -103,7 +91,7 @@ static int upload_latency(struct probe *p, unsigned round, double *p50, double *
             return -1;
         }
     }
-    qsort(t, PROBES, sizeof t[0], cmp);
+    bench_sort(t, PROBES);
     *p50 = t[PROBES / 2];
     *p99 = t[PROBES * 99 / 100];
     return 0;
@@ -188,9 +176,9 @@ int main(int argc, char **argv)
     int rc = fill(srv, 0, SMALL, data, len);
     double rss_small = rss_mib();
     rc = rc != 0 ? rc : measure(&p, "small", 0);
-    double t0 = now_us();
+    double t0 = bench_now_us();
     rc = rc != 0 ? rc : fill(srv, SMALL, large, data, len);
-    double fill_s = (now_us() - t0) / 1e6;
+    double fill_s = (bench_now_us() - t0) / 1e6;
     double rss_large = rss_mib();
     rc = rc != 0 ? rc : measure(&p, "large", 1);
     if (rc == 0) {
