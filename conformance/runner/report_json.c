@@ -117,13 +117,21 @@ enum sm_code conf_report_json(const struct conf_run *run, const char *path, stru
         cJSON_AddItemToArray(ad, o);
     }
     cJSON *sum = cJSON_AddObjectToObject(root, "summary");
-    sm_json_add_u64(sum, "results", run->n_cases * run->n_adapters);
-    sm_json_add_u64(sum, "passed", run->n_pass);
-    sm_json_add_u64(sum, "failed", run->n_fail);
-    sm_json_add_u64(sum, "skipped", run->n_skip);
-    sm_json_add_u64(sum, "errors", run->n_error);
-    sm_json_add_u64(sum, "known", run->n_known);
-    sm_json_add_u64(sum, "counted", run->n_counted);
+    const struct {
+        const char *name;
+        uint64_t n;
+    } counts[] = {
+        {"results", run->n_cases * run->n_adapters},
+        {"passed", run->n_pass},
+        {"failed", run->n_fail},
+        {"skipped", run->n_skip},
+        {"errors", run->n_error},
+        {"known", run->n_known},
+        {"counted", run->n_counted},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        sm_json_add_u64(sum, counts[i].name, counts[i].n);
+    }
     sm_json_add_i64(sum, "exit_status", conf_run_exit_status(run));
     cJSON_AddItemToObject(root, "rules", rules_json(run));
     cJSON *cases = cJSON_AddArrayToObject(root, "cases");
