@@ -49,21 +49,6 @@ const char *conf_level_name(enum conf_level level)
     return (unsigned)level < sizeof names / sizeof names[0] ? names[level] : "?";
 }
 
-static char *dup_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d != NULL) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
-static char *dup_s(const char *s)
-{
-    return dup_n(s, strlen(s));
-}
-
 /* Grow *arr (elements of size sz) so it holds n + 1; false when out of memory. */
 static bool grow(void *arr, size_t n, size_t sz)
 {
@@ -209,8 +194,8 @@ static enum sm_code new_entry(struct parser *p, struct entries *x, const char *s
     while (vb < e && is_blank(s[vb])) {
         vb++;
     }
-    en->key = dup_n(s, ke);
-    en->value = dup_n(s + vb, e - vb);
+    en->key = strndup(s, ke);
+    en->value = strndup(s + vb, e - vb);
     x->n++;
     if (en->key == NULL || en->value == NULL) {
         return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
@@ -418,7 +403,7 @@ static enum sm_code add_check(struct parser *p, const struct entry *en, struct c
         conf_tokens_free(k.args, k.n_args);
         return perr(p, en->line, why, en->key);
     }
-    if ((k.verb = dup_s(en->key)) == NULL || !grow(arr, *n, sizeof **arr)) {
+    if ((k.verb = strdup(en->key)) == NULL || !grow(arr, *n, sizeof **arr)) {
         check_cleanup(&k);
         return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
@@ -431,7 +416,7 @@ static enum sm_code set_once(struct parser *p, const struct entry *en, char **fi
     if (*field != NULL) {
         return perr(p, en->line, "given twice", en->key);
     }
-    if ((*field = dup_s(en->value)) == NULL) {
+    if ((*field = strdup(en->value)) == NULL) {
         return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     return SM_OK;
@@ -569,7 +554,7 @@ static enum sm_code add_fault(struct parser *p, const struct entry *en)
         return perr(p, en->line, "fault takes a --fault SPEC (docs/SCENARIOS.md)", NULL);
     }
     if (!grow(&c->faults, c->n_faults, sizeof *c->faults) ||
-        (c->faults[c->n_faults] = dup_s(en->value)) == NULL) {
+        (c->faults[c->n_faults] = strdup(en->value)) == NULL) {
         return nomem(p);
     }
     c->n_faults++;
@@ -709,19 +694,19 @@ static enum sm_code finish(struct parser *p, unsigned last_line)
     }
     if (c->n_stages == 0) {
         if ((c->stages = malloc(sizeof *c->stages)) == NULL ||
-            (c->stages[0] = dup_s("s1")) == NULL) {
+            (c->stages[0] = strdup("s1")) == NULL) {
             return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
         }
         c->n_stages = 1;
     }
     if (c->n_keys == 0) {
         if ((c->keys = calloc(1, sizeof *c->keys)) == NULL ||
-            (c->keys[0].key = dup_s("k-conform")) == NULL) {
+            (c->keys[0].key = strdup("k-conform")) == NULL) {
             return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
         }
         c->n_keys = 1;
     }
-    if (c->api_key == NULL && (c->api_key = dup_s(c->keys[0].key)) == NULL) {
+    if (c->api_key == NULL && (c->api_key = strdup(c->keys[0].key)) == NULL) {
         return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
     return SM_OK;
@@ -743,7 +728,7 @@ enum sm_code conf_case_parse(const char *text, size_t len, const char *origin,
         return sm_err_set(p.err, SM_E_MALFORMED, 0, SM_RULE_NONE, "%s: holds a NUL byte", p.origin);
     }
     p.c = calloc(1, sizeof *p.c);
-    if (p.c == NULL || (p.c->path = dup_s(p.origin)) == NULL) {
+    if (p.c == NULL || (p.c->path = strdup(p.origin)) == NULL) {
         conf_case_free(p.c);
         return sm_err_set(p.err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");
     }
