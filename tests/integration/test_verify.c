@@ -22,18 +22,6 @@
 #include "stagemock/scenario.h"
 #include "stagemock/server.h"
 
-static void upload(struct sm_server *srv, const char *name, unsigned seed, long want)
-{
-    size_t len;
-    uint8_t *pq = sm_test_parquet(1, 0, seed, &len);
-    assert_non_null(pq);
-    struct sm_resp r;
-    sm_http_upload(sm_server_url(srv), "k1", "s1", name, pq, len, &r);
-    free(pq);
-    assert_int_equal(r.status, want);
-    sm_resp_cleanup(&r);
-}
-
 static void post_form(struct sm_server *srv, const char *path, const char *body, long want)
 {
     struct sm_resp r;
@@ -52,9 +40,9 @@ static int setup(void **state)
     if (srv == NULL) {
         return -1;
     }
-    upload(srv, "a.parquet", 1, 200);
-    upload(srv, "b.parquet", 2, 200);
-    upload(srv, "a.parquet", 3, 409);
+    assert_int_equal(sm_test_upload(srv, "a.parquet", 1), 200);
+    assert_int_equal(sm_test_upload(srv, "b.parquet", 2), 200);
+    assert_int_equal(sm_test_upload(srv, "a.parquet", 3), 409);
     post_form(srv, "/list-stage-files", "stage_id=s1", 200);
     post_form(srv, "/download-from-stage", "stage_id=s1&file_name=a.parquet", 200);
     *state = srv;
@@ -377,7 +365,8 @@ static void test_journal_request_order(void **state)
         }
     }
     assert_true(fired);
-    upload(srv, "late.parquet", 9, 200); /* came second, completes first */
+    assert_int_equal(sm_test_upload(srv, "late.parquet", 9),
+                     200); /* came second, completes first */
     void *ret = NULL;
     assert_int_equal(pthread_join(th, &ret), 0);
     assert_int_equal((intptr_t)ret, 200);
@@ -416,9 +405,9 @@ static void test_journal_ring_keeps_latest(void **state)
     cfg.journal_max = 2;
     struct sm_server *srv = sm_test_server_start(&cfg);
     assert_non_null(srv);
-    upload(srv, "1.parquet", 1, 200);
-    upload(srv, "2.parquet", 2, 200);
-    upload(srv, "3.parquet", 3, 200);
+    assert_int_equal(sm_test_upload(srv, "1.parquet", 1), 200);
+    assert_int_equal(sm_test_upload(srv, "2.parquet", 2), 200);
+    assert_int_equal(sm_test_upload(srv, "3.parquet", 3), 200);
     assert_stagemock_verified(srv, "in order { upload file=2.parquet; upload file=3.parquet }");
     char *diff = NULL;
     assert_int_equal(sm_server_verify(srv, "upload file=1.parquet", &diff, NULL), SM_E_MISMATCH);

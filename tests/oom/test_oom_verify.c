@@ -26,25 +26,14 @@ static const char EXPECT[] = "in order { upload file=b.parquet; upload file=a.pa
                              "exactly 1 upload stage=\"s*\"\n"
                              "never upload rule=unique-names; at least 2 list status=2xx\n";
 
-static void upload(struct sm_server *srv, const char *name, unsigned seed)
-{
-    size_t len;
-    uint8_t *pq = sm_test_parquet(1, 0, seed, &len);
-    assert_non_null(pq);
-    struct sm_resp r;
-    sm_http_upload(sm_server_url(srv), "k1", "s1", name, pq, len, &r);
-    free(pq);
-    sm_resp_cleanup(&r);
-}
-
 static void verify_survives_every_allocation_failure(void **state)
 {
     (void)state;
     struct sm_server *srv = sm_test_server_start(NULL);
     assert_non_null(srv);
-    upload(srv, "a.parquet", 1);
-    upload(srv, "b.parquet", 2);
-    upload(srv, "a.parquet", 3);
+    (void)sm_test_upload(srv, "a.parquet", 1);
+    (void)sm_test_upload(srv, "b.parquet", 2);
+    (void)sm_test_upload(srv, "a.parquet", 3);
     struct sm_resp r;
     sm_http_request(sm_server_url(srv), NULL, "/list-stage-files", "k1",
                     "application/x-www-form-urlencoded", "stage_id=s1", &r);

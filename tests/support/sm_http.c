@@ -190,6 +190,19 @@ static void gen(void *cls, size_t col, uint64_t row, struct pqw_value *v)
     v->null = col == 1 && row % 5 == 4;
 }
 
+long sm_test_upload(struct sm_server *srv, const char *name, unsigned seed)
+{
+    size_t len;
+    uint8_t *pq = sm_test_parquet(1, 0, seed, &len);
+    assert_non_null(pq);
+    struct sm_resp r;
+    sm_http_upload(sm_server_url(srv), "k1", "s1", name, pq, len, &r);
+    free(pq);
+    long status = r.status;
+    sm_resp_cleanup(&r);
+    return status;
+}
+
 uint8_t *sm_test_parquet(int codec, int variant, unsigned seed, size_t *len)
 {
     return sm_test_parquet_rows(codec, variant, seed, 120, len);

@@ -45,6 +45,11 @@ void sm_http_request(const char *base, const char *method, const char *path, con
  * key "k2" that sees only stage "s2". Asserts on failure. */
 struct sm_server *sm_test_server_start(const struct sm_server_config *cfg);
 
+/* Upload a small parquet file (sm_test_parquet(1, 0, seed)) named name to
+ * stage "s1" of srv as key "k1"; returns the response's status (0: no
+ * response). Asserts the file could be made. */
+long sm_test_upload(struct sm_server *srv, const char *name, unsigned seed);
+
 /* A small valid parquet file (SNAPPY unless codec says otherwise); variant
  * changes the schema: 0 base (id int64, name string), 1 name is int64,
  * 2 extra column, 3 columns reordered. seed changes the values. */

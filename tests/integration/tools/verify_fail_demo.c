@@ -14,25 +14,14 @@
 #include "stagemock/cmocka_verify.h"
 #include "stagemock/server.h"
 
-static void upload(struct sm_server *srv, const char *name, unsigned seed)
-{
-    size_t len;
-    uint8_t *pq = sm_test_parquet(1, 0, seed, &len);
-    assert_non_null(pq);
-    struct sm_resp r;
-    sm_http_upload(sm_server_url(srv), "k1", "s1", name, pq, len, &r);
-    free(pq);
-    sm_resp_cleanup(&r);
-}
-
 static int setup(void **state)
 {
     struct sm_server *srv = sm_test_server_start(NULL);
     if (srv == NULL) {
         return -1;
     }
-    upload(srv, "b.parquet", 1);
-    upload(srv, "a.parquet", 2);
+    (void)sm_test_upload(srv, "b.parquet", 1);
+    (void)sm_test_upload(srv, "a.parquet", 2);
     *state = srv;
     return 0;
 }
