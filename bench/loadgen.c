@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "../common/sm_file.h"
+#include "../common/sm_opt.h"
 
 #define LG_BOUNDARY   "stagemock-loadgen-boundary"
 #define LG_HIST_SLOTS 2048
@@ -555,13 +556,12 @@ static int parse_args(int argc, char **argv, struct lg_opts *o)
             return -1;
         }
         i++;
-        if (strcmp(a, "--file") == 0) {
-            o->file = v;
-        } else if (strcmp(a, "--stage") == 0) {
-            o->stage = v;
-        } else if (strcmp(a, "--key") == 0) {
-            o->key = v;
-        } else if (strcmp(a, "-c") == 0) {
+        const struct smx_opt_str strs[] = {
+            {"--file", &o->file}, {"--stage", &o->stage}, {"--key", &o->key}};
+        if (smx_opt_str_set(strs, sizeof strs / sizeof strs[0], a, v)) {
+            continue;
+        }
+        if (strcmp(a, "-c") == 0) {
             o->conns = (unsigned)strtoul(v, NULL, 10);
         } else if (strcmp(a, "-t") == 0) {
             o->threads = (unsigned)strtoul(v, NULL, 10);

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "../../common/sm_file.h"
+#include "../../common/sm_opt.h"
 #include "../../common/sm_parse.h"
 #include "report.h"
 #include "run.h"
@@ -93,37 +94,23 @@ static bool push(const char **arr, size_t *n, const char *v)
 /* An option without a value; false when a is not one. */
 static bool parse_flag(const char *a, struct opts *o)
 {
-    if (strcmp(a, "--list") == 0) {
-        o->list = true;
-    } else if (strcmp(a, "--strict") == 0) {
-        o->strict = true;
-    } else if (strcmp(a, "--keep") == 0) {
-        o->keep = true;
-    } else if (strcmp(a, "--tls") == 0) {
-        o->tls = true;
-    } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-        o->verbose = true;
-    } else {
-        return false;
-    }
-    return true;
+    const struct smx_opt_flag flags[] = {
+        {"--list", &o->list}, {"--strict", &o->strict}, {"--keep", &o->keep},
+        {"--tls", &o->tls},   {"-v", &o->verbose},      {"--verbose", &o->verbose},
+    };
+    return smx_opt_flag_set(flags, sizeof flags / sizeof flags[0], a);
 }
 
 /* A file-valued option; false when a is not one. */
 static bool parse_path(const char *a, const char *v, struct opts *o)
 {
-    static const char *const names[] = {"--junit",    "--tap",      "--json",   "--html",
-                                        "--baseline", "--artifact", "--replay", "--cases",
-                                        "--fixtures", "--work-dir"};
-    const char **slots[] = {&o->junit,    &o->tap,    &o->json,      &o->html,     &o->baseline,
-                            &o->artifact, &o->replay, &o->cases_dir, &o->fixtures, &o->work_dir};
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
-        if (strcmp(a, names[k]) == 0) {
-            *slots[k] = v;
-            return true;
-        }
-    }
-    return false;
+    const struct smx_opt_str paths[] = {
+        {"--junit", &o->junit},       {"--tap", &o->tap},           {"--json", &o->json},
+        {"--html", &o->html},         {"--baseline", &o->baseline}, {"--artifact", &o->artifact},
+        {"--replay", &o->replay},     {"--cases", &o->cases_dir},   {"--fixtures", &o->fixtures},
+        {"--work-dir", &o->work_dir},
+    };
+    return smx_opt_str_set(paths, sizeof paths / sizeof paths[0], a, v);
 }
 
 /* An option with value v: 1 taken, 0 bad value, -1 unknown option. */
