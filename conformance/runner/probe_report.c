@@ -199,15 +199,7 @@ size_t conf_probe_report(const struct conf_probe *p, FILE *out)
 
 bool conf_probe_write_profile(const struct conf_probe *p, const char *path, FILE *err)
 {
-    cJSON *prof = profile_of(p);
-    char *text = sm_json_print_pretty(prof);
-    cJSON_Delete(prof);
-    FILE *f = text ? fopen(path, "w") : NULL;
-    bool ok = f != NULL && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
-    if (f != NULL && fclose(f) != 0) {
-        ok = false;
-    }
-    cJSON_free(text);
+    bool ok = conf_json_write(path, profile_of(p), true);
     if (!ok) {
         fprintf(err, "stagemock probe: cannot write %s\n", path);
     }
