@@ -1,5 +1,5 @@
 /*
- * parse.c - strict decimal integers (sm_parse.h).
+ * parse.c - strict decimal integers and hex digits (sm_parse.h).
  *
  * How: digit by digit, checking before each multiply-and-add that the value
  * stays within max, so overflow is impossible rather than detected after the
@@ -38,4 +38,18 @@ bool smx_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
     }
     *out = (unsigned)v;
     return true;
+}
+
+int smx_hex_digit(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
 }

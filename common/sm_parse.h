@@ -1,6 +1,7 @@
 /*
  * sm_parse.h - decimal integers from command lines, fault specs and case
- * files (common/parse.c), parsed one strict way everywhere.
+ * files (common/parse.c), parsed one strict way everywhere, and the value of
+ * one hex digit for the \xNN escapes of the case and expectation languages.
  *
  * Strict means: ASCII digits only, at least one; no sign, no space, no
  * "0x"; the value must not overflow and must not exceed the caller's max.
@@ -18,5 +19,8 @@ bool smx_parse_u64(const char *s, uint64_t max, uint64_t *out);
 
 /* The same within [lo, hi] for an unsigned. */
 bool smx_parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out);
+
+/* The value of hex digit c (0-9, a-f, A-F), or -1 for any other char. */
+int smx_hex_digit(int c);
 
 #endif

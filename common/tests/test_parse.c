@@ -2,9 +2,12 @@
  * test_parse.c - smx_parse_u64 and smx_parse_uint (common/parse.c): the
  * whole 64-bit range, the first value past it, a max one below a value,
  * and every form strtoull would take but we refuse (sign, space, hex,
- * empty, trailing junk).
+ * empty, trailing junk); smx_hex_digit on every hex digit in both cases
+ * and on the chars either side of each range.
  */
 #include "../../tests/support/sm_test.h"
+
+#include <ctype.h>
 
 #include "../sm_parse.h"
 
@@ -61,6 +64,22 @@ static void parse_uint_keeps_within_lo_and_hi(void **state)
     assert_int_equal(v, 60);
 }
 
+static void hex_digit_takes_both_cases_and_refuses_the_rest(void **state)
+{
+    (void)state;
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        assert_int_equal(smx_hex_digit(digits[i]), i);
+        assert_int_equal(smx_hex_digit(toupper((unsigned char)digits[i])), i);
+    }
+    static const char bad[] = "gGzZ/:@`\x20-";
+    for (size_t i = 0; i + 1 < sizeof bad; i++) {
+        assert_int_equal(smx_hex_digit(bad[i]), -1);
+    }
+    assert_int_equal(smx_hex_digit('\0'), -1);
+    assert_int_equal(smx_hex_digit(0xe9), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -68,6 +87,7 @@ int main(void)
         cmocka_unit_test(parse_u64_refuses_overflow_and_values_over_max),
         cmocka_unit_test(parse_u64_refuses_what_is_not_plain_digits),
         cmocka_unit_test(parse_uint_keeps_within_lo_and_hi),
+        cmocka_unit_test(hex_digit_takes_both_cases_and_refuses_the_rest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

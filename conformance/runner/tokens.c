@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../common/sm_parse.h"
 #include "case.h"
 #include "tokens.h"
 
@@ -23,20 +24,6 @@ void conf_tokens_free(char **tokens, size_t n)
         free(tokens[i]);
     }
     free(tokens);
-}
-
-static int hexval(char ch)
-{
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0';
-    }
-    if (ch >= 'a' && ch <= 'f') {
-        return ch - 'a' + 10;
-    }
-    if (ch >= 'A' && ch <= 'F') {
-        return ch - 'A' + 10;
-    }
-    return -1;
 }
 
 /* Decode the escape after the backslash at s[*i] (inside "..."); *i is left
@@ -59,8 +46,8 @@ static bool read_escape(const char *s, size_t *i, char *ch, struct sm_error *err
     default:
         break;
     }
-    if (e == 'x' && hexval(s[*i + 1]) >= 0 && hexval(s[*i + 2]) >= 0) {
-        *ch = (char)(hexval(s[*i + 1]) * 16 + hexval(s[*i + 2]));
+    if (e == 'x' && smx_hex_digit(s[*i + 1]) >= 0 && smx_hex_digit(s[*i + 2]) >= 0) {
+        *ch = (char)(smx_hex_digit(s[*i + 1]) * 16 + smx_hex_digit(s[*i + 2]));
         *i += 2;
         return true;
     }
