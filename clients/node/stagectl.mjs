@@ -106,16 +106,21 @@ async function text(res, dog) {
   }
 }
 
+// The answer's body, and its JSON member `key` when that is a non-empty
+// string (else undefined: not JSON, not an object, or no such string).
+async function member(res, dog, key) {
+  const body = await text(res, dog);
+  let value;
+  try {
+    value = JSON.parse(body)[key];
+  } catch {}
+  return { body, value: typeof value === "string" && value !== "" ? value : undefined };
+}
+
 async function check(res, dog) {
   if (res.ok) return;
-  const body = await text(res, dog);
-  let msg;
-  try {
-    msg = JSON.parse(body).message;
-  } catch {}
-  if (typeof msg !== "string" || msg === "") {
-    msg = `HTTP ${res.status} with a body that is not a JSON error: ${body.slice(0, 160) || "(empty)"}`;
-  }
+  const { body, value } = await member(res, dog, "message");
+  const msg = value ?? `HTTP ${res.status} with a body that is not a JSON error: ${body.slice(0, 160) || "(empty)"}`;
   throw new Failure(res.status, msg, 1, res.headers.get("x-stagemock-rule"));
 }
 
@@ -155,12 +160,8 @@ async function upload(stage, path) {
       continue;
     }
     await check(res, dog);
-    const body = await text(res, dog);
-    let id;
-    try {
-      id = JSON.parse(body).file_id;
-    } catch {}
-    if (typeof id !== "string" || id === "") {
+    const { body, value: id } = await member(res, dog, "file_id");
+    if (id === undefined) {
       throw new Failure(res.status, `answer has no file_id: ${body.slice(0, 80)}`, 1);
     }
     return id;
