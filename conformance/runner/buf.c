@@ -12,9 +12,12 @@
 #include "run.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../../common/sm_mem.h"
 
 void conf_buf_init(struct conf_buf *b)
 {
@@ -32,24 +35,13 @@ static bool reserve(struct conf_buf *b, size_t extra)
     if (b->oom) {
         return false;
     }
-    if (b->len + extra + 1 <= b->cap) {
-        return true;
-    }
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1) {
-        if (cap > SIZE_MAX / 2) {
-            b->oom = true;
-            return false;
-        }
-        cap *= 2;
-    }
-    char *d = realloc(b->data, cap);
+    char *d = extra < SIZE_MAX - b->len - 1 ? smx_grow(b->data, &b->cap, b->len + extra + 1, 1, 256)
+                                            : NULL;
     if (d == NULL) {
         b->oom = true;
         return false;
     }
     b->data = d;
-    b->cap = cap;
     return true;
 }
 

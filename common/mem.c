@@ -1,0 +1,34 @@
+/*
+ * mem.c - doubling growth of a heap array (sm_mem.h).
+ *
+ * What: doubles the capacity until it holds what is asked, refusing a size
+ * that would overflow size_t before calling realloc, so callers need no
+ * overflow checks of their own. Errors: NULL; the caller decides whether that
+ * is a sticky flag or an error it reports. Not here: what is stored, shrinking.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "sm_mem.h"
+
+void *smx_grow(void *p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+    if (need <= *cap) {
+        return p;
+    }
+    size_t n = *cap > 0 ? *cap : (first > 0 ? first : 1);
+    while (n < need) {
+        if (n > SIZE_MAX / 2) {
+            return NULL;
+        }
+        n *= 2;
+    }
+    if (elem == 0 || n > SIZE_MAX / elem) {
+        return NULL;
+    }
+    void *np = realloc(p, n * elem);
+    if (np != NULL) {
+        *cap = n;
+    }
+    return np;
+}

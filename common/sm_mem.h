@@ -1,0 +1,22 @@
+/*
+ * sm_mem.h - the doubling growth of a heap array (common/mem.c), which the
+ * conformance runner's text buffer and the fixture writer's byte buffer
+ * share, and the server's growable arrays could.
+ *
+ * Internal (smx_ prefix, never in include/). Thread-safe: it touches only
+ * the caller's block.
+ */
+#ifndef SM_MEM_H
+#define SM_MEM_H
+
+#include <stddef.h>
+
+/* Room for at least need (> 0) elements of elem bytes in p, an array of
+ * *cap of them (p NULL when *cap is 0). When *cap is short, the capacity
+ * doubles from *cap (or from first, when *cap is 0) until it holds need, and
+ * p is reallocated to it. Returns the array to use (p itself when it was
+ * large enough) with *cap updated, or NULL when out of memory or when the
+ * size would overflow; p and *cap are then unchanged and p still valid. */
+void *smx_grow(void *p, size_t *cap, size_t need, size_t elem, size_t first);
+
+#endif
