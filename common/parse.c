@@ -45,11 +45,6 @@ int smx_hex_digit(int c)
     if (c >= '0' && c <= '9') {
         return c - '0';
     }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
+    int lower = c | 0x20; /* ASCII 'A'-'F' to 'a'-'f'; no other char lands there */
+    return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
 }
