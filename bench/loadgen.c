@@ -110,8 +110,8 @@ struct lg_conn {
     int64_t body_left; /* Content-Length: bytes still to come; chunked: of this chunk */
     int chunked;
     enum lg_chunk chunk_state;
-    int size_digits;  /* hex digits seen on this chunk-size line (-1 after an extension) */
-    size_t line_len;  /* trailer: bytes on this line before its CR LF */
+    int size_digits; /* hex digits seen on this chunk-size line (-1 after an extension) */
+    size_t line_len; /* trailer: bytes on this line before its CR LF */
     int status;
     int close_after;
     uint64_t t0_ns;
@@ -295,7 +295,8 @@ static int header_is(const char *line, size_t len, const char *name)
     return len > n && strncasecmp(line, name, n) == 0 && line[n] == ':';
 }
 
-/* Parses the answer's head in rbuf; its length when it was complete, 0 to read more, -1 if unusable. */
+/* Parses the answer's head in rbuf; its length when it was complete, 0 to read more, -1 if
+ * unusable. */
 static int64_t parse_head(struct lg_conn *c)
 {
     char *end = memmem(c->rbuf, c->rlen, "\r\n\r\n", 4);

@@ -111,8 +111,8 @@ struct sm_stage_file {
     char sha256[65]; /* "" until first asked for (sm_stage_file_sha256) */
     uint64_t commit_seq;
     struct sm_blob *blob;
-    bool keyed;          /* content_key is set (the bytes are in memory) */
-    uint32_t judged_no;  /* the validation the bytes passed: the stage's judged[judged_no] */
+    bool keyed;           /* content_key is set (the bytes are in memory) */
+    uint32_t judged_no;   /* the validation the bytes passed: the stage's judged[judged_no] */
     uint64_t content_key; /* sm_spool_content_key of the bytes */
 };
 
@@ -126,13 +126,13 @@ struct sm_stage {
     char *name;
     struct sm_stage_file *files;
     size_t n_files, cap;
-    struct sm_pq_schema *schema; /* fixed by the first accepted file */
-    struct sm_findex by_name;    /* unique-names */
-    struct sm_findex by_content; /* equal contents share one blob */
+    struct sm_pq_schema *schema;  /* fixed by the first accepted file */
+    struct sm_findex by_name;     /* unique-names */
+    struct sm_findex by_content;  /* equal contents share one blob */
     struct sm_pq_options *judged; /* the distinct validations files passed (usually one) */
     uint32_t n_judged;
-    uint64_t clears;             /* times cleared: a streamed list stops if this moves */
-    size_t list_counted;         /* list.c: files whose list text is counted in list_bytes */
+    uint64_t clears;     /* times cleared: a streamed list stops if this moves */
+    size_t list_counted; /* list.c: files whose list text is counted in list_bytes */
     uint64_t list_bytes;
 };
 
