@@ -22,6 +22,9 @@
  *
  * Each thread runs its share of the connections on one epoll loop; requests
  * are not pipelined (one in flight per connection, as a client SDK does).
+ * Answers are framed by Content-Length or by chunked transfer coding (WireMock
+ * and Mountebank answer chunked); "Connection: close" is honoured by opening a
+ * fresh connection for the next request.
  * Latency is from the first byte written to the last byte of the answer read,
  * kept in a log-linear histogram (32 steps per power of two, about 3%).
  * -n stops after COUNT requests (or at -d, whichever comes first), for
@@ -88,6 +91,10 @@ struct lg_shared {
 
 enum lg_state { LG_IDLE, LG_WRITING, LG_READING };
 
+/* where a chunked answer's body is: a size line, chunk data, the CRLF after
+ * the data, or the trailer (ends at an empty line) */
+enum lg_chunk { LG_CH_SIZE, LG_CH_DATA, LG_CH_DATA_END, LG_CH_TRAILER };
+
 struct lg_conn {
     int fd;
     enum lg_state state;
@@ -99,7 +106,13 @@ struct lg_conn {
     size_t to_send, sent;
     char rbuf[LG_RBUF];
     size_t rlen;
-    int64_t body_left; /* -1 until the answer's head is read */
+    int in_body;       /* the answer's head is read */
+    int answered;      /* the whole answer is read */
+    int64_t body_left; /* Content-Length: bytes still to come; chunked: of this chunk */
+    int chunked;
+    enum lg_chunk chunk_state;
+    int size_digits; /* hex digits seen on this chunk-size line (-1 after an extension) */
+    size_t line_len; /* trailer: bytes on this line before its CR LF */
     int status;
     int close_after;
     uint64_t t0_ns;
@@ -237,7 +250,13 @@ static void conn_prepare(struct lg_conn *c, const struct lg_shared *sh)
     c->to_send = (size_t)hlen + sh->size + sizeof lg_tail - 1;
     c->sent = 0;
     c->rlen = 0;
-    c->body_left = -1;
+    c->in_body = 0;
+    c->answered = 0;
+    c->body_left = 0;
+    c->chunked = 0;
+    c->chunk_state = LG_CH_SIZE;
+    c->size_digits = 0;
+    c->line_len = 0;
     c->status = 0;
     c->close_after = 0;
     c->state = LG_WRITING;
@@ -277,8 +296,9 @@ static int header_is(const char *line, size_t len, const char *name)
     return len > n && strncasecmp(line, name, n) == 0 && line[n] == ':';
 }
 
-/* Parses the answer's head in rbuf; 1 when it was complete, 0 to read more, -1 if unusable. */
-static int parse_head(struct lg_conn *c)
+/* Parses the answer's head in rbuf; its length when it was complete, 0 to read more, -1 if
+ * unusable. */
+static int64_t parse_head(struct lg_conn *c)
 {
     char *end = memmem(c->rbuf, c->rlen, "\r\n\r\n", 4);
     if (end == NULL) {
@@ -301,16 +321,108 @@ static int parse_head(struct lg_conn *c)
         } else if (header_is(line, len, "Connection") && memmem(line, len, "close", 5) != NULL) {
             c->close_after = 1;
         } else if (header_is(line, len, "Transfer-Encoding")) {
-            return -1; /* our servers answer with a length; chunked is not expected */
+            if (memmem(line, len, "chunked", 7) == NULL) {
+                return -1; /* no other coding is expected */
+            }
+            c->chunked = 1;
         }
         line = eol + 1;
     }
-    if (length < 0) {
+    if (length < 0 && !c->chunked) {
         return -1;
     }
-    size_t head = (size_t)(end + 4 - c->rbuf);
-    c->body_left = length - (int64_t)(c->rlen - head);
-    return 1;
+    c->body_left = c->chunked ? 0 : length;
+    return (int64_t)(end + 4 - c->rbuf);
+}
+
+static int hex_value(char ch)
+{
+    if (ch >= '0' && ch <= '9') {
+        return ch - '0';
+    }
+    ch = (char)(ch | 0x20);
+    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
+}
+
+/* Walks n bytes of a chunked body; 1 when its end was reached, 0 for more, -1 if malformed. */
+static int chunked_feed(struct lg_conn *c, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        if (c->answered) {
+            return -1; /* bytes after the answer: nothing is pipelined, so that is wrong */
+        }
+        char ch = p[i];
+        switch (c->chunk_state) {
+        case LG_CH_SIZE:
+            i++;
+            if (ch == '\n') {
+                if (c->size_digits == 0) {
+                    return -1;
+                }
+                c->chunk_state = c->body_left == 0 ? LG_CH_TRAILER : LG_CH_DATA;
+                c->line_len = 0;
+            } else if (c->size_digits < 0) {
+                /* past the size: an extension or the CR, skipped */
+            } else if (ch == ';' || ch == '\r') {
+                if (c->size_digits == 0) {
+                    return -1;
+                }
+                c->size_digits = -1;
+            } else {
+                int v = hex_value(ch);
+                if (v < 0 || c->body_left > (INT64_MAX >> 4)) {
+                    return -1;
+                }
+                c->body_left = (c->body_left << 4) | v;
+                c->size_digits++;
+            }
+            break;
+        case LG_CH_DATA: {
+            size_t take = n - i < (uint64_t)c->body_left ? n - i : (size_t)c->body_left;
+            i += take;
+            c->body_left -= (int64_t)take;
+            if (c->body_left == 0) {
+                c->chunk_state = LG_CH_DATA_END;
+            }
+            break;
+        }
+        case LG_CH_DATA_END:
+            i++;
+            if (ch == '\n') {
+                c->chunk_state = LG_CH_SIZE;
+                c->size_digits = 0;
+            } else if (ch != '\r') {
+                return -1;
+            }
+            break;
+        case LG_CH_TRAILER:
+            i++;
+            if (ch == '\n') {
+                if (c->line_len == 0) {
+                    c->answered = 1;
+                }
+                c->line_len = 0;
+            } else if (ch != '\r') {
+                c->line_len++;
+            }
+            break;
+        }
+    }
+    return c->answered;
+}
+
+/* Takes n bytes of the answer's body; 1 when the answer is complete, 0 for more, -1 if wrong. */
+static int body_feed(struct lg_conn *c, const char *p, size_t n)
+{
+    if (c->chunked) {
+        return chunked_feed(c, p, n);
+    }
+    if ((uint64_t)c->body_left < n) {
+        return -1; /* more bytes than announced: nothing is pipelined, so that is wrong */
+    }
+    c->body_left -= (int64_t)n;
+    c->answered = c->body_left == 0;
+    return c->answered;
 }
 
 /* Reads what is there; 1 when the answer is complete, 0 to wait, -1 on error or close. */
@@ -319,7 +431,7 @@ static int conn_read(struct lg_conn *c)
     for (;;) {
         char *dst = c->rbuf + c->rlen;
         size_t room = sizeof c->rbuf - c->rlen;
-        if (c->body_left >= 0) { /* the head is parsed: discard the body */
+        if (c->in_body) { /* the head is parsed: the body is walked and dropped */
             dst = c->rbuf;
             room = sizeof c->rbuf;
         }
@@ -330,23 +442,23 @@ static int conn_read(struct lg_conn *c)
         if (r < 0) {
             return errno == EAGAIN || errno == EINTR ? 0 : -1;
         }
-        if (c->body_left >= 0) {
-            c->body_left -= r;
+        int done;
+        if (c->in_body) {
+            done = body_feed(c, dst, (size_t)r);
         } else {
             c->rlen += (size_t)r;
-            int h = parse_head(c);
-            if (h <= 0) {
-                if (h < 0) {
+            int64_t head = parse_head(c);
+            if (head <= 0) {
+                if (head < 0) {
                     return -1;
                 }
                 continue;
             }
+            c->in_body = 1;
+            done = body_feed(c, c->rbuf + head, c->rlen - (size_t)head);
         }
-        if (c->body_left == 0) {
-            return 1;
-        }
-        if (c->body_left < 0) {
-            return -1; /* more bytes than announced: nothing is pipelined, so that is wrong */
+        if (done != 0) {
+            return done;
         }
     }
 }
@@ -394,7 +506,7 @@ static void conn_step(struct lg_thread *t, struct lg_conn *c, int ep)
             c->state = LG_IDLE;
             continue;
         }
-        if (c->state == LG_READING && r == 1 && c->body_left == 0) {
+        if (c->state == LG_READING && r == 1 && c->answered) {
             record(t, c);
             c->state = LG_IDLE;
             if (c->close_after) {

@@ -5,7 +5,8 @@
  * stream kept in the server (srv->id_state), seeded for golden tests
  * (--seed) or from the clock and an address otherwise (server.c).
  * Design: the caller holds the server lock, which serialises the stream;
- * the id is heap memory the caller frees.
+ * the id is written to the caller's buffer (a stage keeps it in the same
+ * allocation as the file's name).
  * Not here: the seeding (server.c), what an id is attached to (stage.c).
  */
 #include <stdint.h>
@@ -30,16 +31,12 @@ static void put_hex(char *out, uint64_t v, int n)
     }
 }
 
-char *sm_file_id_new(struct sm_server *srv)
+void sm_file_id_new(struct sm_server *srv, char id[SM_FILE_ID_SIZE])
 {
     uint64_t a = splitmix64(&srv->id_state), b = splitmix64(&srv->id_state);
-    char *id = malloc(2 + 24 + 1); /* "f_", 64 + 32 bits in hex */
-    if (id != NULL) {
-        id[0] = 'f';
-        id[1] = '_';
-        put_hex(id + 2, a, 16);
-        put_hex(id + 18, b, 8);
-        id[26] = '\0';
-    }
-    return id;
+    id[0] = 'f'; /* "f_", 64 + 32 bits in hex */
+    id[1] = '_';
+    put_hex(id + 2, a, 16);
+    put_hex(id + 18, b, 8);
+    id[26] = '\0';
 }

@@ -101,16 +101,19 @@ void sm_spool_cleanup(struct sm_spool *s);
 
 /* ---- stages ------------------------------------------------------------ */
 
+/* What a stage keeps per file (a million files cost what this struct, one
+ * allocation for both strings and the name index's slots cost: see
+ * docs/PERFORMANCE.md, "Per-file memory"). */
 struct sm_stage_file {
-    char *name;
-    char *file_id;
+    char *name;    /* one allocation: the name, its NUL, then the file id */
+    char *file_id; /* points into name's allocation; never freed alone */
     uint64_t size;
     char sha256[65]; /* "" until first asked for (sm_stage_file_sha256) */
     uint64_t commit_seq;
     struct sm_blob *blob;
-    bool keyed;                  /* content_key is set (the bytes are in memory) */
-    uint64_t content_key;        /* sm_spool_content_key of the bytes */
-    struct sm_pq_options judged; /* the validation the bytes passed */
+    bool keyed;           /* content_key is set (the bytes are in memory) */
+    uint32_t judged_no;   /* the validation the bytes passed: the stage's judged[judged_no] */
+    uint64_t content_key; /* sm_spool_content_key of the bytes */
 };
 
 /* An index over a stage's files (stage.c): a power of two slots, at most half full. */
@@ -123,11 +126,13 @@ struct sm_stage {
     char *name;
     struct sm_stage_file *files;
     size_t n_files, cap;
-    struct sm_pq_schema *schema; /* fixed by the first accepted file */
-    struct sm_findex by_name;    /* unique-names */
-    struct sm_findex by_content; /* equal contents share one blob */
-    uint64_t clears;             /* times cleared: a streamed list stops if this moves */
-    size_t list_counted;         /* list.c: files whose list text is counted in list_bytes */
+    struct sm_pq_schema *schema;  /* fixed by the first accepted file */
+    struct sm_findex by_name;     /* unique-names */
+    struct sm_findex by_content;  /* equal contents share one blob */
+    struct sm_pq_options *judged; /* the distinct validations files passed (usually one) */
+    uint32_t n_judged;
+    uint64_t clears;     /* times cleared: a streamed list stops if this moves */
+    size_t list_counted; /* list.c: files whose list text is counted in list_bytes */
     uint64_t list_bytes;
 };
 
@@ -414,8 +419,9 @@ SM_NODISCARD enum sm_code sm_name_check(const char *name, size_t len, struct sm_
 SM_NODISCARD enum sm_code sm_text_check(const char *field, const char *s, size_t len,
                                         enum sm_rule rule, struct sm_error *err);
 
-/* A new opaque file id (lock held); caller frees. */
-char *sm_file_id_new(struct sm_server *srv);
+/* A new opaque file id written to id (lock held): "f_", 24 hex digits, NUL. */
+#define SM_FILE_ID_SIZE 27
+void sm_file_id_new(struct sm_server *srv, char id[SM_FILE_ID_SIZE]);
 
 /* ---- persistence (store.c) ---------------------------------------------- */
 

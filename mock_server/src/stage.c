@@ -215,8 +215,9 @@ struct sm_blob *sm_stage_same_bytes(struct sm_stage *st, const struct sm_spool *
     if (f == NULL || !sm_spool_holds(sp, f->blob)) {
         return NULL;
     }
-    if (schema != NULL && f->judged.deep == opt->deep && f->judged.codecs == opt->codecs &&
-        memcmp(&f->judged.limits, &opt->limits, sizeof opt->limits) == 0 && st->schema != NULL) {
+    const struct sm_pq_options *judged = &st->judged[f->judged_no];
+    if (schema != NULL && judged->deep == opt->deep && judged->codecs == opt->codecs &&
+        memcmp(&judged->limits, &opt->limits, sizeof opt->limits) == 0 && st->schema != NULL) {
         *schema = sm_pq_schema_dup(st->schema); /* NULL without memory: judged again */
     }
     return sm_blob_ref(f->blob);
@@ -229,6 +230,49 @@ const char *sm_stage_file_sha256(struct sm_stage_file *f)
         (void)sm_blob_sha256(f->blob, f->sha256);
     }
     return f->sha256;
+}
+
+/* The number of opt in st->judged, added when new; false when out of memory.
+ * A file keeps this number instead of the options themselves (56 bytes a
+ * file): a server judges nearly every file the same way. */
+static bool judged_no(struct sm_stage *st, const struct sm_pq_options *opt, uint32_t *no)
+{
+    for (uint32_t i = st->n_judged; i-- > 0;) { /* the newest first: the likeliest */
+        const struct sm_pq_options *j = &st->judged[i];
+        if (j->deep == opt->deep && j->codecs == opt->codecs &&
+            memcmp(&j->limits, &opt->limits, sizeof opt->limits) == 0) {
+            *no = i;
+            return true;
+        }
+    }
+    if (st->n_judged == UINT32_MAX) {
+        return false;
+    }
+    struct sm_pq_options *nj = realloc(st->judged, (st->n_judged + 1u) * sizeof *nj);
+    if (nj == NULL) {
+        return false;
+    }
+    st->judged = nj;
+    st->judged[st->n_judged] = *opt;
+    *no = st->n_judged++;
+    return true;
+}
+
+/* The name, its NUL, the file id and its NUL in one allocation (NULL without memory). */
+static char *name_and_id(struct sm_server *srv, const char *name, const char *loaded_id)
+{
+    char fresh[SM_FILE_ID_SIZE];
+    if (loaded_id == NULL) {
+        sm_file_id_new(srv, fresh);
+        loaded_id = fresh;
+    }
+    size_t nl = strlen(name) + 1, il = strlen(loaded_id) + 1;
+    char *both = malloc(nl + il);
+    if (both != NULL) {
+        memcpy(both, name, nl);
+        memcpy(both + nl, loaded_id, il);
+    }
+    return both;
 }
 
 enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
@@ -263,22 +307,24 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
     if (!indexes_reserve(st)) {
         return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory adding '%s'", name);
     }
+    uint32_t jn = 0;
+    if (!judged_no(st, &put->judged, &jn)) {
+        return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory adding '%s'", name);
+    }
     struct sm_pq_schema *copy = st->schema == NULL ? sm_pq_schema_dup(put->schema) : NULL;
-    struct sm_stage_file f = {.name = strdup(name),
-                              .file_id =
-                                  put->file_id != NULL ? strdup(put->file_id) : sm_file_id_new(srv),
+    struct sm_stage_file f = {.name = name_and_id(srv, name, put->file_id),
                               .size = put->blob->size,
                               .commit_seq = put->seq,
                               .blob = put->blob,
                               .keyed = put->keyed,
-                              .content_key = put->content_key,
-                              .judged = put->judged};
+                              .judged_no = jn,
+                              .content_key = put->content_key};
+    f.file_id = f.name != NULL ? f.name + strlen(f.name) + 1 : NULL;
     size_t hl = strnlen(put->sha256, 64);
     memcpy(f.sha256, put->sha256, hl);
     f.sha256[hl] = '\0';
-    if (f.name == NULL || f.file_id == NULL || (st->schema == NULL && copy == NULL)) {
+    if (f.name == NULL || (st->schema == NULL && copy == NULL)) {
         free(f.name);
-        free(f.file_id);
         sm_pq_schema_free(copy);
         return sm_err_set(err, SM_E_NOMEM, 503, SM_RULE_NONE, "out of memory adding '%s'", name);
     }
@@ -290,7 +336,6 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
                 : sm_err_set(err, SM_E_INTERNAL, 500, SM_RULE_NONE, "data-dir commit not prepared");
         if (rc != SM_OK) {
             free(f.name);
-            free(f.file_id);
             sm_pq_schema_free(copy);
             return rc;
         }
@@ -309,8 +354,7 @@ enum sm_code sm_stage_commit(struct sm_server *srv, struct sm_stage *st,
 void sm_stage_clear(struct sm_stage *st)
 {
     for (size_t i = 0; i < st->n_files; i++) {
-        free(st->files[i].name);
-        free(st->files[i].file_id);
+        free(st->files[i].name); /* the file id with it */
         sm_blob_unref(st->files[i].blob);
     }
     st->n_files = 0;
@@ -330,6 +374,9 @@ void sm_stage_cleanup(struct sm_stage *st)
     free(st->name);
     findex_free(&st->by_name);
     findex_free(&st->by_content);
+    free(st->judged);
+    st->judged = NULL;
+    st->n_judged = 0;
     st->files = NULL;
     st->cap = 0;
     st->name = NULL;

@@ -394,7 +394,9 @@ static void many_files_stay_findable(void **state)
 
 /* Equal bytes keep their verdict only under the same validation: after the
  * profile stops accepting SNAPPY, the very bytes it stored before are
- * refused, and after a reset they set the fresh stage's schema again. */
+ * refused (also when a file stored under the new profile sits beside them:
+ * each file keeps the validation it passed), and after a reset they set the
+ * fresh stage's schema again. */
 static void a_kept_verdict_follows_the_profile(void **state)
 {
     (void)state;
@@ -407,7 +409,14 @@ static void a_kept_verdict_follows_the_profile(void **state)
     static const char profile[] = "{\"codecs\": [\"UNCOMPRESSED\"]}";
     struct sm_error e;
     assert_int_equal(sm_server_load_profile(srv, profile, sizeof profile - 1, &e), SM_OK);
+    /* a file stored under this profile: the stage now keeps two validations,
+     * and each stored file must still point at the one it passed */
+    size_t plain_len;
+    uint8_t *plain = sm_test_parquet(0, 0, 31, &plain_len);
+    upload_expect(srv, "plain.parquet", plain, plain_len, 200, NULL);
     upload_expect(srv, "three.parquet", pq, len, 400, "codec");
+    upload_expect(srv, "plain-again.parquet", plain, plain_len, 200, NULL);
+    free(plain);
     static const char back[] = "{\"codecs\": [\"UNCOMPRESSED\", \"SNAPPY\"]}";
     assert_int_equal(sm_server_load_profile(srv, back, sizeof back - 1, &e), SM_OK);
     sm_server_reset(srv);
