@@ -28,6 +28,7 @@
 #include "../fixtures/pqwrite/pqw.h"
 #include "bench_time.h"
 #include "stagemock/parquet.h"
+#include "../common/sm_mem.h"
 
 #define PASSES 7
 
@@ -213,14 +214,7 @@ int main(int argc, char **argv)
     unlink(small_path);
     unlink(big_path);
     unlink(crc_path);
-    free(small);
-    free(big);
-    free(crc);
-    free(small_pages.off);
-    free(small_pages.len);
-    free(big_pages.off);
-    free(big_pages.len);
-    free(crc_pages.off);
-    free(crc_pages.len);
+    SMX_FREE_ALL(small, big, crc, small_pages.off, small_pages.len, big_pages.off, big_pages.len,
+                 crc_pages.off, crc_pages.len);
     return 0;
 }

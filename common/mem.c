@@ -4,7 +4,8 @@
  * What: doubles the capacity until it holds what is asked, refusing a size
  * that would overflow size_t before calling realloc, so callers need no
  * overflow checks of their own. Errors: NULL; the caller decides whether that
- * is a sticky flag or an error it reports. Not here: what is stored, shrinking.
+ * is a sticky flag or an error it reports. smx_free_each is the loop behind
+ * SMX_FREE_ALL. Not here: what is stored, shrinking.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -31,4 +32,11 @@ void *smx_grow(void *p, size_t *cap, size_t need, size_t elem, size_t first)
         *cap = n;
     }
     return np;
+}
+
+void smx_free_each(void *const ptrs[], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(ptrs[i]);
+    }
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "smc_internal.h"
+#include "../../common/sm_mem.h"
 
 void smc_options_init(struct smc_options *opt)
 {
@@ -106,11 +107,7 @@ void smc_client_free(struct smc_client *c)
         curl_easy_cleanup(c->curl);
         curl_global_cleanup();
     }
-    free(c->url);
-    free(c->key);
-    free(c->user_agent);
-    free(c->ca_file);
-    free(c);
+    SMX_FREE_ALL(c->url, c->key, c->user_agent, c->ca_file, c);
 }
 
 enum smc_code smc_err_set(struct smc_error *err, enum smc_code code, const char *fmt, ...)
@@ -134,16 +131,12 @@ void smc_err_clear(struct smc_error *err)
 
 const char *smc_strerror(enum smc_code code)
 {
-    static const char *const names[] = {
-        [SMC_OK] = "SMC_OK",
-        [SMC_E_ARG] = "SMC_E_ARG",
-        [SMC_E_NOMEM] = "SMC_E_NOMEM",
-        [SMC_E_IO] = "SMC_E_IO",
-        [SMC_E_REJECTED] = "SMC_E_REJECTED",
-        [SMC_E_PROTOCOL] = "SMC_E_PROTOCOL",
-        [SMC_E_TRANSPORT] = "SMC_E_TRANSPORT",
-        [SMC_E_TIMEOUT] = "SMC_E_TIMEOUT",
-    };
+#define CODE_NAME(c) [c] = #c
+    static const char *const names[] = {CODE_NAME(SMC_OK),          CODE_NAME(SMC_E_ARG),
+                                        CODE_NAME(SMC_E_NOMEM),     CODE_NAME(SMC_E_IO),
+                                        CODE_NAME(SMC_E_REJECTED),  CODE_NAME(SMC_E_PROTOCOL),
+                                        CODE_NAME(SMC_E_TRANSPORT), CODE_NAME(SMC_E_TIMEOUT)};
+#undef CODE_NAME
     return (unsigned)code < sizeof names / sizeof names[0] ? names[code] : "SMC_E_UNKNOWN";
 }
 

@@ -2,7 +2,9 @@
  * test_mem.c - smx_grow (common/mem.c): the first allocation takes `first`
  * (doubled until it holds need), a large enough array is returned as it is,
  * growth doubles and keeps the contents, and sizes that would overflow are
- * refused with the array and its capacity untouched.
+ * refused with the array and its capacity untouched. SMX_FREE_ALL evaluates
+ * each argument once, takes NULLs, and frees every block (a block it missed
+ * fails the ASan build's leak check).
  */
 #include "../../tests/support/sm_test.h"
 
@@ -51,11 +53,29 @@ static void grow_refuses_overflow_and_keeps_the_array(void **state)
     free(p);
 }
 
+static void *counted_block(int *calls)
+{
+    (*calls)++;
+    return malloc(16);
+}
+
+static void free_all_evaluates_once_and_takes_null(void **state)
+{
+    (void)state;
+    int calls = 0;
+    char *owned = malloc(8);
+    assert_non_null(owned);
+    SMX_FREE_ALL(counted_block(&calls), NULL, owned, counted_block(&calls));
+    assert_int_equal(calls, 2);
+    SMX_FREE_ALL(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(grow_starts_at_first_and_doubles),
         cmocka_unit_test(grow_refuses_overflow_and_keeps_the_array),
+        cmocka_unit_test(free_all_evaluates_once_and_takes_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 
 #include "../../common/sm_file.h"
 #include "../../common/sm_json.h"
+#include "../../common/sm_mem.h"
 
 static cJSON *json_or_null(const char *text)
 {
@@ -166,9 +167,6 @@ enum sm_code conf_artifact_read(const char *path, const char *case_id, const cha
 
 void conf_replay_cleanup(struct conf_replay *r)
 {
-    free(r->adapter);
-    free(r->cmd);
-    free(r->outcome);
-    free(r->failed);
+    SMX_FREE_ALL(r->adapter, r->cmd, r->outcome, r->failed);
     r->adapter = r->cmd = r->outcome = r->failed = NULL;
 }

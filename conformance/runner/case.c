@@ -24,6 +24,7 @@
 #include "../../common/sm_file.h"
 #include "../../common/sm_parse.h"
 #include "../../common/sm_lint.h"
+#include "../../common/sm_mem.h"
 
 enum section { SEC_NONE, SEC_CASE, SEC_SETUP, SEC_STEP, SEC_EXPECT };
 
@@ -72,25 +73,16 @@ void conf_case_free(struct conf_case *c)
     if (c == NULL) {
         return;
     }
-    free(c->path);
-    free(c->id);
-    free(c->rule);
-    free(c->title);
-    free(c->why);
+    SMX_FREE_ALL(c->path, c->id, c->rule, c->title, c->why);
     conf_tokens_free(c->stages, c->n_stages);
     for (size_t i = 0; i < c->n_keys; i++) {
         free(c->keys[i].key);
         conf_tokens_free(c->keys[i].stages, c->keys[i].n_stages);
     }
-    free(c->keys);
-    free(c->api_key);
-    free(c->profile);
-    free(c->scenario);
+    SMX_FREE_ALL(c->keys, c->api_key, c->profile, c->scenario);
     conf_tokens_free(c->faults, c->n_faults);
     for (size_t i = 0; i < c->n_preloads; i++) {
-        free(c->preloads[i].stage);
-        free(c->preloads[i].fixture);
-        free(c->preloads[i].name);
+        SMX_FREE_ALL(c->preloads[i].stage, c->preloads[i].fixture, c->preloads[i].name);
     }
     free(c->preloads);
     for (size_t i = 0; i < c->n_steps; i++) {

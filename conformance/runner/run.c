@@ -11,6 +11,7 @@
  * Not here: a job's work (job.c), the command line (conform_main.c).
  */
 #include "run.h"
+#include "../../common/sm_mem.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -38,10 +39,7 @@ uint64_t conf_case_seed(uint64_t run_seed, const char *case_id)
 
 void conf_result_cleanup(struct conf_result *r)
 {
-    free(r->evidence);
-    free(r->journal);
-    free(r->adapter_out);
-    free(r->adapter_err);
+    SMX_FREE_ALL(r->evidence, r->journal, r->adapter_out, r->adapter_err);
     sm_free(r->schedule);
     sm_free(r->scenario_report);
     memset(r, 0, sizeof *r);
@@ -61,9 +59,7 @@ void conf_run_cleanup(struct conf_run *run)
         free(run->adapters[i].name);
         free(run->adapters[i].cmd);
     }
-    free(run->adapters);
-    free(run->fixtures_dir);
-    free(run->work_dir);
+    SMX_FREE_ALL(run->adapters, run->fixtures_dir, run->work_dir);
     memset(run, 0, sizeof *run);
 }
 

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE /* pipe2 */
 #include "run.h"
+#include "../../common/sm_mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -265,9 +266,7 @@ done:
     if (attr_ok) {
         posix_spawnattr_destroy(&attr);
     }
-    free(script);
-    free(argv);
-    free(envp);
+    SMX_FREE_ALL(script, argv, envp);
     if (rc != SM_OK || out.data == NULL || errs.data == NULL) {
         free(out.data);
         free(errs.data);

@@ -31,6 +31,7 @@
 #include "commands.h"
 #include "record.h"
 #include "stagemock/har.h"
+#include "../../common/sm_mem.h"
 
 #define BODY_MAX_DEFAULT ((size_t)1 << 20)
 #define SCENARIO_DOC_MAX ((size_t)4 << 20) /* what `serve --scenario` reads */
@@ -145,12 +146,7 @@ void rec_exchange_cleanup(struct rec_exchange *x)
 {
     rec_headers_clear(x->req_h, x->n_req_h);
     rec_headers_clear(x->resp_h, x->n_resp_h);
-    free(x->req_h);
-    free(x->resp_h);
-    free(x->path);
-    free(x->req_body);
-    free(x->resp_body);
-    free(x->error);
+    SMX_FREE_ALL(x->req_h, x->resp_h, x->path, x->req_body, x->resp_body, x->error);
     memset(x, 0, sizeof *x);
 }
 

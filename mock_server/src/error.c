@@ -85,22 +85,14 @@ void sm_err_prefix(struct sm_error *err, const char *fmt, ...)
 
 const char *sm_strerror(enum sm_code code)
 {
+#define CODE_NAME(c) [c] = #c
     static const char *const names[] = {
-        [SM_OK] = "SM_OK",
-        [SM_E_NOMEM] = "SM_E_NOMEM",
-        [SM_E_ARG] = "SM_E_ARG",
-        [SM_E_MALFORMED] = "SM_E_MALFORMED",
-        [SM_E_UNSUPPORTED] = "SM_E_UNSUPPORTED",
-        [SM_E_CONFLICT] = "SM_E_CONFLICT",
-        [SM_E_NOT_FOUND] = "SM_E_NOT_FOUND",
-        [SM_E_AUTH] = "SM_E_AUTH",
-        [SM_E_TOO_LARGE] = "SM_E_TOO_LARGE",
-        [SM_E_IO] = "SM_E_IO",
-        [SM_E_INTERNAL] = "SM_E_INTERNAL",
-        [SM_E_MISMATCH] = "SM_E_MISMATCH",
-        [SM_E_METHOD] = "SM_E_METHOD",
-        [SM_E_STATE] = "SM_E_STATE",
-    };
+        CODE_NAME(SM_OK),          CODE_NAME(SM_E_NOMEM),       CODE_NAME(SM_E_ARG),
+        CODE_NAME(SM_E_MALFORMED), CODE_NAME(SM_E_UNSUPPORTED), CODE_NAME(SM_E_CONFLICT),
+        CODE_NAME(SM_E_NOT_FOUND), CODE_NAME(SM_E_AUTH),        CODE_NAME(SM_E_TOO_LARGE),
+        CODE_NAME(SM_E_IO),        CODE_NAME(SM_E_INTERNAL),    CODE_NAME(SM_E_MISMATCH),
+        CODE_NAME(SM_E_METHOD),    CODE_NAME(SM_E_STATE)};
+#undef CODE_NAME
     size_t i = (size_t)code;
     if (i < sizeof names / sizeof names[0] && names[i] != NULL) {
         return names[i];

@@ -22,6 +22,7 @@
 #include "expect.h"
 #include "internal.h"
 #include "../../common/sm_utf8.h"
+#include "../../common/sm_mem.h"
 
 static bool bare_char(unsigned char c)
 {
@@ -289,11 +290,7 @@ static const char *endpoint_word(enum sm_ex_endpoint ep)
 
 static void pattern_cleanup(struct sm_ex_pattern *p)
 {
-    free(p->stage);
-    free(p->file);
-    free(p->key);
-    free(p->rule);
-    free(p->text);
+    SMX_FREE_ALL(p->stage, p->file, p->key, p->rule, p->text);
     memset(p, 0, sizeof *p);
 }
 

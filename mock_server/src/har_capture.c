@@ -26,6 +26,7 @@
 
 #include "internal.h"
 #include "stagemock/har.h"
+#include "../../common/sm_mem.h"
 
 struct sm_har_cap {
     char http_version[16];
@@ -135,13 +136,7 @@ void sm_har_cap_free(struct sm_har_cap *c)
     }
     headers_clear(c->req_h, c->n_req_h);
     headers_clear(c->resp_h, c->n_resp_h);
-    free(c->req_h);
-    free(c->resp_h);
-    free(c->host);
-    free(c->query);
-    free(c->req_body);
-    free(c->resp_body);
-    free(c);
+    SMX_FREE_ALL(c->req_h, c->resp_h, c->host, c->query, c->req_body, c->resp_body, c);
 }
 
 /* Append up to max bytes; the buffer doubles (from 4 KiB) up to max, so a

@@ -27,16 +27,11 @@
 #include "internal.h"
 #include "stagemock/har.h"
 #include "../../common/sm_json.h"
+#include "../../common/sm_mem.h"
 
 static void entry_free(struct sm_journal_entry *e)
 {
-    free(e->path);
-    free(e->key);
-    free(e->stage);
-    free(e->file_name);
-    free(e->message);
-    free(e->file_id);
-    free(e->fired);
+    SMX_FREE_ALL(e->path, e->key, e->stage, e->file_name, e->message, e->file_id, e->fired);
     sm_framing_free(e->framing);
     sm_blob_unref(e->digest_of);
     sm_har_cap_free(e->har);

@@ -59,6 +59,7 @@
 #include <zlib.h>
 
 #include "internal.h"
+#include "../../common/sm_mem.h"
 
 #define LOG_MAGIC   "SMLOG01\n"
 #define LOG_MAGIC_N 8
@@ -443,9 +444,7 @@ static void log_free(struct sm_store_log *l)
     }
     pthread_cond_destroy(&l->cv);
     pthread_mutex_destroy(&l->mu);
-    free(l->stage);
-    free(l->dir);
-    free(l);
+    SMX_FREE_ALL(l->stage, l->dir, l);
 }
 
 /* The stage's log, created (durably, with its directory) on first use. */

@@ -24,6 +24,7 @@
 
 #include "../strbuf.h"
 #include "parquet_int.h"
+#include "../../../common/sm_mem.h"
 
 #define FORMAT_MAX_DEPTH 256 /* sm_pq_schema_format recursion; deeper prints { ... } */
 
@@ -70,10 +71,7 @@ void sm_pq_schema_free(struct sm_pq_schema *s)
     if (s == NULL) {
         return;
     }
-    free(s->el);
-    free(s->leaf);
-    free(s->pool);
-    free(s);
+    SMX_FREE_ALL(s->el, s->leaf, s->pool, s);
 }
 
 const char *sm_pq_schema_path(const struct sm_pq_schema *s, size_t i, char *buf, size_t size)

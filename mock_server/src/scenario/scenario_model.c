@@ -20,6 +20,7 @@
 #include "../../../common/sm_utf8.h"
 
 #include "scenario.h"
+#include "../../../common/sm_mem.h"
 
 static char *dup_opt(const char *s, bool *ok)
 {
@@ -59,11 +60,7 @@ void sm_scn_rule_cleanup(struct sm_scn_rule *r)
     if (r == NULL) {
         return;
     }
-    free(r->name);
-    free(r->match.stage);
-    free(r->match.file);
-    free(r->match.key);
-    free(r->match.state);
+    SMX_FREE_ALL(r->name, r->match.stage, r->match.file, r->match.key, r->match.state);
     headers_free(r->match.headers, r->match.n_headers);
     sm_scn_action_cleanup(&r->action);
     memset(r, 0, sizeof *r);
@@ -83,13 +80,9 @@ void sm_scn_doc_free(struct sm_scn_doc *doc)
             free(doc->preload[i].names[j]);
             free(doc->preload[i].paths[j]);
         }
-        free(doc->preload[i].names);
-        free(doc->preload[i].paths);
-        free(doc->preload[i].stage);
+        SMX_FREE_ALL(doc->preload[i].names, doc->preload[i].paths, doc->preload[i].stage);
     }
-    free(doc->preload);
-    free(doc->initial_state);
-    free(doc);
+    SMX_FREE_ALL(doc->preload, doc->initial_state, doc);
 }
 
 enum sm_code sm_scn_action_copy(struct sm_scn_action *dst, const struct sm_scn_action *src,
