@@ -5,10 +5,11 @@
  * that would overflow size_t before calling realloc, so callers need no
  * overflow checks of their own. Errors: NULL; the caller decides whether that
  * is a sticky flag or an error it reports. smx_free_each is the loop behind
- * SMX_FREE_ALL. Not here: what is stored, shrinking.
+ * SMX_FREE_ALL; smx_strdup_n copies bytes into a string. Not here: what is stored, shrinking.
  */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sm_mem.h"
 
@@ -39,4 +40,17 @@ void smx_free_each(void *const ptrs[], size_t n)
     for (size_t i = 0; i < n; i++) {
         free(ptrs[i]);
     }
+}
+
+char *smx_strdup_n(const void *p, size_t n)
+{
+    if (n == SIZE_MAX) {
+        return NULL;
+    }
+    char *d = malloc(n + 1);
+    if (d != NULL) {
+        memcpy(d, p, n);
+        d[n] = '\0';
+    }
+    return d;
 }

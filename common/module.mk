@@ -1,6 +1,6 @@
 # The internal helpers (common/, smx_*): whole-file reads with a cap, tree
-# removal, base64, strict integers, SHA-256, array growth, short-write
-# bookkeeping and option tables, built as libsmcommon.a, which
+# removal, base64, strict integers, SHA-256, array growth, freeing and copying,
+# short-write bookkeeping and option tables, built as libsmcommon.a, which
 # every program and test links (ALL_ARCHIVES). The installed libraries carry
 # their own copy of these objects (mock_server/module.mk, clients/module.mk),
 # hidden in the shared ones, so they stay self-contained. sm_json.h and

@@ -4,12 +4,14 @@
  * growth doubles and keeps the contents, and sizes that would overflow are
  * refused with the array and its capacity untouched. SMX_FREE_ALL evaluates
  * each argument once, takes NULLs, and frees every block (a block it missed
- * fails the ASan build's leak check).
+ * fails the ASan build's leak check). smx_strdup_n copies exactly n bytes of
+ * a buffer with no NUL (the ASan build faults on a read past them).
  */
 #include "../../tests/support/sm_test.h"
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../sm_mem.h"
 
@@ -70,12 +72,32 @@ static void free_all_evaluates_once_and_takes_null(void **state)
     SMX_FREE_ALL(NULL);
 }
 
+static void strdup_n_reads_exactly_n_bytes(void **state)
+{
+    (void)state;
+    char *bytes = malloc(5); /* "stage", no NUL: a read past it is a fault under ASan */
+    assert_non_null(bytes);
+    memcpy(bytes, "stage", 5);
+    char *s = smx_strdup_n(bytes, 3);
+    assert_string_equal(s, "sta");
+    free(s);
+    s = smx_strdup_n(bytes, 5);
+    assert_string_equal(s, "stage");
+    free(s);
+    s = smx_strdup_n(bytes, 0);
+    assert_string_equal(s, "");
+    free(s);
+    free(bytes);
+    assert_null(smx_strdup_n("", SIZE_MAX));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(grow_starts_at_first_and_doubles),
         cmocka_unit_test(grow_refuses_overflow_and_keeps_the_array),
         cmocka_unit_test(free_all_evaluates_once_and_takes_null),
+        cmocka_unit_test(strdup_n_reads_exactly_n_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

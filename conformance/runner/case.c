@@ -160,21 +160,8 @@ struct entries {
     size_t n;
 };
 
-/* A `[section]` line or a `key = value` line (s[0..e), no leading blank). */
-/* The first n bytes of s as a string. Not strndup: the case text is a
- * buffer that need not end in NUL, and strndup may look for one past n (ASan's
- * strict string checks do, and tests/support's guard buffer turns that into a
- * fault). */
-static char *copy_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d != NULL) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
-}
-
+/* A `[section]` line or a `key = value` line (s[0..e), no leading blank).
+ * The case text need not end in NUL, hence smx_strdup_n, never strndup. */
 static enum sm_code new_entry(struct parser *p, struct entries *x, const char *s, size_t e,
                               unsigned lineno)
 {
@@ -200,8 +187,8 @@ static enum sm_code new_entry(struct parser *p, struct entries *x, const char *s
     while (vb < e && is_blank(s[vb])) {
         vb++;
     }
-    en->key = copy_n(s, ke);
-    en->value = copy_n(s + vb, e - vb);
+    en->key = smx_strdup_n(s, ke);
+    en->value = smx_strdup_n(s + vb, e - vb);
     x->n++;
     if (en->key == NULL || en->value == NULL) {
         return sm_err_set(p->err, SM_E_NOMEM, 0, SM_RULE_NONE, "out of memory");

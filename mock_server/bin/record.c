@@ -268,11 +268,7 @@ static bool add_body(cJSON *a, const struct rec_exchange *x)
     }
     const char *data = (const char *)x->resp_body;
     if (memchr(data, '\0', x->resp_len) == NULL && sm_utf8_valid(data, x->resp_len)) {
-        char *text = malloc(x->resp_len + 1); /* not NUL-terminated: no strndup */
-        if (text != NULL) {
-            memcpy(text, data, x->resp_len);
-            text[x->resp_len] = '\0';
-        }
+        char *text = smx_strdup_n(data, x->resp_len); /* not NUL-terminated */
         bool ok = text != NULL && cJSON_AddStringToObject(a, "body", text) != NULL;
         free(text);
         return ok;

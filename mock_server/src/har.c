@@ -28,6 +28,7 @@
 #include "stagemock/version.h"
 #include "../../common/sm_base64.h"
 #include "../../common/sm_json.h"
+#include "../../common/sm_mem.h"
 #include "../../common/sm_utf8.h"
 
 /* Milliseconds between two microsecond stamps, never negative. */
@@ -88,8 +89,8 @@ static cJSON *query_json(const char *url)
         size_t len = amp ? (size_t)(amp - p) : strlen(p);
         const char *eq = memchr(p, '=', len);
         size_t nlen = eq ? (size_t)(eq - p) : len;
-        char *name = strndup(p, nlen);
-        char *value = eq ? strndup(eq + 1, len - nlen - 1) : strdup("");
+        char *name = smx_strdup_n(p, nlen);
+        char *value = eq ? smx_strdup_n(eq + 1, len - nlen - 1) : strdup("");
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", name ? name : "");
         cJSON_AddStringToObject(o, "value", value ? value : "");
@@ -113,10 +114,8 @@ static void add_body_text(cJSON *o, const struct sm_har_body *b, const char *enc
     bool text =
         memchr(data, '\0', b->len) == NULL && (valid == b->len || (cut && b->len - valid < 4));
     if (text) {
-        char *s = malloc(valid + 1); /* data is not NUL-terminated: no strndup */
+        char *s = smx_strdup_n(data, valid); /* data is not NUL-terminated */
         if (s != NULL) {
-            memcpy(s, data, valid);
-            s[valid] = '\0';
             cJSON_AddStringToObject(o, "text", s);
             free(s);
         }

@@ -841,8 +841,8 @@ static enum sm_code load_rec(const struct load *ld, const char *stage, const cha
                              const char *dir, uint64_t off, const struct rec *r,
                              struct sm_error *err)
 {
-    char *name = strndup(r->name, r->name_len);
-    char *id = strndup(r->id, r->id_len);
+    char *name = smx_strdup_n(r->name, r->name_len);
+    char *id = smx_strdup_n(r->id, r->id_len);
     struct sm_blob *blob = NULL;
     enum sm_code rc = name == NULL || id == NULL ? oom(err) : SM_OK;
     if (rc == SM_OK) {
@@ -895,7 +895,7 @@ static enum sm_code load_log(const struct load *ld, const char *dir, const char 
     uint64_t hdr = 0;
     const char *name = header_parse(p, size, &nl, &hdr);
     char want[4096];
-    char *stage = name != NULL ? strndup(name, nl) : NULL;
+    char *stage = name != NULL ? smx_strdup_n(name, nl) : NULL;
     if (stage != NULL) {
         stage_dir(srv->store, stage, want, sizeof want);
     }
