@@ -76,6 +76,20 @@ static inline cJSON *sm_json_add_u64(cJSON *obj, const char *name, uint64_t v)
     return sm_json_add_item(obj, name, sm_json_create_u64(v));
 }
 
+/* Add name: v, or name: null when v is NULL (a field that is always
+ * there); returns the item, or NULL when out of memory. */
+static inline cJSON *sm_json_add_str_or_null(cJSON *obj, const char *name, const char *v)
+{
+    return v != NULL ? cJSON_AddStringToObject(obj, name, v) : cJSON_AddNullToObject(obj, name);
+}
+
+/* Add name: v when v is not NULL (a field left out when unknown); false
+ * only when out of memory. */
+static inline bool sm_json_add_str_opt(cJSON *obj, const char *name, const char *v)
+{
+    return v == NULL || cJSON_AddStringToObject(obj, name, v) != NULL;
+}
+
 /* Keep text (from cJSON's allocator) if it is valid UTF-8, else swap it for
  * a repaired copy; NULL when out of memory. Free the result with free(). */
 static inline char *sm_json_text_utf8(char *text)

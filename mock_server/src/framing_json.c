@@ -17,11 +17,7 @@
 
 static void add_pool_str(cJSON *o, const char *k, const struct sm_framing *f, uint16_t off)
 {
-    if (off != NONE && off < f->pool_len) {
-        cJSON_AddStringToObject(o, k, f->pool + off);
-    } else {
-        cJSON_AddNullToObject(o, k);
-    }
+    sm_json_add_str_or_null(o, k, off != NONE && off < f->pool_len ? f->pool + off : NULL);
 }
 
 static cJSON *part_json(const struct sm_framing *f, const struct sm_framing_part *pt)
@@ -74,11 +70,7 @@ void sm_framing_to_json(const struct sm_framing *f, cJSON *entry)
                          : f->lines_lf > 0                    ? "lf"
                          : f->lines_crlf > 0                  ? "crlf"
                                                               : NULL;
-        if (le != NULL) {
-            cJSON_AddStringToObject(o, "line_endings", le);
-        } else {
-            cJSON_AddNullToObject(o, "line_endings");
-        }
+        sm_json_add_str_or_null(o, "line_endings", le);
         sm_json_add_u64(o, "preamble", f->preamble);
         sm_json_add_u64(o, "epilogue", f->epilogue);
         cJSON_AddBoolToObject(o, "closed", f->closed);

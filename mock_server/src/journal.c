@@ -168,15 +168,6 @@ bool sm_journal_append(struct sm_journal *j, struct sm_journal_entry *entry)
     return true;
 }
 
-static void add_str(cJSON *o, const char *k, const char *v)
-{
-    if (v != NULL) {
-        cJSON_AddStringToObject(o, k, v);
-    } else {
-        cJSON_AddNullToObject(o, k);
-    }
-}
-
 static cJSON *entry_json(struct sm_journal_entry *e)
 {
     cJSON *o = cJSON_CreateObject();
@@ -185,29 +176,29 @@ static cJSON *entry_json(struct sm_journal_entry *e)
     sm_json_add_i64(o, "end_us", e->end_us);
     sm_json_add_i64(o, "answered_us", e->answered_us);
     cJSON_AddStringToObject(o, "method", e->method);
-    add_str(o, "path", e->path);
-    add_str(o, "key", e->key);
-    add_str(o, "stage", e->stage);
-    add_str(o, "file_name", e->file_name);
+    sm_json_add_str_or_null(o, "path", e->path);
+    sm_json_add_str_or_null(o, "key", e->key);
+    sm_json_add_str_or_null(o, "stage", e->stage);
+    sm_json_add_str_or_null(o, "file_name", e->file_name);
     sm_json_add_u64(o, "file_parts", e->file_parts);
     sm_json_add_u64(o, "size", e->size);
-    add_str(o, "sha256", entry_sha256(e));
+    sm_json_add_str_or_null(o, "sha256", entry_sha256(e));
     sm_json_add_i64(o, "status", e->status);
-    add_str(o, "rule", sm_rule_id(e->rule));
-    add_str(o, "message", e->message);
+    sm_json_add_str_or_null(o, "rule", sm_rule_id(e->rule));
+    sm_json_add_str_or_null(o, "message", e->message);
     sm_json_add_u64(o, "bytes_sent", e->bytes_sent);
     sm_json_add_u64(o, "commit_seq", e->commit_seq);
-    add_str(o, "file_id", e->file_id);
+    sm_json_add_str_or_null(o, "file_id", e->file_id);
     sm_framing_to_json(e->framing, o); /* uploads: "framing" and "lint" */
     if (e->scn_seen) {
         /* docs/SCENARIOS.md: which rule fired, what it did, the state, the seed */
         const struct sm_journal_fired *f = e->fired;
         cJSON *sc = cJSON_AddObjectToObject(o, "scenario");
         if (sc != NULL) {
-            add_str(sc, "rule", f ? f->rule : NULL);
-            add_str(sc, "action", f ? f->action : NULL);
-            add_str(sc, "state_before", f ? f->state_before : NULL);
-            add_str(sc, "state_after", f ? f->state_after : NULL);
+            sm_json_add_str_or_null(sc, "rule", f ? f->rule : NULL);
+            sm_json_add_str_or_null(sc, "action", f ? f->action : NULL);
+            sm_json_add_str_or_null(sc, "state_before", f ? f->state_before : NULL);
+            sm_json_add_str_or_null(sc, "state_after", f ? f->state_after : NULL);
             sm_json_add_u64(sc, "firing", f ? f->firing : 0);
             sm_json_add_u64(sc, "seed", e->scn_seed);
             sm_json_add_u64(sc, "bytes_received", e->bytes_received);

@@ -189,11 +189,6 @@ static bool add_headers(cJSON *obj, const struct sm_scn_header *h, size_t n)
     return o != NULL;
 }
 
-static bool add_str(cJSON *o, const char *k, const char *v)
-{
-    return v == NULL || cJSON_AddStringToObject(o, k, v) != NULL;
-}
-
 static bool add_num(cJSON *o, const char *k, uint64_t v, bool when)
 {
     return !when || sm_json_add_u64(o, k, v) != NULL;
@@ -211,7 +206,7 @@ static bool add_fault(cJSON *o, const char *k, const struct sm_scn_fault *f)
     }
     cJSON *x = cJSON_AddObjectToObject(o, k);
     return x != NULL && add_num(x, "after_bytes", f->after_bytes, true) &&
-           add_str(x, "do", sm_scn_conn_name(f->what));
+           sm_json_add_str_opt(x, "do", sm_scn_conn_name(f->what));
 }
 
 static bool match_to_json(cJSON *m, const struct sm_scn_match *x)
@@ -225,9 +220,9 @@ static bool match_to_json(cJSON *m, const struct sm_scn_match *x)
             }
         }
     }
-    return add_str(m, "stage", x->stage) && add_str(m, "file", x->file) &&
-           add_str(m, "key", x->key) && add_headers(m, x->headers, x->n_headers) &&
-           add_str(m, "state", x->state) && add_num(m, "nth", x->nth, x->nth > 0) &&
+    return sm_json_add_str_opt(m, "stage", x->stage) && sm_json_add_str_opt(m, "file", x->file) &&
+           sm_json_add_str_opt(m, "key", x->key) && add_headers(m, x->headers, x->n_headers) &&
+           sm_json_add_str_opt(m, "state", x->state) && add_num(m, "nth", x->nth, x->nth > 0) &&
            add_num(m, "times", x->times, x->times > 0) &&
            (x->probability >= 1.0 ||
             cJSON_AddNumberToObject(m, "probability", x->probability) != NULL);
@@ -239,7 +234,7 @@ static bool add_body(cJSON *a, const struct sm_scn_action *x)
 {
     if (x->body == NULL ||
         (memchr(x->body, '\0', x->body_len) == NULL && sm_utf8_valid(x->body, x->body_len))) {
-        return add_str(a, "body", x->body);
+        return sm_json_add_str_opt(a, "body", x->body);
     }
     size_t text_len = 0; /* smx_base64_encode needs somewhere to write it */
     char *text = smx_base64_encode(x->body, x->body_len, &text_len);
@@ -250,21 +245,22 @@ static bool add_body(cJSON *a, const struct sm_scn_action *x)
 
 static bool action_to_json(cJSON *a, const struct sm_scn_action *x)
 {
-    bool ok =
-        add_true(a, "real", x->real) && add_num(a, "status", (uint64_t)x->status, x->status != 0) &&
-        add_body(a, x) && add_str(a, "content_type", x->content_type) &&
-        add_headers(a, x->headers, x->n_headers) &&
-        add_num(a, "delay_ms", x->delay_ms, x->delay_ms > 0) &&
-        add_num(a, "truncate_at", x->truncate_at, x->truncate) &&
-        add_num(a, "content_length", x->content_length, x->content_length > 0) &&
-        (x->connection == SM_SCN_CONN_NONE ||
-         add_str(a, "connection", sm_scn_conn_name(x->connection))) &&
-        add_true(a, "lose_response", x->lose_response) &&
-        add_true(a, "before_body", x->before_body) &&
-        add_true(a, "refuse_continue", x->refuse_continue) &&
-        add_num(a, "read_rate", x->read_rate, x->read_rate > 0) &&
-        add_fault(a, "request_fault", &x->request_fault) &&
-        add_fault(a, "response_fault", &x->response_fault) && add_str(a, "set_state", x->set_state);
+    bool ok = add_true(a, "real", x->real) &&
+              add_num(a, "status", (uint64_t)x->status, x->status != 0) && add_body(a, x) &&
+              sm_json_add_str_opt(a, "content_type", x->content_type) &&
+              add_headers(a, x->headers, x->n_headers) &&
+              add_num(a, "delay_ms", x->delay_ms, x->delay_ms > 0) &&
+              add_num(a, "truncate_at", x->truncate_at, x->truncate) &&
+              add_num(a, "content_length", x->content_length, x->content_length > 0) &&
+              (x->connection == SM_SCN_CONN_NONE ||
+               sm_json_add_str_opt(a, "connection", sm_scn_conn_name(x->connection))) &&
+              add_true(a, "lose_response", x->lose_response) &&
+              add_true(a, "before_body", x->before_body) &&
+              add_true(a, "refuse_continue", x->refuse_continue) &&
+              add_num(a, "read_rate", x->read_rate, x->read_rate > 0) &&
+              add_fault(a, "request_fault", &x->request_fault) &&
+              add_fault(a, "response_fault", &x->response_fault) &&
+              sm_json_add_str_opt(a, "set_state", x->set_state);
     if (ok && x->dribble_bytes > 0) {
         cJSON *d = cJSON_AddObjectToObject(a, "dribble");
         ok = d != NULL && add_num(d, "chunk_bytes", x->dribble_bytes, true) &&
@@ -278,7 +274,7 @@ cJSON *sm_scn_rule_to_json(const struct sm_scn_rule *rule)
     cJSON *r = cJSON_CreateObject();
     cJSON *m = r ? cJSON_AddObjectToObject(r, "match") : NULL;
     cJSON *a = r ? cJSON_AddObjectToObject(r, "action") : NULL;
-    if (r == NULL || m == NULL || a == NULL || !add_str(r, "name", rule->name) ||
+    if (r == NULL || m == NULL || a == NULL || !sm_json_add_str_opt(r, "name", rule->name) ||
         !match_to_json(m, &rule->match) || !action_to_json(a, &rule->action)) {
         cJSON_Delete(r);
         return NULL;
