@@ -107,6 +107,27 @@ SM_API const char *sm_pq_repetition_name(int repetition);
 SM_API const char *sm_pq_converted_name(int converted);
 SM_API const char *sm_pq_time_unit_name(int unit);
 
+/* A logical type as the schema text prints it. The reader fills one from a
+ * footer's element, the fixture writer's schema nodes carry one, and both
+ * print it with sm_pq_logical_format, so the two cannot drift. */
+struct sm_pq_logical_desc {
+    int kind;             /* enum sm_pq_logical; SM_PQ_LT_NONE prints nothing */
+    int precision, scale; /* DECIMAL */
+    int unit;             /* TIME, TIMESTAMP: enum sm_pq_time_unit */
+    bool utc;             /* TIME, TIMESTAMP: isAdjustedToUTC */
+    int bit_width;        /* INTEGER */
+    bool is_signed;       /* INTEGER */
+    const char *crs;      /* GEOMETRY, GEOGRAPHY: NULL when absent */
+    int algorithm;        /* GEOGRAPHY: edge interpolation, -1 when absent */
+};
+
+/* The logical type's text in buf (size > 0; cut to fit, always terminated):
+ * "" for none, "STRING", "DECIMAL(9,2)", "TIMESTAMP(MILLIS,utc)",
+ * "INT(8,signed)", "GEOMETRY(crs)", "GEOGRAPHY(crs,SPHERICAL)" (a CRS longer
+ * than 64 bytes printed as "sha1:" and the first 10 hex digits of its SHA-1),
+ * "LOGICAL(n)" for a kind we have no name for. */
+SM_API void sm_pq_logical_format(const struct sm_pq_logical_desc *lt, char *buf, size_t size);
+
 /* A copy the caller owns (e.g. a stage keeps its first file's schema);
  * NULL on allocation failure. */
 SM_API struct sm_pq_schema *sm_pq_schema_dup(const struct sm_pq_schema *s);

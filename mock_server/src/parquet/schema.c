@@ -423,46 +423,58 @@ static void crs_text(const char *crs, char *buf, size_t size)
     (void)snprintf(buf, size, "sha1:%02x%02x%02x%02x%02x", d[0], d[1], d[2], d[3], d[4]);
 }
 
-static void logical_str(const struct sm_pq_schema *s, const struct sm_pq_schema_el *e, char *buf,
-                        size_t size)
+void sm_pq_logical_format(const struct sm_pq_logical_desc *lt, char *buf, size_t size)
 {
     char crs[SM_PQ_CRS_TEXT_MAX + 1];
-    const struct sm_pq_schema_el *lt = e;
     buf[0] = '\0';
-    switch (lt->lt_kind) {
+    switch (lt->kind) {
     case SM_PQ_LT_NONE:
         return;
     case SM_PQ_LT_DECIMAL:
-        (void)snprintf(buf, size, "DECIMAL(%d,%d)", (int)lt->dec_precision, (int)lt->dec_scale);
+        (void)snprintf(buf, size, "DECIMAL(%d,%d)", lt->precision, lt->scale);
         return;
     case SM_PQ_LT_TIME:
     case SM_PQ_LT_TIMESTAMP:
-        (void)snprintf(buf, size, "%s(%s,%s)", lt->lt_kind == SM_PQ_LT_TIME ? "TIME" : "TIMESTAMP",
+        (void)snprintf(buf, size, "%s(%s,%s)", lt->kind == SM_PQ_LT_TIME ? "TIME" : "TIMESTAMP",
                        sm_pq_time_unit_name(lt->unit), lt->utc ? "utc" : "local");
         return;
     case SM_PQ_LT_INTEGER:
-        (void)snprintf(buf, size, "INT(%d,%s)", (int)lt->bit_width,
+        (void)snprintf(buf, size, "INT(%d,%s)", lt->bit_width,
                        lt->is_signed ? "signed" : "unsigned");
         return;
     case SM_PQ_LT_GEOMETRY:
-        crs_text(el_crs(s, e), crs, sizeof crs);
+        crs_text(lt->crs, crs, sizeof crs);
         (void)snprintf(buf, size, "GEOMETRY(%s)", crs);
         return;
     case SM_PQ_LT_GEOGRAPHY:
-        crs_text(el_crs(s, e), crs, sizeof crs);
+        crs_text(lt->crs, crs, sizeof crs);
         (void)snprintf(buf, size, "GEOGRAPHY(%s,%s)", crs,
                        lt->algorithm >= 0 && lt->algorithm <= 4 ? algo_text[lt->algorithm] : "");
         return;
     default:
-        if (lt->lt_kind >= 0 &&
-            (size_t)lt->lt_kind < sizeof logical_text / sizeof logical_text[0] &&
-            logical_text[lt->lt_kind] != NULL) {
-            (void)snprintf(buf, size, "%s", logical_text[lt->lt_kind]);
+        if (lt->kind >= 0 && (size_t)lt->kind < sizeof logical_text / sizeof logical_text[0] &&
+            logical_text[lt->kind] != NULL) {
+            (void)snprintf(buf, size, "%s", logical_text[lt->kind]);
         } else {
-            (void)snprintf(buf, size, "LOGICAL(%d)", (int)lt->lt_kind);
+            (void)snprintf(buf, size, "LOGICAL(%d)", lt->kind);
         }
         return;
     }
+}
+
+static void logical_str(const struct sm_pq_schema *s, const struct sm_pq_schema_el *e, char *buf,
+                        size_t size)
+{
+    const struct sm_pq_logical_desc lt = {.kind = e->lt_kind,
+                                          .precision = e->dec_precision,
+                                          .scale = e->dec_scale,
+                                          .unit = e->unit,
+                                          .utc = e->utc,
+                                          .bit_width = e->bit_width,
+                                          .is_signed = e->is_signed,
+                                          .crs = el_crs(s, e),
+                                          .algorithm = e->algorithm};
+    sm_pq_logical_format(&lt, buf, size);
 }
 
 /* "optional int32 name (CONVERTED|LOGICAL)" for one element, no children. */
