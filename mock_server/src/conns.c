@@ -26,10 +26,11 @@
  *    at moments MHD writes nothing on that connection, and the connection
  *    is closed. Over HTTPS (the TLS session is MHD's) the connection is
  *    closed without one, and the journal entry says so.
- * Design: the list has its own mutex (mu); the request path never takes it,
- * only atomics on its own entry. NOTIFY_CLOSED runs before MHD closes the
- * socket, so under mu every listed fd is still open and shutdown() on it is
- * safe from any thread. The sweeper keeps its own per-entry fields (under mu).
+ * Design: the list has its own mutex (mu, the sweeper thread's: worker.c);
+ * the request path never takes it, only atomics on its own entry.
+ * NOTIFY_CLOSED runs before MHD closes the socket, so under mu every listed
+ * fd is still open and shutdown() on it is safe from any thread. The sweeper
+ * keeps its own per-entry fields (under mu).
  * Not here: MHD's idle timeout and hard caps (server.c).
  */
 #include <errno.h>
@@ -86,12 +87,7 @@ int64_t sm_clock_mono_ms(void)
 void sm_conns_init(struct sm_conns *cs, const struct sm_server_config *cfg)
 {
     memset(cs, 0, sizeof *cs);
-    pthread_mutex_init(&cs->mu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&cs->cv, &ca);
-    pthread_condattr_destroy(&ca);
+    sm_worker_init(&cs->sweeper);
     cs->max_total = cfg->max_connections ? cfg->max_connections : 512u;
     cs->max_per_ip = cfg->max_connections_per_ip ? cfg->max_connections_per_ip : 256u;
     cs->head_timeout_s = cfg->head_timeout_s ? cfg->head_timeout_s : 10u;
@@ -106,8 +102,7 @@ void sm_conns_cleanup(struct sm_conns *cs)
         cs->head = c->next;
         free(c);
     }
-    pthread_cond_destroy(&cs->cv);
-    pthread_mutex_destroy(&cs->mu);
+    sm_worker_cleanup(&cs->sweeper);
 }
 
 /* ---- raw answers ------------------------------------------------------------ */
@@ -296,7 +291,7 @@ void sm_conns_notify(void *cls, struct MHD_Connection *mc, void **ctx,
         if (c == NULL) {
             return;
         }
-        pthread_mutex_lock(&cs->mu);
+        pthread_mutex_lock(&cs->sweeper.mu);
         if (c->prev != NULL) {
             c->prev->next = c->next;
         } else {
@@ -306,7 +301,7 @@ void sm_conns_notify(void *cls, struct MHD_Connection *mc, void **ctx,
             c->next->prev = c->prev;
         }
         cs->n--;
-        pthread_mutex_unlock(&cs->mu);
+        pthread_mutex_unlock(&cs->sweeper.mu);
         *ctx = NULL;
         free(c);
         return;
@@ -332,7 +327,7 @@ void sm_conns_notify(void *cls, struct MHD_Connection *mc, void **ctx,
     c->head_since_ms = sm_clock_mono_ms();
     c->rx_known = true; /* a new connection has received nothing before its first request */
     *ctx = c;
-    pthread_mutex_lock(&cs->mu);
+    pthread_mutex_lock(&cs->sweeper.mu);
     c->next = cs->head;
     if (cs->head != NULL) {
         cs->head->prev = c;
@@ -340,7 +335,7 @@ void sm_conns_notify(void *cls, struct MHD_Connection *mc, void **ctx,
     cs->head = c;
     cs->n++;
     enforce(cs, c);
-    pthread_mutex_unlock(&cs->mu);
+    pthread_mutex_unlock(&cs->sweeper.mu);
 }
 
 struct sm_conn *sm_conn_of(struct MHD_Connection *mc)
@@ -455,49 +450,32 @@ static void sweep_one(struct sm_conns *cs, struct sm_conn *c, int64_t now)
 static void *sweeper_main(void *arg)
 {
     struct sm_conns *cs = arg;
-    pthread_mutex_lock(&cs->mu);
-    while (!cs->stopping) {
+    pthread_mutex_lock(&cs->sweeper.mu);
+    while (!cs->sweeper.stopping) {
         int64_t now = sm_clock_mono_ms();
         for (struct sm_conn *c = cs->head; c != NULL; c = c->next) {
             sweep_one(cs, c, now);
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_nsec += SWEEP_MS * 1000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        (void)pthread_cond_timedwait(&cs->cv, &cs->mu, &ts);
+        sm_worker_wait_us(&cs->sweeper, (int64_t)SWEEP_MS * 1000);
     }
-    pthread_mutex_unlock(&cs->mu);
+    pthread_mutex_unlock(&cs->sweeper.mu);
     return NULL;
 }
 
 bool sm_conns_sweeper_start(struct sm_conns *cs)
 {
-    cs->stopping = false;
-    cs->running = pthread_create(&cs->sweeper, NULL, sweeper_main, cs) == 0;
-    return cs->running;
+    return sm_worker_start(&cs->sweeper, sweeper_main, cs);
 }
 
 void sm_conns_sweeper_stop(struct sm_conns *cs)
 {
-    if (!cs->running) {
-        return;
-    }
-    pthread_mutex_lock(&cs->mu);
-    cs->stopping = true;
-    pthread_cond_signal(&cs->cv);
-    pthread_mutex_unlock(&cs->mu);
-    pthread_join(cs->sweeper, NULL);
-    cs->running = false;
+    sm_worker_stop(&cs->sweeper);
 }
 
 unsigned sm_conns_close_idle(struct sm_conns *cs)
 {
     unsigned busy = 0;
-    pthread_mutex_lock(&cs->mu);
+    pthread_mutex_lock(&cs->sweeper.mu);
     for (struct sm_conn *c = cs->head; c != NULL; c = c->next) {
         int st = __atomic_load_n(&c->state, __ATOMIC_ACQUIRE);
         if (st == CONN_HEAD) {
@@ -506,7 +484,7 @@ unsigned sm_conns_close_idle(struct sm_conns *cs)
             busy++;
         }
     }
-    pthread_mutex_unlock(&cs->mu);
+    pthread_mutex_unlock(&cs->sweeper.mu);
     return busy;
 }
 

@@ -23,6 +23,7 @@
 #include "stagemock/rules.h"
 #include "stagemock/server.h"
 #include "../../common/sm_sha256.h"
+#include "worker.h"
 
 /* ---- clock (clock.c) ---------------------------------------------------- */
 
@@ -272,10 +273,7 @@ char *sm_server_har_json_now(struct sm_server *srv, const char *host);
 
 struct sm_conn; /* one tracked TCP connection */
 struct sm_conns {
-    pthread_mutex_t mu; /* the list and the sweeper's fields */
-    pthread_cond_t cv;  /* wakes the sweeper to stop */
-    pthread_t sweeper;
-    bool running, stopping;
+    struct sm_worker sweeper; /* its mu guards the list and the sweeper's fields */
     struct sm_conn *head;
     unsigned n;
     /* limits (atomic: a profile may change them while serving) */

@@ -78,16 +78,14 @@ struct sm_store_log {
     char *dir;
     int fd;
     uint64_t hdr_len;
-    uint64_t end; /* valid bytes (the server lock) */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    uint64_t end;                    /* valid bytes (the server lock) */
+    struct sm_worker syncer;         /* started with the first waiter; its mu guards the
+                                      * fields marked (mu), its cv is the log's one condition */
     uint64_t appended, synced;       /* records, monotonic (mu) */
     bool syncing;                    /* a leader is in fdatasync (mu) */
     int err;                         /* errno of a failed write or sync: the log is unusable (mu) */
     struct sm_store_waiter *waiters; /* suspended connections (mu) */
     uint64_t max_waiting;            /* the highest ticket among them (mu) */
-    pthread_t syncer;                /* started with the first waiter */
-    bool syncer_running, stopping;   /* (mu) */
 };
 
 /* An HTTP upload whose connection is suspended until its record is durable. */
@@ -422,8 +420,7 @@ static struct sm_store_log *log_new(struct sm_store *s, const char *stage, const
     l->fd = fd;
     l->hdr_len = hdr_len;
     l->end = end;
-    pthread_mutex_init(&l->mu, NULL);
-    pthread_cond_init(&l->cv, NULL);
+    sm_worker_init(&l->syncer);
     l->next = s->logs;
     s->logs = l;
     return l;
@@ -431,19 +428,11 @@ static struct sm_store_log *log_new(struct sm_store *s, const char *stage, const
 
 static void log_free(struct sm_store_log *l)
 {
-    pthread_mutex_lock(&l->mu);
-    l->stopping = true;
-    pthread_cond_broadcast(&l->cv);
-    bool join = l->syncer_running;
-    pthread_mutex_unlock(&l->mu);
-    if (join) {
-        pthread_join(l->syncer, NULL);
-    }
+    sm_worker_stop(&l->syncer);
     if (l->fd >= 0) {
         close(l->fd);
     }
-    pthread_cond_destroy(&l->cv);
-    pthread_mutex_destroy(&l->mu);
+    sm_worker_cleanup(&l->syncer);
     SMX_FREE_ALL(l->stage, l->dir, l);
 }
 
@@ -540,9 +529,9 @@ enum sm_code sm_store_append(struct sm_store_put *sp, const struct sm_stage_file
                              const struct sm_blob *blob, uint64_t *ticket, struct sm_error *err)
 {
     struct sm_store_log *l = sp->log;
-    pthread_mutex_lock(&l->mu);
+    pthread_mutex_lock(&l->syncer.mu);
     int broken = l->err;
-    pthread_mutex_unlock(&l->mu);
+    pthread_mutex_unlock(&l->syncer.mu);
     if (broken != 0) {
         return io_fail(err,
                        "stage log unusable after an earlier failure (restart the server):", l->dir,
@@ -582,16 +571,16 @@ enum sm_code sm_store_append(struct sm_store_put *sp, const struct sm_stage_file
     }
     if (e != 0) {
         if (ftruncate(l->fd, (off_t)l->end) != 0) { /* the log must end at its last record */
-            pthread_mutex_lock(&l->mu);
+            pthread_mutex_lock(&l->syncer.mu);
             l->err = errno;
-            pthread_mutex_unlock(&l->mu);
+            pthread_mutex_unlock(&l->syncer.mu);
         }
         return io_fail(err, "cannot append to", l->dir, e);
     }
     l->end += meta + inline_n;
-    pthread_mutex_lock(&l->mu);
+    pthread_mutex_lock(&l->syncer.mu);
     *ticket = ++l->appended;
-    pthread_mutex_unlock(&l->mu);
+    pthread_mutex_unlock(&l->syncer.mu);
     return SM_OK;
 }
 
@@ -601,33 +590,33 @@ enum sm_code sm_store_append(struct sm_store_put *sp, const struct sm_stage_file
 static void sync_round(struct sm_store_log *l)
 {
     if (l->syncing) {
-        pthread_cond_wait(&l->cv, &l->mu);
+        pthread_cond_wait(&l->syncer.cv, &l->syncer.mu);
         return;
     }
     l->syncing = true;
     uint64_t target = l->appended;
-    pthread_mutex_unlock(&l->mu);
+    pthread_mutex_unlock(&l->syncer.mu);
     int rc = fdatasync(l->fd);
     int e = errno;
-    pthread_mutex_lock(&l->mu);
+    pthread_mutex_lock(&l->syncer.mu);
     l->syncing = false;
     if (rc != 0) {
         l->err = e;
     } else if (target > l->synced) {
         l->synced = target;
     }
-    pthread_cond_broadcast(&l->cv);
+    pthread_cond_broadcast(&l->syncer.cv);
 }
 
 enum sm_code sm_store_wait(struct sm_store_put *sp, uint64_t ticket, struct sm_error *err)
 {
     struct sm_store_log *l = sp->log;
-    pthread_mutex_lock(&l->mu);
+    pthread_mutex_lock(&l->syncer.mu);
     while (l->synced < ticket && l->err == 0) {
         sync_round(l); /* the first waiter leads, the others follow */
     }
     int e = l->synced >= ticket ? 0 : l->err;
-    pthread_mutex_unlock(&l->mu);
+    pthread_mutex_unlock(&l->syncer.mu);
     return e == 0 ? SM_OK : io_fail(err, "cannot sync", l->dir, e);
 }
 
@@ -648,7 +637,7 @@ static void wake_ready(struct sm_store_log *l)
             pp = &w->next;
         }
     }
-    pthread_cond_broadcast(&l->cv); /* a drain waits for the list to empty */
+    pthread_cond_broadcast(&l->syncer.cv); /* a drain waits for the list to empty */
 }
 
 /* The log's syncer: the leader of every group commit that has suspended
@@ -656,18 +645,18 @@ static void wake_ready(struct sm_store_log *l)
 static void *syncer_main(void *arg)
 {
     struct sm_store_log *l = arg;
-    pthread_mutex_lock(&l->mu);
+    pthread_mutex_lock(&l->syncer.mu);
     for (;;) {
         wake_ready(l);
         if (l->waiters != NULL && l->synced < l->max_waiting && l->err == 0) {
             sync_round(l);
-        } else if (l->stopping) {
+        } else if (l->syncer.stopping) {
             break;
         } else {
-            pthread_cond_wait(&l->cv, &l->mu);
+            pthread_cond_wait(&l->syncer.cv, &l->syncer.mu);
         }
     }
-    pthread_mutex_unlock(&l->mu);
+    pthread_mutex_unlock(&l->syncer.mu);
     return NULL;
 }
 
@@ -681,12 +670,11 @@ bool sm_store_wait_async(struct sm_server *srv, struct sm_store_put *sp, uint64_
     if (w == NULL) {
         return false;
     }
-    pthread_mutex_lock(&l->mu);
-    bool ok = __atomic_load_n(&srv->store->async, __ATOMIC_ACQUIRE) && !l->stopping &&
+    pthread_mutex_lock(&l->syncer.mu);
+    bool ok = __atomic_load_n(&srv->store->async, __ATOMIC_ACQUIRE) && !l->syncer.stopping &&
               l->synced < ticket && l->err == 0;
-    if (ok && !l->syncer_running) {
-        l->syncer_running = pthread_create(&l->syncer, NULL, syncer_main, l) == 0;
-        ok = l->syncer_running;
+    if (ok && !l->syncer.running) {
+        ok = sm_worker_start(&l->syncer, syncer_main, l);
     }
     if (ok) {
         MHD_suspend_connection(conn); /* before the syncer can see it, so resume follows */
@@ -694,10 +682,10 @@ bool sm_store_wait_async(struct sm_server *srv, struct sm_store_put *sp, uint64_
             .next = l->waiters, .ticket = ticket, .conn = conn, .err = result};
         l->waiters = w;
         l->max_waiting = ticket > l->max_waiting ? ticket : l->max_waiting;
-        pthread_cond_broadcast(&l->cv);
+        pthread_cond_broadcast(&l->syncer.cv);
         w = NULL;
     }
-    pthread_mutex_unlock(&l->mu);
+    pthread_mutex_unlock(&l->syncer.mu);
     free(w);
     return ok;
 }
@@ -714,11 +702,11 @@ void sm_store_async(struct sm_server *srv, bool on)
     }
     pthread_mutex_lock(&s->mu);
     for (struct sm_store_log *l = s->logs; l != NULL; l = l->next) {
-        pthread_mutex_lock(&l->mu);
+        pthread_mutex_lock(&l->syncer.mu);
         while (l->waiters != NULL) { /* bounded by one fdatasync */
-            pthread_cond_wait(&l->cv, &l->mu);
+            pthread_cond_wait(&l->syncer.cv, &l->syncer.mu);
         }
-        pthread_mutex_unlock(&l->mu);
+        pthread_mutex_unlock(&l->syncer.mu);
     }
     pthread_mutex_unlock(&s->mu);
 }
@@ -1070,9 +1058,9 @@ enum sm_code sm_store_clear(struct sm_server *srv, struct sm_error *err)
         log_data_files(l, &gone);
         if (ftruncate(l->fd, (off_t)l->hdr_len) != 0 || fdatasync(l->fd) != 0) {
             rc = io_fail(err, "cannot truncate", l->dir, errno);
-            pthread_mutex_lock(&l->mu);
+            pthread_mutex_lock(&l->syncer.mu);
             l->err = errno;
-            pthread_mutex_unlock(&l->mu);
+            pthread_mutex_unlock(&l->syncer.mu);
         } else {
             l->end = l->hdr_len;
             for (size_t i = 0; i < gone.n; i++) { /* only now: the log no longer names them */

@@ -278,9 +278,16 @@ enum sm_code sm_tls_generate(struct sm_tls *t, const char *host, struct sm_error
     return rc;
 }
 
+/* The two PEM files given with --tls-cert / --tls-key: what messages call
+ * each file, and what must be in it. */
+enum pem_kind { PEM_CERT, PEM_KEY };
+static const char *const pem_what[] = {"certificate", "key"};
+static const char *const pem_wanted[] = {"PEM certificate", "unencrypted PEM private key"};
+
 /* A whole PEM file (NUL-terminated, malloc'd). */
-static enum sm_code read_pem(const char *path, const char *what, char **out, struct sm_error *err)
+static enum sm_code read_pem(enum pem_kind kind, const char *path, char **out, struct sm_error *err)
 {
+    const char *what = pem_what[kind];
     size_t n = 0;
     int e = 0;
     char *buf = smx_file_read(path, PEM_FILE_MAX, &n, &e);
@@ -298,38 +305,44 @@ static enum sm_code read_pem(const char *path, const char *what, char **out, str
     return SM_OK;
 }
 
+/* The first certificate (PEM_CERT, into *x) or private key (PEM_KEY, into
+ * *k) in text, which was read from file; nothing is set on failure. */
+static enum sm_code pem_parse(enum pem_kind kind, const char *text, const char *file, X509 **x,
+                              EVP_PKEY **k, struct sm_error *err)
+{
+    BIO *b = BIO_new_mem_buf(text, -1);
+    bool ok = false;
+    if (b != NULL && kind == PEM_CERT) {
+        ok = (*x = PEM_read_bio_X509(b, NULL, NULL, NULL)) != NULL;
+    } else if (b != NULL) {
+        /* an empty passphrase, never a prompt: an encrypted key fails to load */
+        char no_pass[1] = "";
+        ok = (*k = PEM_read_bio_PrivateKey(b, NULL, NULL, no_pass)) != NULL;
+    }
+    BIO_free(b);
+    if (!ok) {
+        return sm_err_set(err, SM_E_MALFORMED, 0, SM_RULE_NONE, "TLS %s %s: no %s in it (%s)",
+                          pem_what[kind], file, pem_wanted[kind], ossl_reason());
+    }
+    return SM_OK;
+}
+
 enum sm_code sm_tls_load(struct sm_tls *t, const char *cert_file, const char *key_file,
                          struct sm_error *err)
 {
     memset(t, 0, sizeof *t);
     char *key_text = NULL;
-    enum sm_code rc = read_pem(cert_file, "certificate", &t->cert_pem, err);
+    enum sm_code rc = read_pem(PEM_CERT, cert_file, &t->cert_pem, err);
     if (rc == SM_OK) {
-        rc = read_pem(key_file, "key", &key_text, err);
+        rc = read_pem(PEM_KEY, key_file, &key_text, err);
     }
     X509 *x = NULL;
     EVP_PKEY *k = NULL;
     if (rc == SM_OK) {
-        BIO *b = BIO_new_mem_buf(t->cert_pem, -1);
-        x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-        BIO_free(b);
-        if (x == NULL) {
-            rc = sm_err_set(err, SM_E_MALFORMED, 0, SM_RULE_NONE,
-                            "TLS certificate %s: no PEM certificate in it (%s)", cert_file,
-                            ossl_reason());
-        }
+        rc = pem_parse(PEM_CERT, t->cert_pem, cert_file, &x, &k, err);
     }
     if (rc == SM_OK) {
-        /* an empty passphrase, never a prompt: an encrypted key fails to load */
-        char no_pass[1] = "";
-        BIO *b = BIO_new_mem_buf(key_text, -1);
-        k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, no_pass) : NULL;
-        BIO_free(b);
-        if (k == NULL) {
-            rc = sm_err_set(err, SM_E_MALFORMED, 0, SM_RULE_NONE,
-                            "TLS key %s: no unencrypted PEM private key in it (%s)", key_file,
-                            ossl_reason());
-        }
+        rc = pem_parse(PEM_KEY, key_text, key_file, &x, &k, err);
     }
     if (rc == SM_OK && X509_check_private_key(x, k) != 1) {
         rc = sm_err_set(err, SM_E_MISMATCH, 0, SM_RULE_NONE,

@@ -358,41 +358,63 @@ static bool report_rules(cJSON *root, const struct sm_scn *s)
     return true;
 }
 
-cJSON *sm_scn_report(const struct sm_scn *cs)
+/* Lock held: seed, state, rules and the unmatched requests. */
+static bool report_fill(cJSON *root, const struct sm_scn *s)
 {
-    struct sm_scn *s = (struct sm_scn *)(uintptr_t)cs;
-    pthread_mutex_lock(&s->lock);
-    cJSON *root = cJSON_CreateObject();
-    bool ok = root != NULL && sm_json_add_u64(root, "seed", s->seed) != NULL &&
-              cJSON_AddStringToObject(root, "state", s->state) != NULL && report_rules(root, s) &&
-              sm_json_add_u64(root, "unmatched_requests", s->n_unmatched) != NULL;
-    cJSON *ex = ok ? cJSON_AddArrayToObject(root, "unmatched_examples") : NULL;
+    if (sm_json_add_u64(root, "seed", s->seed) == NULL ||
+        cJSON_AddStringToObject(root, "state", s->state) == NULL || !report_rules(root, s) ||
+        sm_json_add_u64(root, "unmatched_requests", s->n_unmatched) == NULL) {
+        return false;
+    }
+    cJSON *ex = cJSON_AddArrayToObject(root, "unmatched_examples");
     uint64_t n = s->n_unmatched < SCN_UNMATCHED_N ? s->n_unmatched : SCN_UNMATCHED_N;
     for (uint64_t i = 0; ex != NULL && i < n; i++) {
         uint64_t at = (s->n_unmatched - n + i) % SCN_UNMATCHED_N;
-        ok = ok && cJSON_AddItemToArray(ex, cJSON_CreateString(s->unmatched[at]));
+        if (!cJSON_AddItemToArray(ex, cJSON_CreateString(s->unmatched[at]))) {
+            return false;
+        }
     }
-    pthread_mutex_unlock(&s->lock);
-    if (!ok || ex == NULL) {
-        cJSON_Delete(root);
-        return NULL;
-    }
-    return root;
+    return ex != NULL;
 }
 
-cJSON *sm_scn_list(const struct sm_scn *cs)
+/* Lock held: every rule, in order. */
+static bool list_fill(cJSON *arr, const struct sm_scn *s)
 {
-    struct sm_scn *s = (struct sm_scn *)(uintptr_t)cs;
-    pthread_mutex_lock(&s->lock);
-    cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; arr != NULL && i < s->n_slots; i++) {
+    for (size_t i = 0; i < s->n_slots; i++) {
         cJSON *r = sm_scn_rule_to_json(&s->slots[i].rule);
         if (r == NULL || !cJSON_AddItemToArray(arr, r)) {
             cJSON_Delete(r);
-            cJSON_Delete(arr);
-            arr = NULL;
+            return false;
         }
     }
+    return true;
+}
+
+/* doc, filled by fill under the engine's lock; NULL (doc deleted) when doc
+ * is NULL or fill fails. */
+static cJSON *fill_locked(const struct sm_scn *cs, cJSON *doc,
+                          bool (*fill)(cJSON *doc, const struct sm_scn *s))
+{
+    if (doc == NULL) {
+        return NULL;
+    }
+    struct sm_scn *s = (struct sm_scn *)(uintptr_t)cs;
+    pthread_mutex_lock(&s->lock);
+    bool ok = fill(doc, s);
     pthread_mutex_unlock(&s->lock);
-    return arr;
+    if (!ok) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+cJSON *sm_scn_report(const struct sm_scn *s)
+{
+    return fill_locked(s, cJSON_CreateObject(), report_fill);
+}
+
+cJSON *sm_scn_list(const struct sm_scn *s)
+{
+    return fill_locked(s, cJSON_CreateArray(), list_fill);
 }

@@ -46,10 +46,7 @@ struct sm_scn_sleeper {
 };
 
 struct sm_scn_waker {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    pthread_t th;
-    bool running, stopping;
+    struct sm_worker thread; /* its mu guards the sleepers */
     struct sm_scn_sleeper **items;
     size_t n, cap;
 };
@@ -96,8 +93,8 @@ static int64_t now_us(void)
 static void *waker_main(void *arg)
 {
     struct sm_scn_waker *w = arg;
-    pthread_mutex_lock(&w->mu);
-    while (!w->stopping) {
+    pthread_mutex_lock(&w->thread.mu);
+    while (!w->thread.stopping) {
         int64_t t = now_us(), next = INT64_MAX;
         for (size_t i = 0; i < w->n;) {
             if (w->items[i]->due_us <= t) {
@@ -108,24 +105,15 @@ static void *waker_main(void *arg)
                 i++;
             }
         }
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
         int64_t wait = next == INT64_MAX ? 1000000 : next - t;
-        wait = wait > 1000000 ? 1000000 : wait;
-        ts.tv_sec += (time_t)(wait / 1000000);
-        ts.tv_nsec += (long)(wait % 1000000) * 1000;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&w->cv, &w->mu, &ts);
+        sm_worker_wait_us(&w->thread, wait > 1000000 ? 1000000 : wait);
     }
     for (size_t i = 0; i < w->n; i++) {
         w->items[i]->aborted = true;
         MHD_resume_connection(w->items[i]->conn);
     }
     w->n = 0;
-    pthread_mutex_unlock(&w->mu);
+    pthread_mutex_unlock(&w->thread.mu);
     return NULL;
 }
 
@@ -134,16 +122,9 @@ static struct sm_scn_waker *waker_get(struct sm_server *srv)
     pthread_mutex_lock(&srv->lock);
     struct sm_scn_waker *w = srv->scn_waker;
     if (w == NULL && !srv->scn_stopped && (w = calloc(1, sizeof *w)) != NULL) {
-        pthread_condattr_t ca;
-        pthread_condattr_init(&ca);
-        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-        pthread_mutex_init(&w->mu, NULL);
-        pthread_cond_init(&w->cv, &ca);
-        pthread_condattr_destroy(&ca);
-        w->running = pthread_create(&w->th, NULL, waker_main, w) == 0;
-        if (!w->running) {
-            pthread_cond_destroy(&w->cv);
-            pthread_mutex_destroy(&w->mu);
+        sm_worker_init(&w->thread);
+        if (!sm_worker_start(&w->thread, waker_main, w)) {
+            sm_worker_cleanup(&w->thread);
             free(w);
             w = NULL;
         }
@@ -160,8 +141,8 @@ static bool sleep_until(struct sm_server *srv, struct sm_scn_sleeper *s, int64_t
     if (w == NULL) {
         return false;
     }
-    pthread_mutex_lock(&w->mu);
-    bool ok = !w->stopping;
+    pthread_mutex_lock(&w->thread.mu);
+    bool ok = !w->thread.stopping;
     if (ok && w->n == w->cap) {
         /* on failure the old array and its sleepers stay as they were */
         size_t cap = w->cap ? w->cap * 2 : 16;
@@ -174,14 +155,14 @@ static bool sleep_until(struct sm_server *srv, struct sm_scn_sleeper *s, int64_t
         }
     }
     if (!ok) {
-        pthread_mutex_unlock(&w->mu);
+        pthread_mutex_unlock(&w->thread.mu);
         return false;
     }
     MHD_suspend_connection(s->conn);
     s->due_us = due_us;
     w->items[w->n++] = s;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
+    pthread_cond_signal(&w->thread.cv);
+    pthread_mutex_unlock(&w->thread.mu);
     return true;
 }
 
@@ -195,13 +176,8 @@ static void waker_stop(struct sm_server *srv)
     if (w == NULL) {
         return;
     }
-    pthread_mutex_lock(&w->mu);
-    w->stopping = true;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->th, NULL);
-    pthread_cond_destroy(&w->cv);
-    pthread_mutex_destroy(&w->mu);
+    sm_worker_stop(&w->thread);
+    sm_worker_cleanup(&w->thread);
     free(w->items);
     free(w);
 }
