@@ -67,7 +67,9 @@ static void free_all_evaluates_once_and_takes_null(void **state)
     int calls = 0;
     char *owned = malloc(8);
     assert_non_null(owned);
-    SMX_FREE_ALL(counted_block(&calls), NULL, owned, counted_block(&calls));
+    void *a = NULL;
+    void *b = NULL;
+    SMX_FREE_ALL((a = counted_block(&calls)), NULL, owned, (b = counted_block(&calls)));
     assert_int_equal(calls, 2);
     SMX_FREE_ALL(NULL);
 }
